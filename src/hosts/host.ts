@@ -1,0 +1,131 @@
+// The Host abstraction: run commands, start/stop background processes, read files — the same way
+// over SSH and on the local machine. Everything above this layer passes argv arrays, never strings.
+import { command, quote, raw, positiveInt, port as checkPort, type Arg } from '../util/shell.js';
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** Exit code; null when the process died from a signal or the command timed out. */
+  code: number | null;
+  timedOut: boolean;
+}
+
+export interface ExecOptions {
+  /** Give up after this long (the remote command is signalled); default: the host's command timeout. */
+  timeoutMs?: number;
+  stdin?: string;
+}
+
+export class HostCommandError extends Error {
+  constructor(
+    readonly host: string,
+    readonly cmd: string,
+    readonly result: ExecResult,
+  ) {
+    const why = result.timedOut ? 'timed out' : `exit ${result.code}`;
+    super(`${host}: \`${cmd}\` failed (${why}): ${(result.stderr || result.stdout).trim().slice(0, 500)}`);
+    this.name = 'HostCommandError';
+  }
+}
+
+export interface BackgroundProcess {
+  pid: number;
+  stdoutPath: string;
+  stderrPath: string;
+}
+
+/** What a transport must provide; the rest of Host is built on top of `execString`. */
+export abstract class Host {
+  constructor(readonly name: string) {}
+
+  /** Run a shell command line (already built by `command()`); implementations must not throw on non-zero. */
+  protected abstract runString(cmd: string, opts: ExecOptions & { timeoutMs: number }): Promise<ExecResult>;
+
+  /** Default bound on one command, from the scenario's `ssh.command_timeout`. */
+  protected abstract readonly commandTimeoutMs: number;
+
+  /**
+   * Every command runs under coreutils `timeout` on the host itself, so a command that hangs is
+   * ended there and not only abandoned here. Exit 124/137 from the wrapper means "timed out".
+   */
+  private async execString(cmd: string, opts: ExecOptions): Promise<ExecResult> {
+    const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
+    const secs = Math.max(0.1, timeoutMs / 1000).toFixed(1);
+    const wrapped = `timeout -k 1 ${secs} sh -c ${quote(cmd)}`;
+    const r = await this.runString(wrapped, { ...opts, timeoutMs: timeoutMs + 5000 });
+    if (r.code === 124 || r.code === 137) return { ...r, code: null, timedOut: true };
+    return r;
+  }
+
+  abstract close(): Promise<void>;
+
+  /** Human description for logs, e.g. root@198.18.0.11 (never a key or password). */
+  abstract describe(): string;
+
+  exec(argv: readonly Arg[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.execString(command(argv), opts);
+  }
+
+  /** Like exec, but a non-zero exit is an error. Returns stdout. */
+  async run(argv: readonly Arg[], opts: ExecOptions = {}): Promise<string> {
+    const cmd = command(argv);
+    const r = await this.execString(cmd, opts);
+    if (r.code !== 0) throw new HostCommandError(this.name, cmd, r);
+    return r.stdout;
+  }
+
+  /**
+   * Start argv in the background in its own session (so that stop() reaches its children), with
+   * stdout/stderr to files in `dir`. Returns the PID of the process itself.
+   */
+  async start(argv: readonly Arg[], dir: string, label: string): Promise<BackgroundProcess> {
+    const stdoutPath = `${dir}/${label}.stdout`;
+    const stderrPath = `${dir}/${label}.stderr`;
+    const inner = `exec ${command(argv)} >${quote(stdoutPath)} 2>${quote(stderrPath)} </dev/null`;
+    const out = await this.run([raw('mkdir -p'), dir, raw('&& { setsid sh -c'), inner, raw('</dev/null >/dev/null 2>&1 & echo $!; }')]);
+    const pid = Number(out.trim());
+    if (!Number.isInteger(pid) || pid <= 1) throw new Error(`${this.name}: could not start ${label}: got "${out.trim()}"`);
+    return { pid, stdoutPath, stderrPath };
+  }
+
+  async isAlive(pid: number): Promise<boolean> {
+    positiveInt(pid, 'pid');
+    // A zombie still answers kill -0; read its state to tell.
+    const r = await this.exec([raw(`s=$(cat /proc/${pid}/stat 2>/dev/null | sed 's/^.*) //' | cut -c1); [ -n "$s" ] && [ "$s" != Z ]`)]);
+    return r.code === 0;
+  }
+
+  /** Stop a background process group: SIGTERM, then SIGKILL after `graceMs`. Returns whether it had to be killed. */
+  async stop(pid: number, graceMs = 2000): Promise<{ killed: boolean }> {
+    positiveInt(pid, 'pid');
+    const tries = Math.max(1, Math.ceil(graceMs / 100));
+    const script =
+      `kill -TERM -- -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null; i=0; ` +
+      `while [ $i -lt ${tries} ]; do s=$(cat /proc/${pid}/stat 2>/dev/null | sed 's/^.*) //' | cut -c1); ` +
+      `{ [ -z "$s" ] || [ "$s" = Z ]; } && { echo stopped; exit 0; }; sleep 0.1; i=$((i+1)); done; ` +
+      `kill -KILL -- -${pid} 2>/dev/null || kill -KILL ${pid} 2>/dev/null; echo killed`;
+    const out = await this.run([raw(script)]);
+    return { killed: out.trim() === 'killed' };
+  }
+
+  async readFile(path: string): Promise<string> {
+    return this.run(['cat', '--', path]);
+  }
+
+  /** Wait until something listens on the port (TCP or UDP), polling on the host itself; bounded by timeoutMs. */
+  async waitListening(protocol: 'tcp' | 'udp', portNo: number, timeoutMs: number): Promise<void> {
+    checkPort(portNo);
+    const tries = Math.max(1, Math.ceil(timeoutMs / 50));
+    const flag = protocol === 'tcp' ? '-Hltn' : '-Hlun';
+    const script =
+      `i=0; while [ $i -lt ${tries} ]; do [ -n "$(ss ${flag} 'sport = :${portNo}')" ] && exit 0; ` +
+      `sleep 0.05; i=$((i+1)); done; exit 1`;
+    const r = await this.exec([raw(script)]);
+    if (r.code !== 0) throw new Error(`${this.name}: nothing listens on ${protocol} port ${portNo} after ${timeoutMs} ms`);
+  }
+
+  /** A fresh scratch directory on the host. */
+  async mkdtemp(prefix: string): Promise<string> {
+    return (await this.run(['mktemp', '-d', `/tmp/${prefix}.XXXXXX`])).trim();
+  }
+}

@@ -1,0 +1,383 @@
+// The lab: two "VMs" in network namespaces, an accelerated path (vf0, a veth straight between them)
+// and a synthetic path (pv0, through a vswitch namespace whose bridge makes every packet traverse an
+// nftables chain). Each VM runs its own sshd on a management bridge in the root namespace.
+//
+// Addressing (all inside 198.18.0.0/15, the benchmarking range), for lab block B:
+//   management 198.18.(4B).0/24: root bridge .1, vm1 .11, vm2 .12
+//   data       198.18.(4B+1).0/24: vm1 .1, vm2 .2 on BOTH vf0 (prefix-route metric 10) and pv0 (metric 100)
+// Why the address sits on both interfaces: the kernel flushes routes through a link that goes down and
+// does not bring them back on up, but it does re-create an address's prefix route (with its metric)
+// when the link comes up. So `ip link set vf0 down` falls back to pv0 and `up` returns to vf0 by itself,
+// as an Azure guest falls back to its synthetic NIC when the VF goes away.
+import { execa } from 'execa';
+import { mkdir, readFile, rm, writeFile, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { UserError } from '../util/errors.js';
+import { vfbenchHome } from '../util/home.js';
+
+export interface LabOptions {
+  /** Name prefix of namespaces and root links (1-6 characters), so several labs can coexist. */
+  prefix: string;
+  /** Address block 0..63: which /22 of 198.18.0.0/16 the lab uses. */
+  block: number;
+  /** Number of non-matching nftables rules every packet on the synthetic path traverses. */
+  rules: number;
+  /** Optional rate cap on the synthetic path (tc tbf rate, e.g. "2gbit"). */
+  rateCap?: string;
+  /** State directory (keys, known_hosts, inventory). */
+  home: string;
+}
+
+export const DEFAULT_RULES = 2000;
+
+export function defaultLabOptions(over: Partial<LabOptions> = {}): LabOptions {
+  return {
+    prefix: process.env.VFBENCH_LAB_PREFIX || 'vfb',
+    block: Number(process.env.VFBENCH_LAB_BLOCK || 0),
+    rules: DEFAULT_RULES,
+    home: vfbenchHome(),
+    ...over,
+  };
+}
+
+export const VMS = ['vm1', 'vm2'] as const;
+export type VmName = (typeof VMS)[number];
+export const ACCELERATED_IF = 'vf0';
+export const SYNTHETIC_IF = 'pv0';
+
+export interface LabLayout {
+  dir: string;
+  namespaces: Record<VmName | 'vswitch', string>;
+  mgmtBridge: string;
+  mgmtGateway: string;
+  mgmt: Record<VmName, string>;
+  data: Record<VmName, string>;
+  rootLinks: string[];
+  keyPath: string;
+  knownHostsPath: string;
+  inventoryPath: string;
+  statePath: string;
+}
+
+export function labLayout(opts: LabOptions): LabLayout {
+  if (!/^[a-z][a-z0-9]{0,5}$/.test(opts.prefix)) {
+    throw new UserError(`lab prefix must be 1-6 lowercase letters/digits starting with a letter, got "${opts.prefix}"`);
+  }
+  if (!Number.isInteger(opts.block) || opts.block < 0 || opts.block > 63) {
+    throw new UserError(`lab block must be an integer 0..63, got ${opts.block}`);
+  }
+  const p = opts.prefix;
+  const mgmtNet = `198.18.${opts.block * 4}`;
+  const dataNet = `198.18.${opts.block * 4 + 1}`;
+  const dir = join(opts.home, 'lab', p);
+  return {
+    dir,
+    namespaces: { vm1: `${p}-vm1`, vm2: `${p}-vm2`, vswitch: `${p}-vswitch` },
+    mgmtBridge: `${p}-mgmt`,
+    mgmtGateway: `${mgmtNet}.1`,
+    mgmt: { vm1: `${mgmtNet}.11`, vm2: `${mgmtNet}.12` },
+    data: { vm1: `${dataNet}.1`, vm2: `${dataNet}.2` },
+    rootLinks: [`${p}-mgmt`, `${p}-m1`, `${p}-m2`, `${p}-f1`, `${p}-f2`, `${p}-p1`, `${p}-p2`, `${p}-s1`, `${p}-s2`],
+    keyPath: join(dir, 'id_ed25519'),
+    knownHostsPath: join(dir, 'known_hosts'),
+    inventoryPath: join(dir, 'inventory.json'),
+    statePath: join(dir, 'lab.json'),
+  };
+}
+
+async function run(cmd: string, args: string[]): Promise<string> {
+  const r = await execa(cmd, args, { reject: false, stdin: 'ignore' });
+  if (r.exitCode !== 0) {
+    throw new Error(`lab: \`${[cmd, ...args].join(' ')}\` failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
+  }
+  return r.stdout;
+}
+
+const inNs = (ns: string, cmd: string, ...args: string[]) => run('ip', ['netns', 'exec', ns, cmd, ...args]);
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function checkLabPrerequisites(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    throw new UserError('the lab needs root (network namespaces and links): run as root, e.g. `sudo vfbench lab up`');
+  }
+  for (const tool of ['ip', 'nft', 'tc', 'ssh-keygen', 'sshd']) {
+    const found = await execa('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`], { reject: false });
+    if (found.exitCode !== 0) {
+      throw new UserError(`the lab needs \`${tool}\`, which is not installed: run scripts/setup.sh (or apt-get install iproute2 nftables openssh-server)`);
+    }
+  }
+  const probe = `vfbprobe${process.pid}`;
+  const r = await execa('ip', ['netns', 'add', probe], { reject: false });
+  if (r.exitCode !== 0) {
+    throw new UserError(`network namespaces are not available here (\`ip netns add\` failed: ${r.stderr.trim()}); the lab needs a Linux kernel with CONFIG_NET_NS and CAP_SYS_ADMIN`);
+  }
+  await execa('ip', ['netns', 'del', probe], { reject: false });
+}
+
+/** The nftables ruleset of the vswitch: `rules` non-matching rules in the bridge forward hook. */
+export function vswitchRuleset(rules: number): string {
+  const lines = ['table bridge vfbench {', '  chain forward {', '    type filter hook forward priority 0; policy accept;'];
+  // Source addresses in 198.19.128.0/17 never occur in the lab, so every packet walks the whole chain.
+  for (let i = 0; i < rules; i++) {
+    lines.push(`    ip saddr 198.19.${128 + Math.floor(i / 250)}.${(i % 250) + 1} drop`);
+  }
+  lines.push('  }', '}');
+  return lines.join('\n') + '\n';
+}
+
+function sshdConfig(l: LabLayout, vm: VmName): string {
+  const d = join(l.dir, vm);
+  return [
+    `ListenAddress ${l.mgmt[vm]}`,
+    'Port 22',
+    `HostKey ${join(d, 'ssh_host_ed25519_key')}`,
+    `PidFile ${join(d, 'sshd.pid')}`,
+    `AuthorizedKeysFile ${join(l.dir, 'authorized_keys')}`,
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    'StrictModes no',
+    'PrintMotd no',
+    'MaxSessions 64',
+    'MaxStartups 64:30:128',
+    'Subsystem sftp internal-sftp',
+    '',
+  ].join('\n');
+}
+
+async function waitForPort(host: string, portNo: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host, port: portNo, timeout: 500 });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+      s.once('timeout', () => {
+        s.destroy();
+        resolve(false);
+      });
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`lab: sshd on ${host}:${portNo} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface LabInventory {
+  lab: string;
+  hosts: Record<string, { ssh: string; data: string; key: string; known_hosts: string }>;
+  pairs: { client: string; server: string }[];
+  interfaces: { accelerated: string; synthetic: string };
+}
+
+export interface LabStatus {
+  up: boolean;
+  namespaces: Record<string, boolean>;
+  sshd: Record<string, boolean>;
+  links: Record<string, string>;
+  rules?: number;
+  rateCap?: string;
+  inventory?: string;
+}
+
+async function namespaceList(): Promise<Set<string>> {
+  const out = await run('ip', ['-j', 'netns', 'list']).catch(() => '[]');
+  const list = (out.trim() ? JSON.parse(out) : []) as { name: string }[];
+  return new Set(list.map((n) => n.name));
+}
+
+export async function labStatus(opts: LabOptions): Promise<LabStatus> {
+  const l = labLayout(opts);
+  const present = await namespaceList();
+  const namespaces: Record<string, boolean> = {};
+  const sshd: Record<string, boolean> = {};
+  const links: Record<string, string> = {};
+  for (const [key, ns] of Object.entries(l.namespaces)) namespaces[key] = present.has(ns);
+  for (const vm of VMS) {
+    sshd[vm] = false;
+    if (!namespaces[vm]) continue;
+    const pid = await readFile(join(l.dir, vm, 'sshd.pid'), 'utf8').catch(() => '');
+    sshd[vm] = pid.trim() !== '' && (await exists(`/proc/${pid.trim()}`));
+    for (const dev of [ACCELERATED_IF, SYNTHETIC_IF]) {
+      const r = await execa('ip', ['-n', l.namespaces[vm], '-j', 'link', 'show', dev], { reject: false });
+      const info = r.exitCode === 0 ? (JSON.parse(r.stdout) as { operstate: string; flags: string[] }[])[0] : undefined;
+      links[`${vm}:${dev}`] = info ? (info.flags.includes('UP') ? 'up' : 'down') : 'missing';
+    }
+  }
+  const state = await readFile(l.statePath, 'utf8')
+    .then((s) => JSON.parse(s) as { rules: number; rateCap?: string })
+    .catch(() => undefined);
+  const up =
+    Object.values(namespaces).every(Boolean) &&
+    Object.values(sshd).every(Boolean) &&
+    (await exists(l.inventoryPath));
+  return {
+    up,
+    namespaces,
+    sshd,
+    links,
+    rules: state?.rules,
+    rateCap: state?.rateCap,
+    inventory: up ? l.inventoryPath : undefined,
+  };
+}
+
+/** Apply (or re-apply) the vswitch's ruleset and rate cap; cheap, so `up` with new options just calls this. */
+async function configureVswitch(l: LabLayout, opts: LabOptions): Promise<void> {
+  const ns = l.namespaces.vswitch;
+  await execa('ip', ['netns', 'exec', ns, 'nft', 'delete', 'table', 'bridge', 'vfbench'], { reject: false });
+  await execa('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: vswitchRuleset(opts.rules) }).catch((e) => {
+    throw new Error(`lab: loading the vswitch ruleset failed: ${e.stderr ?? e.message}`);
+  });
+  for (const port of ['port1', 'port2']) {
+    await execa('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'del', 'dev', port, 'root'], { reject: false });
+    if (opts.rateCap) {
+      await inNs(ns, 'tc', 'qdisc', 'add', 'dev', port, 'root', 'tbf', 'rate', opts.rateCap, 'burst', '256k', 'latency', '20ms');
+    }
+  }
+  await writeFile(l.statePath, JSON.stringify({ rules: opts.rules, rateCap: opts.rateCap ?? null }, null, 2) + '\n');
+}
+
+export async function labUp(opts: LabOptions, log: (msg: string) => void = () => {}): Promise<LabInventory> {
+  await checkLabPrerequisites();
+  const l = labLayout(opts);
+  const status = await labStatus(opts);
+  if (status.up) {
+    if (status.rules !== opts.rules || (status.rateCap ?? undefined) !== opts.rateCap) {
+      log(`lab ${opts.prefix} is up: updating the vswitch (${opts.rules} rules${opts.rateCap ? `, cap ${opts.rateCap}` : ''})`);
+      await configureVswitch(l, opts);
+    } else {
+      log(`lab ${opts.prefix} is already up`);
+    }
+    return JSON.parse(await readFile(l.inventoryPath, 'utf8')) as LabInventory;
+  }
+  // A partial lab (failed or interrupted `up`) is removed first, so `up` always starts clean.
+  await labDown(opts);
+  try {
+    return await build(l, opts, log);
+  } catch (err) {
+    await labDown(opts);
+    throw err;
+  }
+}
+
+async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void): Promise<LabInventory> {
+  const p = opts.prefix;
+  const ns = l.namespaces;
+  log(`building lab ${p} (namespaces ${Object.values(ns).join(', ')})`);
+  await mkdir(l.dir, { recursive: true, mode: 0o700 });
+  await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  for (const n of Object.values(ns)) {
+    await run('ip', ['netns', 'add', n]);
+    await run('ip', ['-n', n, 'link', 'set', 'lo', 'up']);
+  }
+  for (const vm of VMS) {
+    // No IPv6 in the guests: router solicitations and MLD would otherwise show up in the path counters.
+    await inNs(ns[vm], 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
+    // When the peer takes its vf0 down, our vf0 loses carrier: skip its route, as the host would.
+    await inNs(ns[vm], 'sysctl', '-q', '-w', 'net.ipv4.conf.all.ignore_routes_with_linkdown=1', 'net.ipv4.conf.default.ignore_routes_with_linkdown=1');
+  }
+
+  // Management network: a bridge in the root namespace, one veth per VM.
+  await run('ip', ['link', 'add', l.mgmtBridge, 'type', 'bridge']);
+  await run('ip', ['addr', 'add', `${l.mgmtGateway}/24`, 'dev', l.mgmtBridge]);
+  await run('ip', ['link', 'set', l.mgmtBridge, 'up']);
+  for (const [i, vm] of VMS.entries()) {
+    const host = `${p}-m${i + 1}`;
+    await run('ip', ['link', 'add', host, 'type', 'veth', 'peer', 'name', `${p}-g${i + 1}`, 'netns', ns[vm]]);
+    await run('ip', ['-n', ns[vm], 'link', 'set', `${p}-g${i + 1}`, 'name', 'mgmt0']);
+    await run('ip', ['link', 'set', host, 'master', l.mgmtBridge, 'up']);
+    await run('ip', ['-n', ns[vm], 'addr', 'add', `${l.mgmt[vm]}/24`, 'dev', 'mgmt0']);
+    await run('ip', ['-n', ns[vm], 'link', 'set', 'mgmt0', 'up']);
+  }
+
+  // Accelerated path: one veth straight between the VMs.
+  await run('ip', ['link', 'add', `${p}-f1`, 'netns', ns.vm1, 'type', 'veth', 'peer', 'name', `${p}-f2`, 'netns', ns.vm2]);
+  await run('ip', ['-n', ns.vm1, 'link', 'set', `${p}-f1`, 'name', ACCELERATED_IF]);
+  await run('ip', ['-n', ns.vm2, 'link', 'set', `${p}-f2`, 'name', ACCELERATED_IF]);
+
+  // Synthetic path: each VM to the vswitch bridge.
+  await run('ip', ['-n', ns.vswitch, 'link', 'add', 'br0', 'type', 'bridge']);
+  await run('ip', ['-n', ns.vswitch, 'link', 'set', 'br0', 'up']);
+  for (const [i, vm] of VMS.entries()) {
+    const port = `port${i + 1}`;
+    await run('ip', ['link', 'add', `${p}-p${i + 1}`, 'netns', ns[vm], 'type', 'veth', 'peer', 'name', `${p}-s${i + 1}`, 'netns', ns.vswitch]);
+    await run('ip', ['-n', ns[vm], 'link', 'set', `${p}-p${i + 1}`, 'name', SYNTHETIC_IF]);
+    await run('ip', ['-n', ns.vswitch, 'link', 'set', `${p}-s${i + 1}`, 'name', port]);
+    await run('ip', ['-n', ns.vswitch, 'link', 'set', port, 'master', 'br0', 'up']);
+  }
+  for (const vm of VMS) {
+    await run('ip', ['-n', ns[vm], 'addr', 'add', `${l.data[vm]}/24`, 'dev', ACCELERATED_IF, 'metric', '10']);
+    await run('ip', ['-n', ns[vm], 'addr', 'add', `${l.data[vm]}/24`, 'dev', SYNTHETIC_IF, 'metric', '100']);
+    await run('ip', ['-n', ns[vm], 'link', 'set', SYNTHETIC_IF, 'up']);
+    await run('ip', ['-n', ns[vm], 'link', 'set', ACCELERATED_IF, 'up']);
+  }
+  await configureVswitch(l, opts);
+
+  // SSH: a client key, a host key per VM, a known_hosts file naming them.
+  await rm(l.keyPath, { force: true });
+  await rm(`${l.keyPath}.pub`, { force: true });
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `vfbench-lab-${p}`, '-f', l.keyPath]);
+  await writeFile(join(l.dir, 'authorized_keys'), await readFile(`${l.keyPath}.pub`, 'utf8'), { mode: 0o600 });
+  const known: string[] = [];
+  for (const vm of VMS) {
+    const d = join(l.dir, vm);
+    await mkdir(d, { recursive: true, mode: 0o700 });
+    const hostKey = join(d, 'ssh_host_ed25519_key');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${p}-${vm}`, '-f', hostKey]);
+    const pub = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(/\s+/);
+    known.push(`${l.mgmt[vm]} ${pub[0]} ${pub[1]}`);
+    await writeFile(join(d, 'sshd_config'), sshdConfig(l, vm));
+    await inNs(ns[vm], '/usr/sbin/sshd', '-f', join(d, 'sshd_config'), '-E', join(d, 'sshd.log'));
+  }
+  await writeFile(l.knownHostsPath, known.join('\n') + '\n');
+  for (const vm of VMS) await waitForPort(l.mgmt[vm], 22, 10_000);
+
+  const inventory: LabInventory = {
+    lab: p,
+    hosts: Object.fromEntries(
+      VMS.map((vm) => [vm, { ssh: `root@${l.mgmt[vm]}`, data: l.data[vm], key: l.keyPath, known_hosts: l.knownHostsPath }]),
+    ),
+    pairs: [{ client: 'vm1', server: 'vm2' }],
+    interfaces: { accelerated: ACCELERATED_IF, synthetic: SYNTHETIC_IF },
+  };
+  await writeFile(l.inventoryPath, JSON.stringify(inventory, null, 2) + '\n');
+  log(`lab ${p} is up: ${VMS.map((vm) => `${vm} ssh root@${l.mgmt[vm]} data ${l.data[vm]}`).join('; ')}`);
+  return inventory;
+}
+
+/** Remove everything the lab made, whatever state it is in. Safe to call any number of times. */
+export async function labDown(opts: LabOptions, log: (msg: string) => void = () => {}): Promise<void> {
+  const l = labLayout(opts);
+  const present = await namespaceList();
+  for (const ns of Object.values(l.namespaces)) {
+    if (!present.has(ns)) continue;
+    // Every process in the namespace (sshd, stray tool servers) goes first, then the namespace.
+    const pids = await execa('ip', ['netns', 'pids', ns], { reject: false });
+    for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    await execa('ip', ['netns', 'del', ns], { reject: false });
+    log(`removed namespace ${ns}`);
+  }
+  for (const link of l.rootLinks) {
+    const r = await execa('ip', ['link', 'del', link], { reject: false });
+    if (r.exitCode === 0) log(`removed link ${link}`);
+  }
+  await rm(l.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,184 @@
+// Load a scenario: YAML with source positions, schema validation, semantic checks, inventory.
+// Every problem is reported at once, each as file:line:column, the field and what is wrong.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
+import { z } from 'zod';
+import { scenarioSchema, hostSchema, type HostSpec, type PairSpec, type ScenarioParsed, type VerifySpec } from './schema.js';
+import { defaultLabOptions, labLayout } from '../lab/lab.js';
+
+export interface Problem {
+  file: string;
+  line: number;
+  column: number;
+  field: string;
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.column}: ${p.field ? `${p.field}: ` : ''}${p.message}`;
+}
+
+export class ScenarioError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ScenarioError';
+  }
+}
+
+export interface Scenario extends Omit<ScenarioParsed, 'hosts' | 'pairs' | 'verify'> {
+  file: string;
+  hosts: Record<string, HostSpec>;
+  pairs: PairSpec[];
+  verify?: VerifySpec;
+  /** Set when `inventory:` names something that is not there (e.g. the lab is down). */
+  inventoryProblem?: string;
+}
+
+type PathKey = string | number;
+
+export function fieldName(path: readonly PathKey[]): string {
+  return path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '');
+}
+
+/** Position of the node at `path`, or of the closest ancestor that exists (for missing fields). */
+function locate(doc: Document, lc: LineCounter, path: readonly PathKey[], key?: string): { line: number; column: number } {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as Node | undefined;
+    if (node && node.range) {
+      let offset = node.range[0];
+      if (key !== undefined && isMap(node)) {
+        const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && it.key.value === key);
+        if (pair && isScalar(pair.key) && pair.key.range) offset = pair.key.range[0];
+      }
+      const pos = lc.linePos(offset);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return { line: 1, column: 1 };
+}
+
+function zodProblems(file: string, doc: Document, lc: LineCounter, error: z.ZodError): Problem[] {
+  const out: Problem[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.filter((k): k is PathKey => typeof k !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({ file, ...locate(doc, lc, path, key), field: fieldName([...path, key]), message: 'unknown field' });
+      }
+      continue;
+    }
+    const present = doc.hasIn(path);
+    const message = !present && path.length > 0 ? 'required field is missing' : issue.message;
+    out.push({ file, ...locate(doc, lc, path), field: fieldName(path), message });
+  }
+  return out;
+}
+
+/** The data of a lab inventory file, checked like a scenario's own hosts. */
+interface Inventory {
+  hosts: Record<string, HostSpec>;
+  pairs: PairSpec[];
+  interfaces?: { accelerated: string; synthetic: string };
+}
+
+function inventoryPath(value: string, scenarioFile: string): string {
+  if (value === 'lab') return labLayout(defaultLabOptions()).inventoryPath;
+  return resolve(dirname(scenarioFile), value);
+}
+
+function readInventory(path: string): Inventory | string {
+  if (!existsSync(path)) {
+    return path.endsWith('/inventory.json') && path.includes('/lab/')
+      ? `the lab is not up (no ${path}): run \`vfbench lab up\` first`
+      : `inventory file ${path} does not exist`;
+  }
+  try {
+    const data = JSON.parse(readFileSync(path, 'utf8')) as Inventory;
+    const hosts = z.record(z.string(), hostSchema).parse(data.hosts);
+    return { hosts, pairs: data.pairs, interfaces: data.interfaces };
+  } catch (err) {
+    return `inventory file ${path} is not a valid inventory: ${(err as Error).message}`;
+  }
+}
+
+/** Parse scenario text; `file` is used in messages and to resolve relative paths. */
+export function parseScenario(text: string, file: string): Scenario {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ScenarioError(
+      doc.errors.map((e) => {
+        const pos = lc.linePos(e.pos[0]);
+        return { file, line: pos.line, column: pos.col, field: '', message: `YAML: ${e.message.split('\n')[0]}` };
+      }),
+    );
+  }
+  const parsed = scenarioSchema.safeParse(doc.toJS());
+  if (!parsed.success) throw new ScenarioError(zodProblems(file, doc, lc, parsed.error));
+  const s = parsed.data;
+
+  const problems: Problem[] = [];
+  const problem = (path: PathKey[], message: string, key?: string) =>
+    problems.push({ file, ...locate(doc, lc, path, key), field: fieldName(key ? [...path, key] : path), message });
+
+  let hosts = s.hosts ?? {};
+  let pairs = s.pairs ?? [];
+  let verify = s.verify;
+  let inventoryProblem: string | undefined;
+  if (s.inventory !== undefined && s.hosts !== undefined) {
+    problem(['hosts'], 'give either `hosts` or `inventory`, not both');
+  } else if (s.inventory !== undefined) {
+    const inv = readInventory(inventoryPath(s.inventory, file));
+    if (typeof inv === 'string') {
+      inventoryProblem = `${file}: inventory: ${inv}`;
+    } else {
+      hosts = inv.hosts;
+      if (s.pairs === undefined) pairs = inv.pairs;
+      if (verify === undefined && inv.interfaces) {
+        verify = { ...inv.interfaces, share: 0.95, min_packets: 100 };
+      }
+    }
+  } else if (s.hosts === undefined) {
+    problems.push({ file, line: 1, column: 1, field: 'hosts', message: 'required field is missing (give `hosts` or `inventory: lab`)' });
+  }
+  if (s.pairs === undefined && s.inventory === undefined) {
+    problems.push({ file, line: 1, column: 1, field: 'pairs', message: 'required field is missing' });
+  }
+
+  if (!inventoryProblem) {
+    pairs.forEach((p, i) => {
+      for (const role of ['client', 'server'] as const) {
+        if (!(p[role] in hosts)) problem(['pairs', i, role], `unknown host "${p[role]}" (hosts: ${Object.keys(hosts).join(', ') || 'none'})`);
+      }
+      if (p.client === p.server) problem(['pairs', i, 'server'], 'client and server must be different hosts');
+    });
+  }
+  const variantNames = Object.keys(s.variants);
+  if (variantNames.length < 2) problem(['variants'], 'name at least two variants (e.g. vf and pv) to compare');
+  if (!variantNames.includes(s.baseline)) {
+    problem(['baseline'], `baseline "${s.baseline}" is not one of the variants (${variantNames.join(', ')})`);
+  }
+  s.tests.forEach((t, i) => {
+    if (t.warmup > 0 && t.warmup < 1) problem(['tests', i, 'warmup'], 'a sockperf warm-up run needs at least 1s (sockperf itself discards the first 0.45s)');
+  });
+  if (problems.length > 0) throw new ScenarioError(problems);
+
+  return { ...s, file, hosts, pairs, verify, inventoryProblem };
+}
+
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ScenarioError([{ file, line: 1, column: 1, field: '', message: `cannot read: ${(err as Error).message}` }]);
+  }
+  return parseScenario(text, file);
+}
+
+/** The path a variant is expected to use. */
+export function expectedPath(v: { state: 'up' | 'down'; path?: 'accelerated' | 'synthetic' }): 'accelerated' | 'synthetic' {
+  return v.path ?? (v.state === 'up' ? 'accelerated' : 'synthetic');
+}

@@ -1,0 +1,124 @@
+// Plan expansion: a scenario becomes an ordered list of trials with stable ids.
+import type { Scenario } from './load.js';
+import type { TestSpec } from './schema.js';
+
+/** One measured configuration, independent of variant and repetition. */
+export interface Point {
+  test: number;
+  testName: string;
+  tool: 'sockperf';
+  mode: 'ping-pong';
+  protocol: 'udp' | 'tcp';
+  size: number;
+  pair: number;
+  group?: string;
+}
+
+export interface Trial {
+  /** Stable across re-plans of the same scenario: used for resume and raw file names. */
+  id: string;
+  /** Position in the run (0-based). */
+  seq: number;
+  point: Point;
+  pointKey: string;
+  variant: string;
+  repetition: number;
+}
+
+export interface Plan {
+  trials: Trial[];
+  points: number;
+  variants: string[];
+  /** Estimated wall time in seconds. */
+  estimateSeconds: number;
+}
+
+/** Seconds of overhead per trial besides the tool's own run: server start, counters, SSH round trips. */
+const TRIAL_OVERHEAD_S = 1.5;
+/** sockperf calibrates its clock and warms up before the timed run. */
+const SOCKPERF_STARTUP_S = 0.3;
+
+export function testName(t: TestSpec, index: number): string {
+  return t.name ?? `${t.tool}-${t.mode}-${index}`;
+}
+
+export function pointKey(p: Point): string {
+  return `t${p.test}-${p.protocol}-m${p.size}-p${p.pair}`;
+}
+
+function points(s: Scenario): Point[] {
+  const out: Point[] = [];
+  s.tests.forEach((t, ti) => {
+    for (const protocol of t.protocol) {
+      for (const size of t.sizes) {
+        s.pairs.forEach((pair, pi) => {
+          out.push({ test: ti, testName: testName(t, ti), tool: t.tool, mode: t.mode, protocol, size, pair: pi, group: pair.group });
+        });
+      }
+    }
+  });
+  return out;
+}
+
+/** Small deterministic PRNG (mulberry32) so `order: random` is reproducible from the seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Order of variants for the k-th (point, repetition) block.
+ * interleaved: A B | B A | A B … so that consecutive blocks share the variant at their border (one
+ * switch per two trials) and a linear drift affects both variants alike.
+ */
+function variantOrder(order: Scenario['order'], variants: string[], k: number, rnd: () => number): string[] {
+  if (order === 'interleaved') return k % 2 === 0 ? variants : [...variants].reverse();
+  if (order === 'random') {
+    const v = [...variants];
+    for (let i = v.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [v[i], v[j]] = [v[j]!, v[i]!];
+    }
+    return v;
+  }
+  return variants;
+}
+
+export function makePlan(s: Scenario): Plan {
+  // The baseline goes first so that a sequential run reads "baseline, then the others".
+  const variants = [s.baseline, ...Object.keys(s.variants).filter((v) => v !== s.baseline)];
+  const pts = points(s);
+  const rnd = seededRandom(s.seed);
+  const trials: Trial[] = [];
+  const push = (point: Point, variant: string, repetition: number) => {
+    const key = pointKey(point);
+    trials.push({ id: `${key}-${variant}-r${repetition + 1}`, seq: trials.length, point, pointKey: key, variant, repetition });
+  };
+  if (s.order === 'sequential') {
+    // All repetitions of one variant, then the next: the order a naive script would use (drift-prone).
+    for (const variant of variants) for (let r = 0; r < s.repeat; r++) for (const p of pts) push(p, variant, r);
+  } else {
+    let k = 0;
+    for (let r = 0; r < s.repeat; r++) {
+      for (const p of pts) {
+        for (const v of variantOrder(s.order, variants, k, rnd)) push(p, v, r);
+        k++;
+      }
+    }
+  }
+  let estimate = 0;
+  let current: string | undefined;
+  for (const t of trials) {
+    const test = s.tests[t.point.test]!;
+    if (t.variant !== current) estimate += s.variants[t.variant]!.settle;
+    current = t.variant;
+    estimate += test.duration + (test.warmup > 0 ? test.warmup + SOCKPERF_STARTUP_S : 0) + SOCKPERF_STARTUP_S + TRIAL_OVERHEAD_S;
+  }
+  return { trials, points: pts.length, variants, estimateSeconds: estimate };
+}
