@@ -32,6 +32,23 @@ export interface BackgroundProcess {
   pid: number;
   stdoutPath: string;
   stderrPath: string;
+  /** Where the exit status is written when the process ends (start with `exitCode: true`). */
+  rcPath?: string;
+}
+
+/**
+ * Shell test that succeeds when the process is gone. A zombie still answers `kill -0`, so the state
+ * letter in /proc/PID/stat is read instead.
+ */
+function processGone(pid: number): string {
+  positiveInt(pid, 'pid');
+  return `{ s=$(cut -d')' -f2- /proc/${pid}/stat 2>/dev/null | cut -c2); [ -z "$s" ] || [ "$s" = Z ]; }`;
+}
+
+/** Shell loop polling every 50 ms until `test` succeeds (exit 0) or `timeoutMs` passes (exit 3). */
+export function pollUntil(test: string, timeoutMs: number): string {
+  const tries = Math.max(1, Math.ceil(timeoutMs / 50));
+  return `i=0; while [ $i -lt ${tries} ]; do ${test} && exit 0; sleep 0.05; i=$((i+1)); done; exit 3`;
 }
 
 /** What a transport must provide; the rest of Host is built on top of `execString`. */
@@ -78,32 +95,44 @@ export abstract class Host {
    * Start argv in the background in its own session (so that stop() reaches its children), with
    * stdout/stderr to files in `dir`. Returns the PID of the process itself.
    */
-  async start(argv: readonly Arg[], dir: string, label: string): Promise<BackgroundProcess> {
+  async start(argv: readonly Arg[], dir: string, label: string, opts: { exitCode?: boolean } = {}): Promise<BackgroundProcess> {
     const stdoutPath = `${dir}/${label}.stdout`;
     const stderrPath = `${dir}/${label}.stderr`;
-    const inner = `exec ${command(argv)} >${quote(stdoutPath)} 2>${quote(stderrPath)} </dev/null`;
+    const rcPath = opts.exitCode ? `${dir}/${label}.rc` : undefined;
+    const redirect = `>${quote(stdoutPath)} 2>${quote(stderrPath)} </dev/null`;
+    // With an exit code the PID is the wrapping shell's; stop() signals the whole session either way.
+    const inner = rcPath ? `${command(argv)} ${redirect}; echo $? >${quote(rcPath)}` : `exec ${command(argv)} ${redirect}`;
     const out = await this.run([raw('mkdir -p'), dir, raw('&& { setsid sh -c'), inner, raw('</dev/null >/dev/null 2>&1 & echo $!; }')]);
     const pid = Number(out.trim());
     if (!Number.isInteger(pid) || pid <= 1) throw new Error(`${this.name}: could not start ${label}: got "${out.trim()}"`);
-    return { pid, stdoutPath, stderrPath };
+    return { pid, stdoutPath, stderrPath, rcPath };
+  }
+
+  /**
+   * Wait (on the host) until the process has ended, at most timeoutMs. Returns its exit status when it
+   * was started with `exitCode: true` and got to write it, otherwise null; `timedOut` when still running.
+   */
+  async waitExit(proc: BackgroundProcess, timeoutMs: number): Promise<{ code: number | null; timedOut: boolean }> {
+    const r = await this.exec([raw(pollUntil(processGone(proc.pid), timeoutMs))], { timeoutMs: timeoutMs + 10_000 });
+    if (r.code !== 0) return { code: null, timedOut: true };
+    if (!proc.rcPath) return { code: null, timedOut: false };
+    const rc = await this.exec(['cat', proc.rcPath]);
+    const code = rc.code === 0 && /^\d+$/.test(rc.stdout.trim()) ? Number(rc.stdout.trim()) : null;
+    return { code, timedOut: false };
   }
 
   async isAlive(pid: number): Promise<boolean> {
-    positiveInt(pid, 'pid');
-    // A zombie still answers kill -0; read its state to tell.
-    const r = await this.exec([raw(`s=$(cat /proc/${pid}/stat 2>/dev/null | sed 's/^.*) //' | cut -c1); [ -n "$s" ] && [ "$s" != Z ]`)]);
-    return r.code === 0;
+    const r = await this.exec([raw(processGone(pid))]);
+    return r.code !== 0;
   }
 
   /** Stop a background process group: SIGTERM, then SIGKILL after `graceMs`. Returns whether it had to be killed. */
   async stop(pid: number, graceMs = 2000): Promise<{ killed: boolean }> {
-    positiveInt(pid, 'pid');
-    const tries = Math.max(1, Math.ceil(graceMs / 100));
+    const gone = processGone(pid);
     const script =
-      `kill -TERM -- -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null; i=0; ` +
-      `while [ $i -lt ${tries} ]; do s=$(cat /proc/${pid}/stat 2>/dev/null | sed 's/^.*) //' | cut -c1); ` +
-      `{ [ -z "$s" ] || [ "$s" = Z ]; } && { echo stopped; exit 0; }; sleep 0.1; i=$((i+1)); done; ` +
-      `kill -KILL -- -${pid} 2>/dev/null || kill -KILL ${pid} 2>/dev/null; echo killed`;
+      `kill -TERM -- -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null; ` +
+      `if (${pollUntil(gone, graceMs)}); then echo stopped; else ` +
+      `kill -KILL -- -${pid} 2>/dev/null || kill -KILL ${pid} 2>/dev/null; echo killed; fi`;
     const out = await this.run([raw(script)]);
     return { killed: out.trim() === 'killed' };
   }
@@ -115,12 +144,8 @@ export abstract class Host {
   /** Wait until something listens on the port (TCP or UDP), polling on the host itself; bounded by timeoutMs. */
   async waitListening(protocol: 'tcp' | 'udp', portNo: number, timeoutMs: number): Promise<void> {
     checkPort(portNo);
-    const tries = Math.max(1, Math.ceil(timeoutMs / 50));
     const flag = protocol === 'tcp' ? '-Hltn' : '-Hlun';
-    const script =
-      `i=0; while [ $i -lt ${tries} ]; do [ -n "$(ss ${flag} 'sport = :${portNo}')" ] && exit 0; ` +
-      `sleep 0.05; i=$((i+1)); done; exit 1`;
-    const r = await this.exec([raw(script)]);
+    const r = await this.exec([raw(pollUntil(`[ -n "$(ss ${flag} 'sport = :${portNo}')" ]`, timeoutMs))]);
     if (r.code !== 0) throw new Error(`${this.name}: nothing listens on ${protocol} port ${portNo} after ${timeoutMs} ms`);
   }
 

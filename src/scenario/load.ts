@@ -161,7 +161,9 @@ export function parseScenario(text: string, file: string): Scenario {
     problem(['baseline'], `baseline "${s.baseline}" is not one of the variants (${variantNames.join(', ')})`);
   }
   s.tests.forEach((t, i) => {
-    if (t.warmup > 0 && t.warmup < 1) problem(['tests', i, 'warmup'], 'a sockperf warm-up run needs at least 1s (sockperf itself discards the first 0.45s)');
+    // sockperf's -t takes whole seconds, and the warm-up is added to it.
+    if (!Number.isInteger(t.duration)) problem(['tests', i, 'duration'], `sockperf runs whole seconds; got ${t.duration}s`);
+    if (!Number.isInteger(t.warmup)) problem(['tests', i, 'warmup'], `sockperf runs whole seconds; got ${t.warmup}s`);
   });
   if (problems.length > 0) throw new ScenarioError(problems);
 

@@ -35,11 +35,13 @@ export interface Plan {
 
 /** Seconds of overhead per trial besides the tool's own run: server start, counters, SSH round trips. */
 const TRIAL_OVERHEAD_S = 1.5;
-/** sockperf calibrates its clock and warms up before the timed run. */
-const SOCKPERF_STARTUP_S = 0.3;
+/** sockperf 3.7 sleeps a fixed 2 s after its warm-up messages, plus clock calibration (measured: 2.3 s). */
+const SOCKPERF_STARTUP_S = 2.3;
 
-export function testName(t: TestSpec, index: number): string {
-  return t.name ?? `${t.tool}-${t.mode}-${index}`;
+/** A test's display name: its `name`, else tool-mode, with the index only where two tests would share it. */
+export function testNames(tests: TestSpec[]): string[] {
+  const base = tests.map((t) => t.name ?? `${t.tool}-${t.mode}`);
+  return base.map((n, i) => (tests[i]!.name === undefined && base.filter((b) => b === n).length > 1 ? `${n}-${i}` : n));
 }
 
 export function pointKey(p: Point): string {
@@ -48,11 +50,12 @@ export function pointKey(p: Point): string {
 
 function points(s: Scenario): Point[] {
   const out: Point[] = [];
+  const names = testNames(s.tests);
   s.tests.forEach((t, ti) => {
     for (const protocol of t.protocol) {
       for (const size of t.sizes) {
         s.pairs.forEach((pair, pi) => {
-          out.push({ test: ti, testName: testName(t, ti), tool: t.tool, mode: t.mode, protocol, size, pair: pi, group: pair.group });
+          out.push({ test: ti, testName: names[ti]!, tool: t.tool, mode: t.mode, protocol, size, pair: pi, group: pair.group });
         });
       }
     }
@@ -118,7 +121,7 @@ export function makePlan(s: Scenario): Plan {
     const test = s.tests[t.point.test]!;
     if (t.variant !== current) estimate += s.variants[t.variant]!.settle;
     current = t.variant;
-    estimate += test.duration + (test.warmup > 0 ? test.warmup + SOCKPERF_STARTUP_S : 0) + SOCKPERF_STARTUP_S + TRIAL_OVERHEAD_S;
+    estimate += test.duration + test.warmup + SOCKPERF_STARTUP_S + TRIAL_OVERHEAD_S;
   }
   return { trials, points: pts.length, variants, estimateSeconds: estimate };
 }

@@ -1,0 +1,235 @@
+#!/usr/bin/env node
+// vfbench command line: lab, validate, plan, run, analyze, report.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { loadScenario, ScenarioError } from '../scenario/load.js';
+import { makePlan } from '../scenario/plan.js';
+import { formatSeconds } from '../util/duration.js';
+import { UserError, errorMessage } from '../util/errors.js';
+import { defaultLabOptions, labDown, labStatus, labUp, DEFAULT_RULES } from '../lab/lab.js';
+import { loadForRun, runScenario, type RunEvent } from '../runner/run.js';
+import { analyzeRun, reportRun, boostTable } from './stages.js';
+
+const out = (s: string) => process.stdout.write(s + '\n');
+const err = (s: string) => process.stderr.write(s + '\n');
+
+function labOpts(argv: { prefix?: string; block?: number; rules?: number; 'rate-cap'?: string }) {
+  return defaultLabOptions({
+    ...(argv.prefix ? { prefix: argv.prefix } : {}),
+    ...(argv.block !== undefined ? { block: argv.block } : {}),
+    ...(argv.rules !== undefined ? { rules: argv.rules } : {}),
+    ...(argv['rate-cap'] ? { rateCap: argv['rate-cap'] } : {}),
+  });
+}
+
+/** Progress: a bar with ETA on a terminal, one line per trial otherwise (CI logs). */
+function progressReporter(): (e: RunEvent) => void {
+  const tty = process.stderr.isTTY;
+  let bar: cliProgress.SingleBar | undefined;
+  return (e) => {
+    if (e.type === 'start') {
+      err(`run directory: ${e.dir}`);
+      err(`${e.total} trials to run${e.skipped ? ` (${e.skipped} already recorded)` : ''}, estimated ${formatSeconds(e.estimateSeconds)}`);
+      if (tty) {
+        bar = new cliProgress.SingleBar(
+          { format: '{bar} {value}/{total} trials | ETA {eta_formatted} | {trial}', etaBuffer: 20, stream: process.stderr },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(e.total, 0, { trial: '' });
+      }
+    } else if (e.type === 'trial-start') {
+      bar?.update(e.index, { trial: e.trial.id });
+    } else if (e.type === 'trial-end') {
+      const r = e.record;
+      const detail =
+        r.status === 'failed'
+          ? `${r.failure?.kind}: ${r.failure?.message}`
+          : `p50 ${r.metrics.p50_us?.toFixed(1)} µs, p99 ${r.metrics.p99_us?.toFixed(1)} µs, path ${r.verification?.observed ?? 'unverified'}` +
+            (r.status === 'invalid' ? ` — INVALID: ${r.verification?.reason}` : '');
+      if (bar) {
+        bar.update(e.index + 1, { trial: r.trial });
+        if (r.status !== 'ok') {
+          bar.stop();
+          err(`${r.trial}: ${r.status}: ${detail}`);
+          bar.start(e.total, e.index + 1, { trial: r.trial });
+        }
+      } else {
+        err(`[${e.index + 1}/${e.total}] ${r.trial}: ${r.status}: ${detail}`);
+      }
+    } else if (e.type === 'log') {
+      bar?.stop();
+      err(e.message);
+    }
+    if (e.type === 'trial-end' && e.index + 1 === e.total) bar?.stop();
+  };
+}
+
+async function main(): Promise<number> {
+  let exitCode = 0;
+  await yargs(hideBin(process.argv))
+    .scriptName('vfbench')
+    .usage('$0 <command>\n\nMeasure what accelerated networking (SR-IOV VFs) buys a pair of VMs.')
+    .command('lab <action>', 'the local network-namespace lab that stands in for two VMs (root)', (y) =>
+      y
+        .positional('action', { choices: ['up', 'down', 'status'] as const, demandOption: true })
+        .option('rules', { type: 'number', describe: `nftables rules on the synthetic path (default ${DEFAULT_RULES})` })
+        .option('rate-cap', { type: 'string', describe: 'rate cap on the synthetic path, e.g. 2gbit' })
+        .option('prefix', { type: 'string', describe: 'name prefix (several labs can coexist)' })
+        .option('block', { type: 'number', describe: 'address block 0..63 inside 198.18.0.0/16' })
+        .option('json', { type: 'boolean', default: false }),
+      async (argv) => {
+        const o = labOpts(argv);
+        if (argv.action === 'up') {
+          const inv = await labUp(o, err);
+          out(`inventory: ${labStatusPath(o)}`);
+          void inv;
+        } else if (argv.action === 'down') {
+          await labDown(o, err);
+          out(`lab ${o.prefix} is down`);
+        } else {
+          const s = await labStatus(o);
+          if (argv.json) out(JSON.stringify(s, null, 2));
+          else {
+            out(`lab ${o.prefix}: ${s.up ? 'up' : 'down'}`);
+            for (const [k, v] of Object.entries(s.namespaces)) out(`  namespace ${k}: ${v ? 'present' : 'absent'}`);
+            for (const [k, v] of Object.entries(s.sshd)) out(`  sshd ${k}: ${v ? 'running' : 'not running'}`);
+            for (const [k, v] of Object.entries(s.links)) out(`  link ${k}: ${v}`);
+            if (s.rules !== undefined) out(`  vswitch rules: ${s.rules}${s.rateCap ? `, rate cap ${s.rateCap}` : ''}`);
+          }
+          if (!s.up) exitCode = 1;
+        }
+      },
+    )
+    .command('validate <files..>', 'check scenario files; lists every problem with file:line:column', (y) =>
+      y.positional('files', { type: 'string', array: true, demandOption: true }),
+      async (argv) => {
+        for (const f of argv.files as string[]) {
+          try {
+            const s = await loadScenario(f);
+            out(`${f}: ok (${s.tests.length} test${s.tests.length === 1 ? '' : 's'}, variants ${Object.keys(s.variants).join(', ')})`);
+            if (s.inventoryProblem) err(`warning: ${s.inventoryProblem}`);
+          } catch (e) {
+            if (!(e instanceof ScenarioError)) throw e;
+            err(e.message);
+            exitCode = 2;
+          }
+        }
+      },
+    )
+    .command('plan <file>', 'print the ordered trials and the estimated wall time; runs nothing', (y) =>
+      y.positional('file', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
+      async (argv) => {
+        const s = await loadScenario(argv.file);
+        if (s.inventoryProblem) throw new UserError(s.inventoryProblem);
+        const plan = makePlan(s);
+        if (argv.json) {
+          out(JSON.stringify(plan, null, 2));
+          return;
+        }
+        for (const t of plan.trials) {
+          const pair = s.pairs[t.point.pair]!;
+          out(`${String(t.seq + 1).padStart(4)}  ${t.id.padEnd(34)} ${pair.client}->${pair.server}  ${t.point.tool} ${t.point.mode} ${t.point.protocol} ${t.point.size}B  ${t.variant}`);
+        }
+        out(`${plan.trials.length} trials (${plan.points} points × ${plan.variants.length} variants × ${s.repeat} repetitions), order ${s.order}, estimated ${formatSeconds(plan.estimateSeconds)}`);
+      },
+    )
+    .command('run [file]', 'run a scenario, then analyze and report', (y) =>
+      y
+        .positional('file', { type: 'string' })
+        .option('resume', { type: 'string', describe: 'continue this run directory, skipping recorded trials' })
+        .option('results', { type: 'string', default: 'results', describe: 'root of run directories' })
+        .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
+        .option('analyze', { type: 'boolean', default: true, describe: 'analyze and report at the end (--no-analyze to skip)' }),
+      async (argv) => {
+        const { scenario } = await loadForRun(argv.file, argv.resume);
+        const ac = new AbortController();
+        const onSignal = (sig: NodeJS.Signals) => {
+          if (ac.signal.aborted) {
+            err(`${sig} again: still restoring the hosts' path state, please wait`);
+            return;
+          }
+          err(`\n${sig}: stopping the trial in flight and restoring the path state…`);
+          ac.abort();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        try {
+          const r = await runScenario(scenario, {
+            resultsRoot: resolve(argv.results),
+            resumeDir: argv.resume,
+            acceptNewHostKeys: argv['accept-new-host-keys'],
+            signal: ac.signal,
+            onEvent: progressReporter(),
+          });
+          const c = r.manifest.counts ?? {};
+          err(`run ${r.manifest.status}: ${c.ok ?? 0} ok, ${c.invalid ?? 0} invalid, ${c.failed ?? 0} failed of ${c.planned} planned`);
+          if (r.manifest.status === 'interrupted') {
+            err(`resume with: vfbench run --resume ${r.dir.path}`);
+            exitCode = 130;
+            return;
+          }
+          if (argv.analyze) {
+            const a = await analyzeRun(r.dir.path);
+            const figs = await reportRun(r.dir.path);
+            out(`\nBoost% (${a.baseline} is the baseline; positive = the variant is better)`);
+            out(boostTable(a));
+            for (const w of a.warnings) err(`warning: ${w}`);
+            out(`\ntables: ${r.dir.analysisDir}`);
+            for (const f of figs) out(`figure: ${f.files.find((x) => x.endsWith('.png'))}`);
+          }
+          out(`run directory: ${r.dir.path}`);
+          if ((c.failed ?? 0) + (c.invalid ?? 0) > 0) exitCode = 1;
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      },
+    )
+    .command('analyze <dir>', 'write analysis/{trials,summary,boost}.csv and analysis.json for a run', (y) =>
+      y.positional('dir', { type: 'string', demandOption: true }),
+      async (argv) => {
+        const a = await analyzeRun(argv.dir);
+        out(boostTable(a));
+        for (const w of a.warnings) err(`warning: ${w}`);
+      },
+    )
+    .command('report <dir>', 'render the figures of a run (Vega-Lite JSON, SVG, PNG)', (y) =>
+      y.positional('dir', { type: 'string', demandOption: true }),
+      async (argv) => {
+        for (const f of await reportRun(argv.dir)) for (const file of f.files) out(file);
+      },
+    )
+    .demandCommand(1, 'name a command')
+    .strict()
+    .fail((msg, e, y) => {
+      if (e) throw e;
+      err(y.help().toString() ? `${msg}\n(see vfbench --help)` : msg);
+      exitCode = 2;
+    })
+    .help()
+    .parseAsync();
+  return exitCode;
+}
+
+function labStatusPath(o: ReturnType<typeof defaultLabOptions>): string {
+  return `${o.home}/lab/${o.prefix}/inventory.json`;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof ScenarioError) {
+      err(e.message);
+      process.exit(2);
+    }
+    if (e instanceof UserError) {
+      err(`vfbench: ${e.message}`);
+      process.exit(e.exitCode);
+    }
+    err(`vfbench: ${errorMessage(e)}`);
+    if (process.env.VFBENCH_DEBUG) err((e as Error).stack ?? '');
+    process.exit(1);
+  },
+);

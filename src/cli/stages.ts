@@ -1,0 +1,59 @@
+// The analyze and report stages on a run directory; they never touch the hosts.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RunDir } from '../results/run-dir.js';
+import { toCsv, trialRows, TRIAL_COLUMNS, writeTables } from '../results/export.js';
+import { analyze, boostRows, summaryRows, BOOST_COLUMNS, SUMMARY_COLUMNS, type Analysis } from '../analysis/analyze.js';
+import { latencyFigure } from '../charts/latency.js';
+import { writeFigure, type RenderedFigure } from '../charts/render.js';
+import type { Manifest } from '../runner/run.js';
+
+export async function analyzeRun(path: string): Promise<Analysis> {
+  const dir = await RunDir.open(path);
+  const manifest = await dir.readManifest<Manifest>();
+  const records = await dir.latestRecords();
+  const variants = [manifest.scenario.baseline, ...Object.keys(manifest.scenario.variants).filter((v) => v !== manifest.scenario.baseline)];
+  const a = analyze(dir.id, manifest.scenario.baseline, variants, records);
+  await writeTables(
+    dir.analysisDir,
+    {
+      'trials.csv': toCsv(trialRows(records), TRIAL_COLUMNS),
+      'summary.csv': toCsv(summaryRows(a), SUMMARY_COLUMNS),
+      'boost.csv': toCsv(boostRows(a), BOOST_COLUMNS),
+    },
+    a,
+  );
+  return a;
+}
+
+export async function reportRun(path: string): Promise<RenderedFigure[]> {
+  const dir = await RunDir.open(path);
+  const manifest = await dir.readManifest<Manifest>();
+  const text = await readFile(join(dir.analysisDir, 'analysis.json'), 'utf8').catch(() => undefined);
+  const a = text ? (JSON.parse(text) as Analysis) : await analyzeRun(path);
+  const figures: RenderedFigure[] = [];
+  if (a.summary.some((s) => s.n > 0)) {
+    figures.push(await writeFigure(dir.figuresDir, 'latency-percentiles', latencyFigure(a, `${manifest.scenario.name}: latency by variant`)));
+  }
+  return figures;
+}
+
+/** The Boost% table printed at the end of a run: headline latency percentiles per point and variant. */
+export function boostTable(a: Analysis, metrics = ['p50_us', 'p99_us', 'p99_9_us']): string {
+  const rows: string[][] = [['point', 'variant', ...metrics.map((m) => `${m.replace(/_us$/, '').replace('_', '.')} ${a.baseline}→variant µs (Boost%)`), 'n']];
+  const seen = new Set<string>();
+  for (const b of a.boost) {
+    const key = `${b.pointKey}\0${b.variant}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const cells = metrics.map((m) => {
+      const r = a.boost.find((x) => x.pointKey === b.pointKey && x.variant === b.variant && x.metric === m);
+      if (!r) return '-';
+      const sign = r.boostPercent >= 0 ? '+' : '';
+      return `${r.baselineValue.toFixed(1)}→${r.variantValue.toFixed(1)} (${sign}${r.boostPercent.toFixed(1)}%)`;
+    });
+    rows.push([`${b.test} ${b.protocol} ${b.size}B${b.group ? ` ${b.group}` : ''}`, b.variant, ...cells, `${b.nBaseline}/${b.nVariant}${b.note ? ' (few)' : ''}`]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}

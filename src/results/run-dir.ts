@@ -1,0 +1,100 @@
+// The run directory (DESIGN.md): manifest.json, records.jsonl (append-only, flushed per trial), raw/,
+// analysis/, figures/, report.html.
+import { mkdir, open, readFile, rename, writeFile, stat } from 'node:fs/promises';
+import { join, basename } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { TrialRecord } from './record.js';
+import { RECORD_SCHEMA } from './record.js';
+
+export const MANIFEST = 'manifest.json';
+export const RECORDS = 'records.jsonl';
+
+export class RunDir {
+  constructor(readonly path: string) {}
+
+  get id(): string {
+    return basename(this.path);
+  }
+  get rawDir(): string {
+    return join(this.path, 'raw');
+  }
+  get analysisDir(): string {
+    return join(this.path, 'analysis');
+  }
+  get figuresDir(): string {
+    return join(this.path, 'figures');
+  }
+
+  /** results/<scenario>/<UTC timestamp>-<short id>/ */
+  static async create(root: string, scenarioName: string, now = new Date()): Promise<RunDir> {
+    const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const dir = join(root, scenarioName, `${stamp}-${randomBytes(3).toString('hex')}`);
+    await mkdir(join(dir, 'raw'), { recursive: true });
+    return new RunDir(dir);
+  }
+
+  static async open(path: string): Promise<RunDir> {
+    const s = await stat(join(path, MANIFEST)).catch(() => undefined);
+    if (!s) throw new Error(`${path} is not a vfbench run directory (no ${MANIFEST})`);
+    return new RunDir(path);
+  }
+
+  rawPath(trialId: string, suffix: string): string {
+    return join(this.rawDir, `${trialId}.${suffix}`);
+  }
+
+  /** Append one record and flush it to disk before returning: a crash loses at most the trial in flight. */
+  async appendRecord(record: TrialRecord): Promise<void> {
+    const fh = await open(join(this.path, RECORDS), 'a');
+    try {
+      await fh.write(JSON.stringify(record) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** All records; a torn last line (crash mid-write) is ignored. Records of other schema versions are refused. */
+  async readRecords(): Promise<TrialRecord[]> {
+    const text = await readFile(join(this.path, RECORDS), 'utf8').catch(() => '');
+    const out: TrialRecord[] = [];
+    const lines = text.split('\n');
+    lines.forEach((line, i) => {
+      if (!line.trim()) return;
+      let rec: TrialRecord;
+      try {
+        rec = JSON.parse(line) as TrialRecord;
+      } catch (err) {
+        if (i === lines.length - 1 || (i === lines.length - 2 && lines[lines.length - 1] === '')) return;
+        throw new Error(`${join(this.path, RECORDS)}:${i + 1}: not JSON: ${(err as Error).message}`);
+      }
+      if (rec.schema !== RECORD_SCHEMA) {
+        throw new Error(`${join(this.path, RECORDS)}:${i + 1}: record schema ${rec.schema}, this vfbench reads ${RECORD_SCHEMA}`);
+      }
+      out.push(rec);
+    });
+    return out;
+  }
+
+  /** The latest record of each trial (a failed trial re-run on resume supersedes its earlier record). */
+  async latestRecords(): Promise<TrialRecord[]> {
+    const byId = new Map<string, TrialRecord>();
+    for (const r of await this.readRecords()) byId.set(r.trial, r);
+    return [...byId.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  async readManifest<T>(): Promise<T> {
+    return JSON.parse(await readFile(join(this.path, MANIFEST), 'utf8')) as T;
+  }
+
+  /** Write via a temporary file and rename, so a reader never sees half a manifest. */
+  async writeManifest(manifest: unknown): Promise<void> {
+    await writeJsonAtomic(join(this.path, MANIFEST), manifest);
+  }
+}
+
+export async function writeJsonAtomic(path: string, data: unknown): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(data, null, 2) + '\n');
+  await rename(tmp, path);
+}

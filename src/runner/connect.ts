@@ -1,0 +1,45 @@
+// Open a Host for each scenario host a pair uses.
+import { resolve, dirname } from 'node:path';
+import type { Scenario } from '../scenario/load.js';
+import type { Host } from '../hosts/host.js';
+import { LocalHost } from '../hosts/local.js';
+import { SshHost, parseSshTarget } from '../hosts/ssh.js';
+
+export interface ConnectOptions {
+  /** Accept and record host keys not yet in known_hosts (never a changed key). */
+  acceptNewHostKeys?: boolean;
+}
+
+export async function connectHosts(s: Scenario, opts: ConnectOptions = {}): Promise<Map<string, Host>> {
+  const names = new Set(s.pairs.flatMap((p) => [p.client, p.server]));
+  const base = dirname(resolve(s.file));
+  const hosts = new Map<string, Host>();
+  try {
+    // Sequential on purpose: a refused host key should be reported once, before anything else starts.
+    for (const name of names) {
+      const spec = s.hosts[name]!;
+      if (spec.ssh === 'local') {
+        hosts.set(name, new LocalHost(name, s.ssh.command_timeout * 1000));
+        continue;
+      }
+      const key = spec.key ?? s.ssh.key;
+      const known = spec.known_hosts ?? s.ssh.known_hosts;
+      hosts.set(
+        name,
+        await SshHost.connect({
+          name,
+          target: parseSshTarget(spec.ssh),
+          keyPath: key ? resolve(base, key) : undefined,
+          knownHostsPath: known ? resolve(base, known) : undefined,
+          acceptNewHostKeys: opts.acceptNewHostKeys || s.ssh.accept_new_host_keys,
+          connectTimeoutMs: s.ssh.connect_timeout * 1000,
+          commandTimeoutMs: s.ssh.command_timeout * 1000,
+        }),
+      );
+    }
+  } catch (err) {
+    await Promise.all([...hosts.values()].map((h) => h.close()));
+    throw err;
+  }
+  return hosts;
+}

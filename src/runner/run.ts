@@ -1,0 +1,337 @@
+// The runner: executes a plan on the hosts, in order, one record per trial, restoring the path state on
+// every exit. It is the only part of vfbench that knows about time and order.
+import { writeFile, readFile } from 'node:fs/promises';
+import { resolve, relative } from 'node:path';
+import type { Scenario } from '../scenario/load.js';
+import { parseScenario, expectedPath } from '../scenario/load.js';
+import { makePlan, type Plan, type Trial } from '../scenario/plan.js';
+import type { SockperfTestSpec } from '../scenario/schema.js';
+import type { Host, BackgroundProcess } from '../hosts/host.js';
+import { RunDir } from '../results/run-dir.js';
+import { RECORD_SCHEMA, type TrialRecord } from '../results/record.js';
+import { GuestLinkController } from '../paths/guest-link.js';
+import type { PathController } from '../paths/controller.js';
+import { readCounters, verifyPath, type CounterSnapshot } from '../paths/counters.js';
+import * as sockperf from '../tools/sockperf.js';
+import { command } from '../util/shell.js';
+import { errorMessage, UserError } from '../util/errors.js';
+import { connectHosts } from './connect.js';
+import { hostFacts, type HostFacts } from './facts.js';
+
+export const VFBENCH_VERSION = '0.1.0';
+export const MANIFEST_SCHEMA = 1;
+
+export interface Manifest {
+  schema: number;
+  vfbench: string;
+  id: string;
+  scenarioFile: string;
+  scenarioText: string;
+  scenario: Omit<Scenario, 'file' | 'inventoryProblem'>;
+  plan: { trials: Pick<Trial, 'id' | 'seq' | 'pointKey' | 'variant' | 'repetition'>[]; estimateSeconds: number };
+  hosts: Record<string, HostFacts>;
+  /** Path state found before the first switch, per controller and host: what restore puts back. */
+  originalPathState: ReturnType<PathController['originals']>;
+  status: 'running' | 'complete' | 'interrupted' | 'failed';
+  started: string;
+  ended?: string;
+  counts?: Record<string, number>;
+  restoreProblems?: string[];
+  error?: string;
+}
+
+export type RunEvent =
+  | { type: 'start'; dir: string; total: number; skipped: number; estimateSeconds: number }
+  | { type: 'trial-start'; trial: Trial; index: number; total: number }
+  | { type: 'trial-end'; record: TrialRecord; index: number; total: number }
+  | { type: 'log'; message: string };
+
+export interface RunOptions {
+  resultsRoot: string;
+  /** Continue this run directory: trials already recorded as ok or invalid are skipped. */
+  resumeDir?: string;
+  acceptNewHostKeys?: boolean;
+  /** Aborting (Ctrl-C) stops the trial in flight, restores every path and ends the run as interrupted. */
+  signal?: AbortSignal;
+  onEvent?: (e: RunEvent) => void;
+}
+
+export interface RunResult {
+  dir: RunDir;
+  manifest: Manifest;
+}
+
+/** Client processes get this long beyond their own duration before they count as hung. */
+const CLIENT_GRACE_MS = 30_000;
+const SERVER_READY_MS = 5_000;
+
+export async function loadForRun(file: string | undefined, resumeDir: string | undefined): Promise<{ scenario: Scenario; dir?: RunDir }> {
+  if (resumeDir) {
+    const dir = await RunDir.open(resumeDir);
+    const m = await dir.readManifest<Manifest>();
+    // The scenario as it was when the run started, so the plan (and trial ids) match.
+    const scenario = parseScenario(m.scenarioText, m.scenarioFile);
+    if (file && resolve(file) !== m.scenarioFile) {
+      const given = parseScenario(await readFile(file, 'utf8'), resolve(file));
+      if (given.name !== scenario.name) throw new UserError(`${resumeDir} is a run of "${scenario.name}", not of ${file}`);
+    }
+    return { scenario, dir };
+  }
+  if (!file) throw new UserError('name a scenario file, or --resume a run directory');
+  const text = await readFile(file, 'utf8').catch((err) => {
+    throw new UserError(`cannot read ${file}: ${errorMessage(err)}`);
+  });
+  return { scenario: parseScenario(text, resolve(file)) };
+}
+
+export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
+  if (scenario.inventoryProblem) throw new UserError(scenario.inventoryProblem);
+  const plan = makePlan(scenario);
+  const emit = opts.onEvent ?? (() => {});
+  const hosts = await connectHosts(scenario, { acceptNewHostKeys: opts.acceptNewHostKeys });
+  const scratch = new Map<string, string>();
+  const controllers = new Map<string, PathController>([['guest-link', new GuestLinkController()]]);
+  let dir: RunDir | undefined;
+  let manifest: Manifest | undefined;
+  const inFlight = new Set<{ host: Host; proc: BackgroundProcess }>();
+  const onAbort = () => {
+    for (const f of inFlight) void f.host.stop(f.proc.pid, 500).catch(() => {});
+  };
+  opts.signal?.addEventListener('abort', onAbort);
+  try {
+    const facts: Record<string, HostFacts> = {};
+    for (const [name, h] of hosts) {
+      facts[name] = await hostFacts(h);
+      const version = facts[name]!.tools.sockperf;
+      if (!version) throw new UserError(`${name} (${h.describe()}): sockperf is not installed (run scripts/setup.sh, or apt-get install sockperf)`);
+    }
+    let done = new Set<string>();
+    if (opts.resumeDir) {
+      dir = await RunDir.open(opts.resumeDir);
+      manifest = await dir.readManifest<Manifest>();
+      done = new Set((await dir.latestRecords()).filter((r) => r.status !== 'failed').map((r) => r.trial));
+      manifest.status = 'running';
+      manifest.hosts = facts;
+      delete manifest.ended;
+    } else {
+      dir = await RunDir.create(opts.resultsRoot, scenario.name);
+      const { file, inventoryProblem, ...rest } = scenario;
+      void inventoryProblem;
+      manifest = {
+        schema: MANIFEST_SCHEMA,
+        vfbench: VFBENCH_VERSION,
+        id: dir.id,
+        scenarioFile: file,
+        scenarioText: await readFile(file, 'utf8'),
+        scenario: rest,
+        plan: {
+          trials: plan.trials.map(({ id, seq, pointKey, variant, repetition }) => ({ id, seq, pointKey, variant, repetition })),
+          estimateSeconds: plan.estimateSeconds,
+        },
+        hosts: facts,
+        originalPathState: [],
+        status: 'running',
+        started: new Date().toISOString(),
+      };
+    }
+    await dir.writeManifest(manifest);
+    for (const [name, h] of hosts) scratch.set(name, await h.mkdtemp(`vfbench.${dir.id}`));
+
+    const todo = plan.trials.filter((t) => !done.has(t.id));
+    const estimate = (plan.estimateSeconds * todo.length) / Math.max(1, plan.trials.length);
+    emit({ type: 'start', dir: dir.path, total: todo.length, skipped: plan.trials.length - todo.length, estimateSeconds: estimate });
+
+    const current = new Map<number, string>(); // pair index -> variant applied
+    for (const [index, trial] of todo.entries()) {
+      if (opts.signal?.aborted) break;
+      emit({ type: 'trial-start', trial, index, total: todo.length });
+      const record = await runTrial({ scenario, plan, trial, hosts, scratch, controllers, current, dir, inFlight, signal: opts.signal });
+      if (opts.signal?.aborted && record.status === 'failed') break; // the abort killed it: not a result
+      await dir.appendRecord(record);
+      manifest.originalPathState = [...controllers.values()].flatMap((c) => c.originals());
+      await dir.writeManifest(manifest);
+      emit({ type: 'trial-end', record, index, total: todo.length });
+    }
+    manifest.status = opts.signal?.aborted ? 'interrupted' : 'complete';
+  } catch (err) {
+    if (manifest) {
+      manifest.status = 'failed';
+      manifest.error = errorMessage(err);
+    }
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    const problems: string[] = [];
+    for (const c of controllers.values()) problems.push(...(await c.restore()));
+    for (const [name, h] of hosts) {
+      const d = scratch.get(name);
+      if (d) await h.exec(['rm', '-rf', '--', d]).catch(() => {});
+      await h.close();
+    }
+    if (dir && manifest) {
+      manifest.originalPathState = [...controllers.values()].flatMap((c) => c.originals());
+      manifest.ended = new Date().toISOString();
+      if (problems.length > 0) manifest.restoreProblems = problems;
+      const records = await dir.latestRecords();
+      manifest.counts = { planned: plan.trials.length, ok: 0, invalid: 0, failed: 0 };
+      for (const r of records) manifest.counts[r.status] = (manifest.counts[r.status] ?? 0) + 1;
+      await dir.writeManifest(manifest);
+    }
+    for (const p of problems) emit({ type: 'log', message: `RESTORE PROBLEM: ${p}` });
+  }
+  return { dir: dir!, manifest: manifest! };
+}
+
+interface TrialContext {
+  scenario: Scenario;
+  plan: Plan;
+  trial: Trial;
+  hosts: Map<string, Host>;
+  scratch: Map<string, string>;
+  controllers: Map<string, PathController>;
+  current: Map<number, string>;
+  dir: RunDir;
+  inFlight: Set<{ host: Host; proc: BackgroundProcess }>;
+  signal?: AbortSignal;
+}
+
+async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
+  const { scenario, trial, dir } = ctx;
+  const test = scenario.tests[trial.point.test] as SockperfTestSpec;
+  const pairSpec = scenario.pairs[trial.point.pair]!;
+  const client = ctx.hosts.get(pairSpec.client)!;
+  const server = ctx.hosts.get(pairSpec.server)!;
+  const variant = scenario.variants[trial.variant]!;
+  const started = new Date().toISOString();
+  const raw: string[] = [];
+  const base: Omit<TrialRecord, 'status' | 'ended' | 'metrics'> = {
+    schema: RECORD_SCHEMA,
+    run: dir.id,
+    trial: trial.id,
+    seq: trial.seq,
+    pointKey: trial.pointKey,
+    point: trial.point,
+    variant: trial.variant,
+    repetition: trial.repetition,
+    started,
+    tool: { name: 'sockperf', command: '' },
+    raw,
+  };
+  const keep = async (host: Host, remote: string, suffix: string): Promise<string | undefined> => {
+    const r = await host.exec(['cat', '--', remote]);
+    if (r.code !== 0) return undefined;
+    const local = dir.rawPath(trial.id, suffix);
+    await writeFile(local, r.stdout);
+    raw.push(relative(dir.path, local));
+    return r.stdout;
+  };
+  const failed = (kind: string, message: string): TrialRecord => ({
+    ...base,
+    status: 'failed',
+    ended: new Date().toISOString(),
+    metrics: {},
+    failure: { kind, message },
+  });
+
+  let serverProc: BackgroundProcess | undefined;
+  const serverDir = ctx.scratch.get(pairSpec.server)!;
+  const clientDir = ctx.scratch.get(pairSpec.client)!;
+  try {
+    if (ctx.current.get(trial.point.pair) !== trial.variant) {
+      await ctx.controllers.get(variant.controller)!.apply({ client, server }, variant);
+      ctx.current.set(trial.point.pair, trial.variant);
+    }
+    const address = scenario.hosts[pairSpec.server]!.data;
+    const sArgv = sockperf.serverArgv({ address, port: test.port, protocol: trial.point.protocol });
+    serverProc = await server.start(sArgv, serverDir, `${trial.id}.server`);
+    ctx.inFlight.add({ host: server, proc: serverProc });
+    try {
+      await server.waitListening(trial.point.protocol, test.port, SERVER_READY_MS);
+    } catch (err) {
+      const out = (await server.exec(['cat', '--', serverProc.stdoutPath, serverProc.stderrPath])).stdout;
+      return failed(/Address already in use|bind/i.test(out) ? 'server-busy' : 'server-unreachable', errorMessage(err));
+    }
+
+    const runClient = async (label: string, seconds: number, fullLogPath: string) => {
+      const argv = sockperf.pingPongArgv({
+        address,
+        port: test.port,
+        protocol: trial.point.protocol,
+        size: trial.point.size,
+        seconds,
+        mps: test.mps,
+        fullRtt: test.full_rtt,
+        fullLogPath,
+      });
+      const proc = await client.start(argv, clientDir, `${trial.id}.${label}`, { exitCode: true });
+      const entry = { host: client, proc };
+      ctx.inFlight.add(entry);
+      try {
+        const waited = await client.waitExit(proc, seconds * 1000 + CLIENT_GRACE_MS);
+        if (waited.timedOut) await client.stop(proc.pid);
+        const stdout = (await keep(client, proc.stdoutPath, `${label}.stdout`)) ?? '';
+        const stderr = (await keep(client, proc.stderrPath, `${label}.stderr`)) ?? '';
+        return { argv, stdout, stderr, code: waited.code, timedOut: waited.timedOut };
+      } finally {
+        ctx.inFlight.delete(entry);
+      }
+    };
+
+    if (ctx.signal?.aborted) return failed('interrupted', 'run interrupted');
+
+    const ifaces = scenario.verify ? [scenario.verify.accelerated, scenario.verify.synthetic] : [];
+    const snap = async () =>
+      Object.fromEntries(await Promise.all([client, server].map(async (h) => [h.name, await readCounters(h, ifaces)] as const))) as Record<
+        string,
+        CounterSnapshot
+      >;
+    const before = scenario.verify ? await snap() : undefined;
+    const fullLog = `${clientDir}/${trial.id}.fulllog.csv`;
+    // Warm-up is part of the same run (same socket and flow); its samples are dropped from the full log.
+    // A separate client run would cost sockperf's fixed ~2.3 s start-up a second time.
+    const seconds = test.duration + test.warmup;
+    const c = await runClient('client', seconds, fullLog);
+    const after = scenario.verify ? await snap() : undefined;
+    base.tool.command = command(c.argv);
+    if (c.timedOut) return failed('tool-error', `sockperf client did not finish within ${seconds}s + ${CLIENT_GRACE_MS / 1000}s`);
+
+    const summary = sockperf.parseSummary(c.stdout, { stderr: c.stderr, exitCode: c.code, seconds });
+    const logText = await keep(client, fullLog, 'fulllog.csv');
+    if (!summary.ok) return failed(summary.failure.kind, summary.failure.message);
+    base.tool.version = summary.value.version;
+    base.tool.summary = { ...summary.value };
+    if (logText === undefined) return failed('no-result', 'sockperf wrote no --full-log file');
+    const parsedLog = sockperf.parseFullLog(logText);
+    if (!parsedLog.ok) return failed(parsedLog.failure.kind, parsedLog.failure.message);
+    const log = sockperf.dropWarmup(parsedLog.value, test.warmup);
+    if (log.samples.length === 0) return failed('too-few-samples', `no samples after the ${test.warmup}s warm-up`);
+    const metrics = { ...sockperf.latencyMetrics(log), warmup_dropped: parsedLog.value.samples.length - log.samples.length };
+
+    let verification: TrialRecord['verification'];
+    if (scenario.verify && before && after) {
+      const v = verifyPath(expectedPath(variant), scenario.verify, {
+        [client.name]: { before: before[client.name]!, after: after[client.name]! },
+        [server.name]: { before: before[server.name]!, after: after[server.name]! },
+      });
+      verification = { expected: v.expected, observed: v.observed, ok: v.ok, reason: v.reason, hosts: v.hosts };
+    }
+    return {
+      ...base,
+      status: verification && !verification.ok ? 'invalid' : 'ok',
+      ended: new Date().toISOString(),
+      metrics,
+      latencyKind: log.latencyKind,
+      verification,
+    };
+  } catch (err) {
+    return failed('tool-error', errorMessage(err));
+  } finally {
+    if (serverProc) {
+      const proc = serverProc;
+      await server.stop(proc.pid).catch(() => {});
+      for (const f of ctx.inFlight) if (f.proc === proc) ctx.inFlight.delete(f);
+      await keep(server, proc.stdoutPath, 'server.stdout').catch(() => {});
+      await keep(server, proc.stderrPath, 'server.stderr').catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,22 @@
+// How a tool run can fail, shared by every adapter. A failed trial records its kind, the message and
+// keeps the raw output; the run goes on with the next trial.
+export type FailureKind =
+  | 'server-unreachable'
+  | 'server-died'
+  | 'server-busy'
+  | 'bad-arguments'
+  | 'too-few-samples'
+  | 'tool-missing'
+  | 'tool-error'
+  | 'no-result';
+
+export interface ToolFailure {
+  kind: FailureKind;
+  message: string;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; failure: ToolFailure };
+
+export function fail<T>(kind: FailureKind, message: string): ParseResult<T> {
+  return { ok: false, failure: { kind, message } };
+}

@@ -1,0 +1,225 @@
+// sockperf adapter: command lines, and pure parsers for the client summary and the --full-log file.
+// Formats across versions (1.x-3.10) are described in shared/TOOL-FORMATS.md §1; sockperf exits 0 on
+// most failures, so success is decided from the output.
+import type { Arg } from '../util/shell.js';
+import { ipAddress, port as checkPort, positiveInt, absPath } from '../util/shell.js';
+import { latencyStats, percentileName, type LatencyStats } from '../util/samples.js';
+import { fail, type ParseResult } from './failure.js';
+
+export type Protocol = 'udp' | 'tcp';
+
+export function serverArgv(o: { address: string; port: number; protocol: Protocol }): Arg[] {
+  const argv: Arg[] = ['sockperf', 'server', '-i', ipAddress(o.address), '-p', checkPort(o.port)];
+  if (o.protocol === 'tcp') argv.push('--tcp');
+  return argv;
+}
+
+export interface PingPongOptions {
+  address: string;
+  port: number;
+  protocol: Protocol;
+  size: number;
+  /** Whole seconds: sockperf's -t takes an integer. */
+  seconds: number;
+  mps: number | 'max';
+  fullRtt: boolean;
+  fullLogPath?: string;
+}
+
+export function pingPongArgv(o: PingPongOptions): Arg[] {
+  const argv: Arg[] = ['sockperf', 'ping-pong', '-i', ipAddress(o.address), '-p', checkPort(o.port)];
+  if (o.protocol === 'tcp') argv.push('--tcp');
+  argv.push('-m', positiveInt(o.size, 'message size'), '-t', positiveInt(o.seconds, 'duration'));
+  argv.push(`--mps=${o.mps === 'max' ? 'max' : positiveInt(o.mps, 'mps')}`);
+  if (o.fullRtt) argv.push('--full-rtt');
+  if (o.fullLogPath) argv.push('--full-log', absPath(o.fullLogPath));
+  return argv;
+}
+
+// ---- parsing -------------------------------------------------------------------------------------
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+const num = '([-+]?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)';
+const AVG = new RegExp(`====>\\s*avg-(lat|latency|rtt)=\\s*${num}\\s*\\(std-dev=\\s*${num}`);
+const PCT = new RegExp(`--->\\s*percentile\\s+${num}\\s*=\\s*${num}`, 'g');
+const MAX = new RegExp(`--->\\s*<MAX>\\s*observation\\s*=\\s*${num}`);
+const MIN = new RegExp(`--->\\s*<MIN>\\s*observation\\s*=\\s*${num}`);
+const VALID = new RegExp(`\\[Valid Duration\\]\\s*RunTime=${num} sec; SentMessages=(\\d+); ReceivedMessages=(\\d+)`);
+const TOTAL = new RegExp(
+  `\\[(?:Total Run|including warmup)\\]\\s*RunTime=${num} sec;(?: Warm up (?:time=(\\d+) msec|packets=(\\d+));)? SentMessages=(\\d+); ReceivedMessages=(\\d+)`,
+);
+const DROPS = /# dropped (?:messages|packets) = (\d+); # duplicated (?:messages|packets) = (\d+); # out-of-order (?:messages|packets) = (\d+)/;
+const OBS = /Total (\d+) observations/;
+const VERSION = /== version #([\w.-]+)/;
+const BURST = /Summary: (?:Latency|Round trip) of burst of (\d+) messages/;
+
+/** sockperf's own client summary of one ping-pong / under-load run. Latencies in µs. */
+export interface SockperfSummary {
+  version?: string;
+  /** 'rtt' with --full-rtt (avg-rtt), 'half-rtt' otherwise: sockperf reports RTT/2 by default. */
+  latencyKind: 'rtt' | 'half-rtt';
+  avg: number;
+  stddev: number;
+  min?: number;
+  max?: number;
+  /** Keyed by metric name (p50, p99_9, …); only the rows sockperf printed. */
+  percentiles: Record<string, number>;
+  observations?: number;
+  validRunTime?: number;
+  validSent?: number;
+  validReceived?: number;
+  totalRunTime?: number;
+  totalSent?: number;
+  totalReceived?: number;
+  warmupMs?: number;
+  dropped?: number;
+  duplicated?: number;
+  outOfOrder?: number;
+  burst?: number;
+}
+
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, '').replace(/^\uFEFF/, '');
+}
+
+/** The window sockperf keeps for statistics: -t minus 400 ms warm-up and 50 ms cool-down. */
+export function expectedValidSeconds(seconds: number): number {
+  return seconds - 0.45;
+}
+
+/**
+ * Parse a sockperf client's stdout (and stderr). `seconds` is the -t asked for; when given, a valid
+ * window much shorter than asked (the server died and replies stopped) fails the run.
+ */
+export function parseSummary(stdout: string, opts: { stderr?: string; exitCode?: number | null; seconds?: number } = {}): ParseResult<SockperfSummary> {
+  const text = stripAnsi(stdout);
+  const all = `${text}\n${stripAnsi(opts.stderr ?? '')}`;
+  const errorLine = /ERROR:\s*(.*)/.exec(all);
+  if (/ERROR:\s*Can.t connect socket/.test(all) || /No messages were received from the server/.test(all)) {
+    return fail('server-unreachable', errorLine?.[1]?.trim() || 'no messages were received from the server (is it down or blocked?)');
+  }
+  if (/connection was forcibly closed by a peer|Connection reset by peer/i.test(all)) {
+    return fail('server-died', `the server closed the connection mid-run: ${errorLine?.[1]?.trim() ?? ''}`.trim());
+  }
+  if (/No valid observations found/.test(all)) {
+    return fail('too-few-samples', 'no valid observations: the run was too short or the message rate too low for sockperf\'s 0.45 s warm-up window');
+  }
+  if (/Invalid|invalid option|unrecognized option|Usage: sockperf|usage:/i.test(all) && !AVG.test(text)) {
+    const first = all.split('\n').find((l) => /Invalid|invalid|unrecognized/.test(l));
+    return fail('bad-arguments', `sockperf rejected its arguments: ${first?.replace(/^sockperf:\s*/, '').trim() ?? 'usage printed'}`);
+  }
+  if (errorLine) return fail('tool-error', errorLine[1]!.trim());
+  if (opts.exitCode !== undefined && opts.exitCode !== null && opts.exitCode !== 0) {
+    return fail('tool-error', `sockperf exited with ${opts.exitCode}`);
+  }
+  const avg = AVG.exec(text);
+  if (!avg) return fail('no-result', 'no latency summary (====> avg-…) in the output');
+
+  const percentiles: Record<string, number> = {};
+  for (const m of text.matchAll(PCT)) percentiles[percentileName(Number(m[1]))] = Number(m[2]);
+  const valid = VALID.exec(text);
+  const total = TOTAL.exec(text);
+  const drops = DROPS.exec(text);
+  const summary: SockperfSummary = {
+    version: VERSION.exec(text)?.[1],
+    latencyKind: avg[1] === 'rtt' ? 'rtt' : 'half-rtt',
+    avg: Number(avg[2]),
+    stddev: Number(avg[3]),
+    min: optNum(MIN.exec(text)?.[1]),
+    max: optNum(MAX.exec(text)?.[1]),
+    percentiles,
+    observations: optNum(OBS.exec(text)?.[1]),
+    validRunTime: optNum(valid?.[1]),
+    validSent: optNum(valid?.[2]),
+    validReceived: optNum(valid?.[3]),
+    totalRunTime: optNum(total?.[1]),
+    warmupMs: optNum(total?.[2]),
+    totalSent: optNum(total?.[4]),
+    totalReceived: optNum(total?.[5]),
+    dropped: optNum(drops?.[1]),
+    duplicated: optNum(drops?.[2]),
+    outOfOrder: optNum(drops?.[3]),
+    burst: optNum(BURST.exec(text)?.[1]),
+  };
+  if (opts.seconds !== undefined && summary.validRunTime !== undefined) {
+    const expected = expectedValidSeconds(opts.seconds);
+    if (summary.validRunTime < 0.8 * expected) {
+      return fail(
+        'server-died',
+        `replies stopped early: valid window ${summary.validRunTime.toFixed(3)} s of the expected ${expected.toFixed(2)} s (the server died or the path broke mid-run)`,
+      );
+    }
+  }
+  return { ok: true, value: summary };
+}
+
+function optNum(s: string | undefined): number | undefined {
+  return s === undefined ? undefined : Number(s);
+}
+
+/** Per-message samples of a --full-log file. */
+export interface FullLog {
+  latencyKind: 'rtt' | 'half-rtt';
+  /** Latency (or RTT) of each message in µs, in the order received. */
+  samples: Float64Array;
+  /** Send time of each message, seconds on sockperf's own clock (not wall time; see TOOL-FORMATS §1.5). */
+  txTimes: Float64Array;
+  /** The parameters line sockperf wrote, e.g. "--mps=1000 --burst=1 …". */
+  parameters?: string;
+}
+
+const HEADER = /^packet, txTime\(sec\), rxTime\(sec\), (latency|rtt)\(usec\)$/;
+const LEGACY_HEADER = /^txTime, rxTime$/;
+
+export function parseFullLog(text: string): ParseResult<FullLog> {
+  const lines = stripAnsi(text).split(/\r?\n/);
+  const parameters = /test was performed using the following parameters: (.*)$/.exec(lines.find((l) => l.includes('following parameters')) ?? '')?.[1];
+  const start = lines.findIndex((l) => HEADER.test(l.trim()) || LEGACY_HEADER.test(l.trim()));
+  if (start < 0) return fail('no-result', 'no per-packet table (packet, txTime(sec), rxTime(sec), …) in the full log');
+  const header = lines[start]!.trim();
+  const legacy = LEGACY_HEADER.test(header);
+  // ≤3.3 wrote only the two times; the latency column is (rx − tx)/2 there, as sockperf's default.
+  const latencyKind: FullLog['latencyKind'] = !legacy && HEADER.exec(header)![1] === 'rtt' ? 'rtt' : 'half-rtt';
+  const samples: number[] = [];
+  const txTimes: number[] = [];
+  for (let i = start + 1; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line.startsWith('---') || line === '') break;
+    const f = line.split(/,\s*/).map(Number);
+    if (f.some((v) => !Number.isFinite(v))) return fail('no-result', `full log line ${i + 1} is not numeric: "${line.slice(0, 80)}"`);
+    if (legacy) {
+      if (f.length !== 2) return fail('no-result', `full log line ${i + 1} should have 2 columns`);
+      txTimes.push(f[0]!);
+      samples.push(((f[1]! - f[0]!) * 1e6) / 2);
+    } else {
+      if (f.length !== 4) return fail('no-result', `full log line ${i + 1} should have 4 columns`);
+      txTimes.push(f[1]!);
+      samples.push(f[3]!);
+    }
+  }
+  if (samples.length === 0) return fail('too-few-samples', 'the full log has no per-packet rows');
+  return { ok: true, value: { latencyKind, samples: Float64Array.from(samples), txTimes: Float64Array.from(txTimes), parameters } };
+}
+
+/** Drop the samples sent during the first `seconds` of the log (the scenario's warm-up). */
+export function dropWarmup(log: FullLog, seconds: number): FullLog {
+  if (seconds <= 0 || log.txTimes.length === 0) return log;
+  const cutoff = log.txTimes[0]! + seconds;
+  const keep: number[] = [];
+  log.txTimes.forEach((t, i) => {
+    if (t >= cutoff) keep.push(i);
+  });
+  return {
+    ...log,
+    samples: Float64Array.from(keep, (i) => log.samples[i]!),
+    txTimes: Float64Array.from(keep, (i) => log.txTimes[i]!),
+  };
+}
+
+/** Metrics of a ping-pong trial, pooled from the full log's per-message samples. */
+export function latencyMetrics(log: FullLog): Record<string, number> {
+  const s: LatencyStats = latencyStats(log.samples);
+  const out: Record<string, number> = { count: s.count, mean_us: s.mean, stddev_us: s.stddev, min_us: s.min, max_us: s.max };
+  for (const [name, v] of Object.entries(s.percentiles)) if (v !== undefined) out[`${name}_us`] = v;
+  return out;
+}
