@@ -175,6 +175,9 @@ export function parseFullLog(text: string): ParseResult<FullLog> {
   const lines = stripAnsi(text).split(/\r?\n/);
   const parameters = /test was performed using the following parameters: (.*)$/.exec(lines.find((l) => l.includes('following parameters')) ?? '')?.[1];
   const start = lines.findIndex((l) => HEADER.test(l.trim()) || LEGACY_HEADER.test(l.trim()));
+  if (start < 0 && lines.some((l) => l.includes('No valid observations'))) {
+    return fail('too-few-samples', 'sockperf found no valid observations, so the full log has no per-packet table');
+  }
   if (start < 0) return fail('no-result', 'no per-packet table (packet, txTime(sec), rxTime(sec), …) in the full log');
   const header = lines[start]!.trim();
   const legacy = LEGACY_HEADER.test(header);

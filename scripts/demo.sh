@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The quick start: set up, bring the lab up, run scenarios/lab-quick.yaml, print Boost% and the figure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+node dist/cli/main.js lab up
+node dist/cli/main.js run scenarios/lab-quick.yaml

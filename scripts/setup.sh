@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Install what vfbench needs on a Debian/Ubuntu machine, then its npm dependencies, then build.
+# Idempotent, and fast when everything is already there (no apt or npm call at all).
+# System packages need root; as another user it says what is missing and stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+# command -> Debian package that provides it
+declare -A NEED=(
+  [sockperf]=sockperf
+  [netperf]=netperf
+  [netserver]=netperf
+  [iperf3]=iperf3
+  [sshd]=openssh-server
+  [ssh]=openssh-client
+  [ssh-keygen]=openssh-client
+  [ip]=iproute2
+  [tc]=iproute2
+  [ss]=iproute2
+  [nft]=nftables
+  [ethtool]=ethtool
+  [setsid]=util-linux
+  [timeout]=coreutils
+)
+missing=()
+for cmd in "${!NEED[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${NEED[$cmd]}")
+done
+# Fonts for PNG figures (resvg reads the system's fonts).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
+
+# netperf is in Debian's non-free component and Ubuntu's multiverse: enable it when it cannot be found.
+enable_netperf_component() {
+  local comp
+  if grep -qi ubuntu /etc/os-release 2>/dev/null; then comp=multiverse; else comp=non-free; fi
+  log "netperf is not available: enabling the '$comp' component"
+  local changed=0 f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    # deb822: add the component to every Components line of the distribution's own suites.
+    if grep -qE '^Components:.*\bmain\b' "$f" && ! grep -qE "^Components:.*\\b$comp\\b" "$f"; then
+      sed -i -E "/^Components:.*\\bmain\\b/ s/\$/ $comp/" "$f"; changed=1
+    fi
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    if grep -qE '^deb .* main' "$f" && ! grep -qE "^deb .*\\b$comp\\b" "$f"; then
+      sed -i -E "/^deb .* main/ s/\$/ $comp/" "$f"; changed=1
+    fi
+  done
+  [ "$changed" = 1 ] || log "warning: found no apt source to add '$comp' to"
+  apt-get update -q >/dev/null
+}
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    log "missing packages: ${missing[*]}"
+    log "run this script as root (sudo bash scripts/setup.sh), or: sudo apt-get install ${missing[*]}"
+    exit 1
+  fi
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null || log "warning: apt-get update reported errors; trying anyway"
+  if printf '%s\n' "${missing[@]}" | grep -qx netperf && ! apt-cache policy netperf 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    enable_netperf_component
+  fi
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  # The packaged sshd must not be left running as a service: the lab starts its own, per namespace.
+fi
+
+# npm dependencies: only when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Build: only when a source file is newer than the build.
+if [ ! -f dist/cli/main.js ] || [ -n "$(find src tsconfig.json package.json -newer dist/cli/main.js -print -quit)" ]; then
+  log "building (tsc)"
+  npx tsc -p .
+  chmod +x dist/cli/main.js
+fi

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseScenario, ScenarioError, loadScenario, type Problem } from '../../src/scenario/load.js';
+
+const GOOD = `name: t
+hosts:
+  vm1: { ssh: root@198.18.0.11, data: 198.18.1.1 }
+  vm2: { ssh: root@198.18.0.12, data: 198.18.1.2 }
+pairs:
+  - { client: vm1, server: vm2 }
+variants:
+  vf: { controller: guest-link, interface: vf0, state: up }
+  pv: { controller: guest-link, interface: vf0, state: down }
+baseline: pv
+tests:
+  - tool: sockperf
+    sizes: [64, 1024]
+    duration: 3s
+`;
+
+function problems(text: string): Problem[] {
+  try {
+    parseScenario(text, 'bad.yaml');
+  } catch (e) {
+    if (e instanceof ScenarioError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected the scenario to be refused');
+}
+
+const at = (ps: Problem[], field: string) => ps.find((p) => p.field === field);
+
+describe('scenario loading', () => {
+  it('fills defaults and parses durations', () => {
+    const s = parseScenario(GOOD, 'good.yaml');
+    expect(s.repeat).toBe(3);
+    expect(s.order).toBe('interleaved');
+    const t = s.tests[0]!;
+    expect(t.duration).toBe(3);
+    expect(t.warmup).toBe(0);
+    expect(t.protocol).toEqual(['udp']);
+    expect(t.mps).toBe('max');
+    expect(s.variants.vf!.settle).toBe(0.5);
+    expect(s.pairs).toEqual([{ client: 'vm1', server: 'vm2' }]);
+  });
+
+  it('points at the wrong value with line and column', () => {
+    const ps = problems(GOOD.replace('sizes: [64, 1024]', 'sizes: [64, big]'));
+    const p = at(ps, 'tests[0].sizes[1]')!;
+    expect(p).toMatchObject({ file: 'bad.yaml', line: 13, column: 17 });
+  });
+
+  it('lists every problem at once', () => {
+    const text = GOOD.replace('duration: 3s', 'duration: soon').replace('state: down', 'state: sideways').replace('data: 198.18.1.2', 'data: 198.18.1');
+    const ps = problems(text);
+    expect(at(ps, 'tests[0].duration')).toMatchObject({ line: 14, column: 15 });
+    expect(at(ps, 'tests[0].duration')!.message).toContain('not a duration');
+    expect(at(ps, 'variants.pv.state')).toMatchObject({ line: 9 });
+    expect(at(ps, 'hosts.vm2.data')).toMatchObject({ line: 4 });
+    expect(ps.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('names an unknown field at its key', () => {
+    const ps = problems(GOOD.replace('    duration: 3s', '    duration: 3s\n    durration: 5s'));
+    expect(at(ps, 'tests[0].durration')).toMatchObject({ line: 15, column: 5, message: 'unknown field' });
+  });
+
+  it('reports a missing required field at its parent', () => {
+    const ps = problems(GOOD.replace('    sizes: [64, 1024]\n', ''));
+    expect(at(ps, 'tests[0].sizes')).toMatchObject({ line: 12, message: 'required field is missing' });
+  });
+
+  it('checks references between sections', () => {
+    const ps = problems(GOOD.replace('server: vm2', 'server: vm3').replace('baseline: pv', 'baseline: sriov'));
+    expect(at(ps, 'pairs[0].server')!.message).toContain('unknown host "vm3"');
+    expect(at(ps, 'pairs[0].server')).toMatchObject({ line: 6 });
+    expect(at(ps, 'baseline')).toMatchObject({ line: 10, column: 11 });
+    expect(at(ps, 'baseline')!.message).toContain('not one of the variants');
+  });
+
+  it('refuses fractional sockperf seconds and a single variant', () => {
+    const ps = problems(GOOD.replace('duration: 3s', 'duration: 2500ms').replace('  pv: { controller: guest-link, interface: vf0, state: down }\n', '').replace('baseline: pv', 'baseline: vf'));
+    expect(at(ps, 'tests[0].duration')!.message).toContain('whole seconds');
+    expect(at(ps, 'variants')!.message).toContain('at least two variants');
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const ps = problems('name: t\nhosts: [unclosed\n');
+    expect(ps[0]!.message).toMatch(/^YAML:/);
+    expect(ps[0]!.line).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses shell metacharacters where a value reaches a shell', () => {
+    const ps = problems(GOOD.replace('interface: vf0, state: up', 'interface: "vf0; reboot", state: up'));
+    expect(at(ps, 'variants.vf.interface')).toMatchObject({ line: 8 });
+  });
+
+  it('takes hosts, pair and verification interfaces from an inventory file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vfb-inv-'));
+    await writeFile(
+      join(dir, 'inv.json'),
+      JSON.stringify({
+        hosts: { a: { ssh: 'root@198.18.0.11', data: '198.18.1.1', key: '/k', known_hosts: '/kh' }, b: { ssh: 'root@198.18.0.12', data: '198.18.1.2' } },
+        pairs: [{ client: 'a', server: 'b' }],
+        interfaces: { accelerated: 'vf0', synthetic: 'pv0' },
+      }),
+    );
+    const text = GOOD.replace(/hosts:\n(  .*\n)+pairs:\n  - .*\n/, 'inventory: inv.json\n');
+    await writeFile(join(dir, 's.yaml'), text);
+    const s = await loadScenario(join(dir, 's.yaml'));
+    expect(s.inventoryProblem).toBeUndefined();
+    expect(Object.keys(s.hosts)).toEqual(['a', 'b']);
+    expect(s.hosts.a!.key).toBe('/k');
+    expect(s.pairs).toEqual([{ client: 'a', server: 'b' }]);
+    expect(s.verify).toMatchObject({ accelerated: 'vf0', synthetic: 'pv0', share: 0.95 });
+
+    await writeFile(join(dir, 'missing.yaml'), text.replace('inv.json', 'nope.json'));
+    const m = await loadScenario(join(dir, 'missing.yaml'));
+    expect(m.inventoryProblem).toContain('nope.json');
+  });
+
+  it('loads the bundled scenarios', async () => {
+    const s = await loadScenario('scenarios/lab-quick.yaml');
+    expect(s.baseline).toBe('pv');
+    expect(s.tests[0]!.sizes).toEqual([64, 1024]);
+  });
+});
