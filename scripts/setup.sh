@@ -23,6 +23,7 @@ declare -A NEED=(
   [ethtool]=ethtool
   [setsid]=util-linux
   [timeout]=coreutils
+  [ping]=iputils-ping
 )
 missing=()
 for cmd in "${!NEED[@]}"; do

@@ -1,0 +1,89 @@
+// The lab itself: two VMs in namespaces, vf0 preferred, fallback to pv0, idempotent up, complete down.
+import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { labDown, labStatus, labUp, labLayout, vswitchRuleset } from '../../src/lab/lab.js';
+import { labAvailable, testLab } from '../helpers/lab.js';
+
+const routeDev = async (ns: string, to: string) => {
+  const r = await execa('ip', ['-n', ns, '-j', 'route', 'get', to]);
+  return (JSON.parse(r.stdout) as { dev: string }[])[0]!.dev;
+};
+const namespaces = async () => ((JSON.parse((await execa('ip', ['-j', 'netns', 'list'])).stdout || '[]') as { name: string }[]).map((n) => n.name));
+
+describe.skipIf(!labAvailable())('lab', () => {
+  it('is up with both sshds, and every address in 198.18.0.0/15', async () => {
+    const { options, inventory } = testLab();
+    const s = await labStatus(options);
+    expect(s.up).toBe(true);
+    expect(s.links).toMatchObject({ 'vm1:vf0': 'up', 'vm1:pv0': 'up', 'vm2:vf0': 'up', 'vm2:pv0': 'up' });
+    for (const h of Object.values(inventory.hosts)) {
+      for (const addr of [h.data, h.ssh.split('@')[1]!]) expect(addr).toMatch(/^198\.(18|19)\./);
+    }
+  });
+
+  it('prefers vf0, falls back to pv0 when vf0 goes down in the guests, and returns when it comes up', async () => {
+    const { ns, inventory } = testLab();
+    const peer = inventory.hosts.vm2!.data;
+    expect(await routeDev(ns.vm1, peer)).toBe('vf0');
+    await execa('ip', ['-n', ns.vm1, 'link', 'set', 'vf0', 'down']);
+    await execa('ip', ['-n', ns.vm2, 'link', 'set', 'vf0', 'down']);
+    try {
+      expect(await routeDev(ns.vm1, peer)).toBe('pv0');
+      expect(await routeDev(ns.vm2, inventory.hosts.vm1!.data)).toBe('pv0');
+      // Real traffic crosses the vswitch: one ping, bounded.
+      await execa('ip', ['netns', 'exec', ns.vm1, 'ping', '-c', '1', '-W', '2', peer]);
+    } finally {
+      await execa('ip', ['-n', ns.vm1, 'link', 'set', 'vf0', 'up']);
+      await execa('ip', ['-n', ns.vm2, 'link', 'set', 'vf0', 'up']);
+    }
+    expect(await routeDev(ns.vm1, peer)).toBe('vf0');
+  });
+
+  it('makes every synthetic packet walk the configured nftables chain', async () => {
+    const { ns, options } = testLab();
+    const r = await execa('ip', ['netns', 'exec', ns.vswitch, 'nft', 'list', 'chain', 'bridge', 'vfbench', 'forward']);
+    expect(r.stdout.split('\n').filter((l) => l.includes('drop')).length).toBe(options.rules);
+    // Rules match only 198.19.128.0/17, which the lab never uses.
+    expect(vswitchRuleset(3)).toMatch(/ip saddr 198\.19\.128\.1 drop\n.*198\.19\.128\.2 drop\n.*198\.19\.128\.3 drop/);
+  });
+
+  it('treats a second up as harmless: same keys, same sshd', async () => {
+    const { options, inventoryPath } = testLab();
+    const l = labLayout(options);
+    const before = await execa('cat', [`${l.dir}/vm1/sshd.pid`, l.knownHostsPath]);
+    const inv = await labUp(options);
+    const after = await execa('cat', [`${l.dir}/vm1/sshd.pid`, l.knownHostsPath]);
+    expect(after.stdout).toBe(before.stdout);
+    expect(inv.hosts.vm1!.known_hosts).toBe(l.knownHostsPath);
+    expect(inventoryPath).toBe(l.inventoryPath);
+  });
+
+  it('cleans up a partial lab, and down leaves nothing behind', async () => {
+    const { options } = testLab();
+    const o = { ...options, prefix: 'vfbp', block: 2, rules: 10 };
+    // A half-built lab: a namespace and a root bridge of its own, as a crash midway would leave.
+    await execa('ip', ['netns', 'add', 'vfbp-vswitch']);
+    await execa('ip', ['link', 'add', 'vfbp-mgmt', 'type', 'bridge']);
+    try {
+      const inv = await labUp(o);
+      expect(inv.hosts.vm1!.ssh).toBe('root@198.18.8.11');
+      expect((await labStatus(o)).up).toBe(true);
+    } finally {
+      await labDown(o);
+    }
+    expect((await namespaces()).filter((n) => n.startsWith('vfbp-'))).toEqual([]);
+    const links = await execa('ip', ['-j', 'link', 'show']);
+    expect((JSON.parse(links.stdout) as { ifname: string }[]).filter((l) => l.ifname.startsWith('vfbp-'))).toEqual([]);
+    expect((await labStatus(o)).up).toBe(false);
+    await labDown(o); // twice is harmless too
+  });
+
+  it('says clearly that it needs root', async () => {
+    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, 'dist/cli/main.js', 'lab', 'up'], {
+      reject: false,
+      env: { VFBENCH_HOME: '/tmp/vfbench-nobody' },
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('the lab needs root');
+  });
+});
