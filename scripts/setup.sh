@@ -24,6 +24,7 @@ declare -A NEED=(
   [setsid]=util-linux
   [timeout]=coreutils
   [ping]=iputils-ping
+  [ps]=procps
 )
 missing=()
 for cmd in "${!NEED[@]}"; do

@@ -126,13 +126,20 @@ export abstract class Host {
     return r.code !== 0;
   }
 
-  /** Stop a background process group: SIGTERM, then SIGKILL after `graceMs`. Returns whether it had to be killed. */
+  /**
+   * Stop a background process and everything in its session: SIGTERM, then SIGKILL after `graceMs`.
+   * Waits for the whole group, not only its leader: a tool can outlive the shell that started it.
+   * Returns whether it had to be killed.
+   */
   async stop(pid: number, graceMs = 2000): Promise<{ killed: boolean }> {
-    const gone = processGone(pid);
+    positiveInt(pid, 'pid');
+    // `kill -s SIG -- -PID` is the POSIX form for a group (dash refuses `kill -TERM -- -PID`). Zombies
+    // do not count: an init that reaps slowly leaves them behind, but they run nothing.
+    const groupGone = `{ ! ps -o stat= -s ${pid} 2>/dev/null | grep -qv '^ *Z'; }`;
     const script =
-      `kill -TERM -- -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null; ` +
-      `if (${pollUntil(gone, graceMs)}); then echo stopped; else ` +
-      `kill -KILL -- -${pid} 2>/dev/null || kill -KILL ${pid} 2>/dev/null; echo killed; fi`;
+      `kill -s TERM -- -${pid} 2>/dev/null || kill -s TERM ${pid} 2>/dev/null; ` +
+      `if (${pollUntil(groupGone, graceMs)}); then echo stopped; else ` +
+      `kill -s KILL -- -${pid} 2>/dev/null; kill -s KILL ${pid} 2>/dev/null; (${pollUntil(groupGone, 2000)}); echo killed; fi`;
     const out = await this.run([raw(script)]);
     return { killed: out.trim() === 'killed' };
   }

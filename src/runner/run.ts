@@ -94,10 +94,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   let dir: RunDir | undefined;
   let manifest: Manifest | undefined;
   const inFlight = new Set<{ host: Host; proc: BackgroundProcess }>();
-  const onAbort = () => {
-    for (const f of inFlight) void f.host.stop(f.proc.pid, 500).catch(() => {});
+  // Stopping what runs must finish before the connections close, or a tool would outlive the run.
+  const stopping: Promise<unknown>[] = [];
+  const stopInFlight = () => {
+    for (const f of inFlight) stopping.push(f.host.stop(f.proc.pid).catch(() => {}));
   };
-  opts.signal?.addEventListener('abort', onAbort);
+  opts.signal?.addEventListener('abort', stopInFlight);
   try {
     const facts: Record<string, HostFacts> = {};
     for (const [name, h] of hosts) {
@@ -160,7 +162,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
     throw err;
   } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
+    opts.signal?.removeEventListener('abort', stopInFlight);
+    stopInFlight();
+    await Promise.allSettled(stopping);
     const problems: string[] = [];
     for (const c of controllers.values()) problems.push(...(await c.restore()));
     for (const [name, h] of hosts) {

@@ -23,13 +23,15 @@ export async function linkUp(ns: string, dev: string): Promise<boolean> {
   return (JSON.parse(r.stdout) as { flags: string[] }[])[0]!.flags.includes('UP');
 }
 
-/** Names of the processes running in a namespace (besides sshd). */
+/** Names of the processes running in a namespace (besides sshd; zombies run nothing and are left out). */
 export async function processesIn(ns: string): Promise<string[]> {
   const r = await execa('ip', ['netns', 'pids', ns], { reject: false });
   const names: string[] = [];
   for (const pid of r.stdout.split(/\s+/).filter(Boolean)) {
     try {
-      names.push(readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state !== 'Z') names.push(readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
     } catch {
       /* exited meanwhile */
     }

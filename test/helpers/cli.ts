@@ -1,0 +1,26 @@
+// Run the built CLI as a child process, as a user would.
+import { execa, type ResultPromise } from 'execa';
+import { mkdtemp, writeFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const CLI = ['dist/cli/main.js'];
+
+export function vfbench(args: string[], opts: { timeoutMs?: number } = {}): ResultPromise<{ reject: false; all: true }> {
+  return execa(process.execPath, [...CLI, ...args], { reject: false, all: true, timeout: opts.timeoutMs ?? 300_000 }) as never;
+}
+
+/** A scratch folder with a scenario file in it; returns the scenario path and a results root. */
+export async function scenarioFile(yaml: string): Promise<{ file: string; results: string; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'vfb-scn-'));
+  const file = join(dir, 'scenario.yaml');
+  await writeFile(file, yaml);
+  return { file, results: join(dir, 'results'), dir };
+}
+
+/** The single run directory under results/<scenario>/. */
+export async function onlyRunDir(results: string, scenario: string): Promise<string> {
+  const runs = await readdir(join(results, scenario));
+  if (runs.length !== 1) throw new Error(`expected one run under ${results}/${scenario}, found ${runs.length}`);
+  return join(results, scenario, runs[0]!);
+}

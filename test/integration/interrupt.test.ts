@@ -1,0 +1,65 @@
+// Ctrl-C in the middle of a trial: the trial in flight stops, the interfaces come back up, nothing is left running.
+import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Manifest } from '../../src/runner/run.js';
+import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
+import { CLI, onlyRunDir, scenarioFile } from '../helpers/cli.js';
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!labAvailable())('interrupting a run', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-trial restores vf0 on both VMs and leaves no tool running', async (signal) => {
+    const { inventoryPath, ns } = testLab();
+    const s = await scenarioFile(`name: it-interrupt
+inventory: ${inventoryPath}
+variants:
+  vf: { controller: guest-link, interface: vf0, state: up }
+  pv: { controller: guest-link, interface: vf0, state: down }
+baseline: pv
+repeat: 1
+tests:
+  - tool: sockperf
+    sizes: [64]
+    duration: 30s
+`);
+    const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false, all: true });
+    try {
+      // The first trial is the baseline: vf0 is down in both guests while its client runs.
+      await until(
+        'the pv trial to be running',
+        async () => !(await linkUp(ns.vm1, 'vf0')) && !(await linkUp(ns.vm2, 'vf0')) && (await processesIn(ns.vm1)).includes('sockperf'),
+        30_000,
+      );
+      const t0 = Date.now();
+      child.kill(signal);
+      const r = await child;
+      expect(Date.now() - t0).toBeLessThan(15_000); // well before the 30 s trial would have ended
+      expect(r.exitCode, r.all).toBe(130);
+      expect(r.all).toContain('resume with: vfbench run --resume');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
+    expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
+    expect(await processesIn(ns.vm1)).toEqual([]);
+    expect(await processesIn(ns.vm2)).toEqual([]);
+    const dir = await onlyRunDir(s.results, 'it-interrupt');
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.status).toBe('interrupted');
+    expect(m.restoreProblems).toBeUndefined();
+    // The trial in flight is not a result.
+    const recs = await readFile(join(dir, 'records.jsonl'), 'utf8').catch(() => '');
+    expect(recs.trim()).toBe('');
+    // Ids of interrupted runs still resume from the same plan.
+    const plan = await execa(process.execPath, [...CLI, 'plan', s.file, '--json']);
+    expect(JSON.parse(plan.stdout).trials.map((t: { id: string }) => t.id)).toEqual(m.plan.trials.map((t) => t.id));
+  });
+});
