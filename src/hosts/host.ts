@@ -51,6 +51,12 @@ export function pollUntil(test: string, timeoutMs: number): string {
   return `i=0; while [ $i -lt ${tries} ]; do ${test} && exit 0; sleep 0.05; i=$((i+1)); done; exit 3`;
 }
 
+/** Shell test that succeeds when something listens on the local TCP or UDP port. */
+function listening(protocol: 'tcp' | 'udp', portNo: number): string {
+  checkPort(portNo);
+  return `[ -n "$(ss ${protocol === 'tcp' ? '-Hltn' : '-Hlun'} 'sport = :${portNo}')" ]`;
+}
+
 /** What a transport must provide; the rest of Host is built on top of `execString`. */
 export abstract class Host {
   constructor(readonly name: string) {}
@@ -69,7 +75,12 @@ export abstract class Host {
     const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
     const secs = Math.max(0.1, timeoutMs / 1000).toFixed(1);
     const wrapped = `timeout -k 1 ${secs} sh -c ${quote(cmd)}`;
+    const t0 = performance.now();
     const r = await this.runString(wrapped, { ...opts, timeoutMs: timeoutMs + 5000 });
+    // VFBENCH_TRACE=1: every remote command with its duration, for debugging slow or stuck runs.
+    if (process.env.VFBENCH_TRACE) {
+      process.stderr.write(`[trace] ${this.name} ${(performance.now() - t0).toFixed(0)}ms rc=${r.code} ${cmd.slice(0, 160)}\n`);
+    }
     if (r.code === 124 || r.code === 137) return { ...r, code: null, timedOut: true };
     return r;
   }
@@ -95,35 +106,39 @@ export abstract class Host {
    * Start argv in the background in its own session (so that stop() reaches its children), with
    * stdout/stderr to files in `dir`. Returns the PID of the process itself.
    */
-  async start(argv: readonly Arg[], dir: string, label: string, opts: { exitCode?: boolean } = {}): Promise<BackgroundProcess> {
+  async start(
+    argv: readonly Arg[],
+    dir: string,
+    label: string,
+    opts: { exitCode?: boolean; ready?: { protocol: 'tcp' | 'udp'; port: number; timeoutMs: number } } = {},
+  ): Promise<BackgroundProcess & { ready?: boolean }> {
     const stdoutPath = `${dir}/${label}.stdout`;
     const stderrPath = `${dir}/${label}.stderr`;
     const rcPath = opts.exitCode ? `${dir}/${label}.rc` : undefined;
     const redirect = `>${quote(stdoutPath)} 2>${quote(stderrPath)} </dev/null`;
     // With an exit code the PID is the wrapping shell's; stop() signals the whole session either way.
     const inner = rcPath ? `${command(argv)} ${redirect}; echo $? >${quote(rcPath)}` : `exec ${command(argv)} ${redirect}`;
-    const out = await this.run([raw('mkdir -p'), dir, raw('&& { setsid sh -c'), inner, raw('</dev/null >/dev/null 2>&1 & echo $!; }')]);
-    const pid = Number(out.trim());
+    // Readiness is polled in the same round trip: on a distant host every round trip counts.
+    const ready = opts.ready ? raw(`; if (${pollUntil(listening(opts.ready.protocol, opts.ready.port), opts.ready.timeoutMs)}); then echo ready; fi`) : raw('');
+    const out = await this.run([raw('mkdir -p'), dir, raw('&& { setsid sh -c'), inner, raw('</dev/null >/dev/null 2>&1 & echo $!; }'), ready]);
+    const [first, second] = out.trim().split('\n');
+    const pid = Number(first);
     if (!Number.isInteger(pid) || pid <= 1) throw new Error(`${this.name}: could not start ${label}: got "${out.trim()}"`);
-    return { pid, stdoutPath, stderrPath, rcPath };
-  }
-
-  /**
-   * Wait (on the host) until the process has ended, at most timeoutMs. Returns its exit status when it
-   * was started with `exitCode: true` and got to write it, otherwise null; `timedOut` when still running.
-   */
-  async waitExit(proc: BackgroundProcess, timeoutMs: number): Promise<{ code: number | null; timedOut: boolean }> {
-    const r = await this.exec([raw(pollUntil(processGone(proc.pid), timeoutMs))], { timeoutMs: timeoutMs + 10_000 });
-    if (r.code !== 0) return { code: null, timedOut: true };
-    if (!proc.rcPath) return { code: null, timedOut: false };
-    const rc = await this.exec(['cat', proc.rcPath]);
-    const code = rc.code === 0 && /^\d+$/.test(rc.stdout.trim()) ? Number(rc.stdout.trim()) : null;
-    return { code, timedOut: false };
+    return { pid, stdoutPath, stderrPath, rcPath, ready: opts.ready ? second === 'ready' : undefined };
   }
 
   async isAlive(pid: number): Promise<boolean> {
     const r = await this.exec([raw(processGone(pid))]);
     return r.code !== 0;
+  }
+
+  /**
+   * Wait (on the host) until the process has ended, at most timeoutMs; `timedOut` when still running.
+   * A process started with `exitCode: true` leaves its status in `rcPath` (read it with readFiles).
+   */
+  async waitExit(proc: BackgroundProcess, timeoutMs: number): Promise<{ timedOut: boolean }> {
+    const r = await this.exec([raw(pollUntil(processGone(proc.pid), timeoutMs))], { timeoutMs: timeoutMs + 10_000 });
+    return { timedOut: r.code !== 0 };
   }
 
   /**
@@ -148,11 +163,29 @@ export abstract class Host {
     return this.run(['cat', '--', path]);
   }
 
+  /**
+   * Read several files in one round trip (base64-framed, so any bytes survive). A file that does not
+   * exist or cannot be read maps to undefined.
+   */
+  async readFiles(paths: readonly string[]): Promise<Map<string, Buffer | undefined>> {
+    const result = new Map<string, Buffer | undefined>();
+    if (paths.length === 0) return result;
+    const out = await this.run([
+      raw('for f in'),
+      ...paths,
+      raw('; do if [ -f "$f" ] && [ -r "$f" ]; then printf "+"; base64 -w0 < "$f"; echo; else echo "-"; fi; done'),
+    ]);
+    const lines = out.split('\n');
+    paths.forEach((p, i) => {
+      const line = lines[i] ?? '-';
+      result.set(p, line.startsWith('+') ? Buffer.from(line.slice(1), 'base64') : undefined);
+    });
+    return result;
+  }
+
   /** Wait until something listens on the port (TCP or UDP), polling on the host itself; bounded by timeoutMs. */
   async waitListening(protocol: 'tcp' | 'udp', portNo: number, timeoutMs: number): Promise<void> {
-    checkPort(portNo);
-    const flag = protocol === 'tcp' ? '-Hltn' : '-Hlun';
-    const r = await this.exec([raw(pollUntil(`[ -n "$(ss ${flag} 'sport = :${portNo}')" ]`, timeoutMs))]);
+    const r = await this.exec([raw(pollUntil(listening(protocol, portNo), timeoutMs))]);
     if (r.code !== 0) throw new Error(`${this.name}: nothing listens on ${protocol} port ${portNo} after ${timeoutMs} ms`);
   }
 

@@ -9,44 +9,51 @@ import { errorMessage } from '../util/errors.js';
 /** Bounded wait for the link to report the new state. */
 const STATE_TIMEOUT_MS = 5000;
 
+/**
+ * One round trip per host: read the current state (printed, so the caller can record it), switch with
+ * sudo when not root, wait until the kernel reports the new state.
+ */
+function switchScript(iface: string, up: boolean): string {
+  const flags = `/sys/class/net/${ifname(iface)}/flags`;
+  const want = up ? 1 : 0;
+  return (
+    `[ -r ${flags} ] || { echo "interface ${iface} not found" >&2; exit 4; }; ` +
+    `echo $(( $(cat ${flags}) & 1 )); ` +
+    `S=; [ "$(id -u)" = 0 ] || S='sudo -n'; ` +
+    `$S ip link set dev ${iface} ${up ? 'up' : 'down'} || exit 5; ` +
+    `(${pollUntil(`[ $(( $(cat ${flags}) & 1 )) -eq ${want} ]`, STATE_TIMEOUT_MS)}) || ` +
+    `{ echo "${iface} did not go ${up ? 'up' : 'down'} within ${STATE_TIMEOUT_MS} ms" >&2; exit 6; }`
+  );
+}
+
 export class GuestLinkController implements PathController {
   readonly name = 'guest-link';
   private readonly original = new Map<string, { host: Host; iface: string; up: boolean }>();
-  private readonly sudo = new Map<Host, boolean>();
 
-  private async needsSudo(host: Host): Promise<boolean> {
-    let v = this.sudo.get(host);
-    if (v === undefined) {
-      v = (await host.run(['id', '-u'])).trim() !== '0';
-      this.sudo.set(host, v);
+  /**
+   * Set the link. `onBefore` receives the state found before the switch as soon as it is known, even
+   * when the switch then fails: whatever happened to the link, restore must know what to put back.
+   */
+  async setLink(host: Host, iface: string, up: boolean, onBefore: (wasUp: boolean) => void = () => {}): Promise<void> {
+    const r = await host.exec([raw(switchScript(iface, up))]);
+    const before = r.stdout.trim().split('\n')[0];
+    if (before === '0' || before === '1') onBefore(before === '1');
+    if (r.code !== 0) {
+      throw new Error(`${host.name}: cannot set ${iface} ${up ? 'up' : 'down'}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
     }
-    return v;
-  }
-
-  private async isUp(host: Host, iface: string): Promise<boolean> {
-    const flags = await host.run(['cat', `/sys/class/net/${ifname(iface)}/flags`]).catch((err) => {
-      throw new Error(`${host.name}: interface ${iface} not found (${errorMessage(err)})`);
-    });
-    return (parseInt(flags.trim(), 16) & 0x1) === 1; // IFF_UP
-  }
-
-  async setLink(host: Host, iface: string, up: boolean): Promise<void> {
-    const argv = ['ip', 'link', 'set', 'dev', ifname(iface), up ? 'up' : 'down'];
-    await host.run((await this.needsSudo(host)) ? ['sudo', '-n', ...argv] : argv);
-    const want = up ? 1 : 0;
-    const r = await host.exec([raw(pollUntil(`[ $(( $(cat /sys/class/net/${ifname(iface)}/flags) & 1 )) -eq ${want} ]`, STATE_TIMEOUT_MS))]);
-    if (r.code !== 0) throw new Error(`${host.name}: ${iface} did not go ${up ? 'up' : 'down'} within ${STATE_TIMEOUT_MS} ms`);
   }
 
   async apply(pair: PairHosts, variant: VariantSpec): Promise<void> {
     const up = variant.state === 'up';
-    for (const host of [pair.client, pair.server]) {
-      const key = `${host.name}\0${variant.interface}`;
-      if (!this.original.has(key)) {
-        this.original.set(key, { host, iface: variant.interface, up: await this.isUp(host, variant.interface) });
-      }
-      await this.setLink(host, variant.interface, up);
-    }
+    // Both guests switch at once: the pair spends as little time as possible half-switched.
+    await Promise.all(
+      [pair.client, pair.server].map((host) =>
+        this.setLink(host, variant.interface, up, (wasUp) => {
+          const key = `${host.name}\0${variant.interface}`;
+          if (!this.original.has(key)) this.original.set(key, { host, iface: variant.interface, up: wasUp });
+        }),
+      ),
+    );
     if (variant.settle > 0) await new Promise((r) => setTimeout(r, variant.settle * 1000));
   }
 
@@ -56,13 +63,15 @@ export class GuestLinkController implements PathController {
 
   async restore(): Promise<string[]> {
     const problems: string[] = [];
-    for (const o of this.original.values()) {
-      try {
-        if ((await this.isUp(o.host, o.iface)) !== o.up) await this.setLink(o.host, o.iface, o.up);
-      } catch (err) {
-        problems.push(`${o.host.name}: could not restore ${o.iface} ${o.up ? 'up' : 'down'}: ${errorMessage(err)}`);
-      }
-    }
+    await Promise.all(
+      [...this.original.values()].map(async (o) => {
+        try {
+          await this.setLink(o.host, o.iface, o.up);
+        } catch (err) {
+          problems.push(`${o.host.name}: could not restore ${o.iface} ${o.up ? 'up' : 'down'}: ${errorMessage(err)}`);
+        }
+      }),
+    );
     return problems;
   }
 }

@@ -221,13 +221,19 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
     tool: { name: 'sockperf', command: '' },
     raw,
   };
-  const keep = async (host: Host, remote: string, suffix: string): Promise<string | undefined> => {
-    const r = await host.exec(['cat', '--', remote]);
-    if (r.code !== 0) return undefined;
-    const local = dir.rawPath(trial.id, suffix);
-    await writeFile(local, r.stdout);
-    raw.push(relative(dir.path, local));
-    return r.stdout;
+  /** Fetch remote files in one round trip, keep each in raw/ as <trial>.<suffix>, return their text. */
+  const keep = async (host: Host, files: Record<string, string>): Promise<Record<string, string | undefined>> => {
+    const got = await host.readFiles(Object.values(files));
+    const text: Record<string, string | undefined> = {};
+    for (const [suffix, remote] of Object.entries(files)) {
+      const buf = got.get(remote);
+      if (!buf) continue;
+      const local = dir.rawPath(trial.id, suffix);
+      await writeFile(local, buf);
+      raw.push(relative(dir.path, local));
+      text[suffix] = buf.toString('utf8');
+    }
+    return text;
   };
   const failed = (kind: string, message: string): TrialRecord => ({
     ...base,
@@ -247,40 +253,16 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
     }
     const address = scenario.hosts[pairSpec.server]!.data;
     const sArgv = sockperf.serverArgv({ address, port: test.port, protocol: trial.point.protocol });
-    serverProc = await server.start(sArgv, serverDir, `${trial.id}.server`);
-    ctx.inFlight.add({ host: server, proc: serverProc });
-    try {
-      await server.waitListening(trial.point.protocol, test.port, SERVER_READY_MS);
-    } catch (err) {
-      const out = (await server.exec(['cat', '--', serverProc.stdoutPath, serverProc.stderrPath])).stdout;
-      return failed(/Address already in use|bind/i.test(out) ? 'server-busy' : 'server-unreachable', errorMessage(err));
+    const srv = await server.start(sArgv, serverDir, `${trial.id}.server`, {
+      ready: { protocol: trial.point.protocol, port: test.port, timeoutMs: SERVER_READY_MS },
+    });
+    serverProc = srv;
+    ctx.inFlight.add({ host: server, proc: srv });
+    if (!srv.ready) {
+      const out = (await server.exec(['cat', '--', srv.stdoutPath, srv.stderrPath])).stdout;
+      const busy = /Address already in use|bind/i.test(out);
+      return failed(busy ? 'server-busy' : 'server-unreachable', `sockperf server did not listen on ${trial.point.protocol} port ${test.port} within ${SERVER_READY_MS} ms${busy ? ' (port in use)' : ''}`);
     }
-
-    const runClient = async (label: string, seconds: number, fullLogPath: string) => {
-      const argv = sockperf.pingPongArgv({
-        address,
-        port: test.port,
-        protocol: trial.point.protocol,
-        size: trial.point.size,
-        seconds,
-        mps: test.mps,
-        fullRtt: test.full_rtt,
-        fullLogPath,
-      });
-      const proc = await client.start(argv, clientDir, `${trial.id}.${label}`, { exitCode: true });
-      const entry = { host: client, proc };
-      ctx.inFlight.add(entry);
-      try {
-        const waited = await client.waitExit(proc, seconds * 1000 + CLIENT_GRACE_MS);
-        if (waited.timedOut) await client.stop(proc.pid);
-        const stdout = (await keep(client, proc.stdoutPath, `${label}.stdout`)) ?? '';
-        const stderr = (await keep(client, proc.stderrPath, `${label}.stderr`)) ?? '';
-        return { argv, stdout, stderr, code: waited.code, timedOut: waited.timedOut };
-      } finally {
-        ctx.inFlight.delete(entry);
-      }
-    };
-
     if (ctx.signal?.aborted) return failed('interrupted', 'run interrupted');
 
     const ifaces = scenario.verify ? [scenario.verify.accelerated, scenario.verify.synthetic] : [];
@@ -290,20 +272,47 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
         CounterSnapshot
       >;
     const before = scenario.verify ? await snap() : undefined;
-    const fullLog = `${clientDir}/${trial.id}.fulllog.csv`;
+
     // Warm-up is part of the same run (same socket and flow); its samples are dropped from the full log.
     // A separate client run would cost sockperf's fixed ~2.3 s start-up a second time.
     const seconds = test.duration + test.warmup;
-    const c = await runClient('client', seconds, fullLog);
-    const after = scenario.verify ? await snap() : undefined;
-    base.tool.command = command(c.argv);
-    if (c.timedOut) return failed('tool-error', `sockperf client did not finish within ${seconds}s + ${CLIENT_GRACE_MS / 1000}s`);
-
-    const summary = sockperf.parseSummary(c.stdout, { stderr: c.stderr, exitCode: c.code, seconds });
-    const logText = await keep(client, fullLog, 'fulllog.csv');
+    const fullLog = `${clientDir}/${trial.id}.fulllog.csv`;
+    const argv = sockperf.pingPongArgv({
+      address,
+      port: test.port,
+      protocol: trial.point.protocol,
+      size: trial.point.size,
+      seconds,
+      mps: test.mps,
+      fullRtt: test.full_rtt,
+      fullLogPath: fullLog,
+    });
+    base.tool.command = command(argv);
+    const proc = await client.start(argv, clientDir, `${trial.id}.client`, { exitCode: true });
+    const entry = { host: client, proc };
+    ctx.inFlight.add(entry);
+    let waited: { timedOut: boolean };
+    try {
+      waited = await client.waitExit(proc, seconds * 1000 + CLIENT_GRACE_MS);
+      if (waited.timedOut) await client.stop(proc.pid);
+    } finally {
+      ctx.inFlight.delete(entry);
+    }
+    const [files, after] = await Promise.all([
+      keep(client, { 'client.stdout': proc.stdoutPath, 'client.stderr': proc.stderrPath, 'client.rc': proc.rcPath!, 'fulllog.csv': fullLog }),
+      scenario.verify ? snap() : undefined,
+    ]);
+    if (waited.timedOut) return failed('tool-error', `sockperf client did not finish within ${seconds}s + ${CLIENT_GRACE_MS / 1000}s`);
+    const rc = files['client.rc']?.trim();
+    const summary = sockperf.parseSummary(files['client.stdout'] ?? '', {
+      stderr: files['client.stderr'],
+      exitCode: rc && /^\d+$/.test(rc) ? Number(rc) : null,
+      seconds,
+    });
     if (!summary.ok) return failed(summary.failure.kind, summary.failure.message);
     base.tool.version = summary.value.version;
     base.tool.summary = { ...summary.value };
+    const logText = files['fulllog.csv'];
     if (logText === undefined) return failed('no-result', 'sockperf wrote no --full-log file');
     const parsedLog = sockperf.parseFullLog(logText);
     if (!parsedLog.ok) return failed(parsedLog.failure.kind, parsedLog.failure.message);
@@ -334,8 +343,7 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
       const proc = serverProc;
       await server.stop(proc.pid).catch(() => {});
       for (const f of ctx.inFlight) if (f.proc === proc) ctx.inFlight.delete(f);
-      await keep(server, proc.stdoutPath, 'server.stdout').catch(() => {});
-      await keep(server, proc.stderrPath, 'server.stderr').catch(() => {});
+      await keep(server, { 'server.stdout': proc.stdoutPath, 'server.stderr': proc.stderrPath }).catch(() => {});
     }
   }
 }

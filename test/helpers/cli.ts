@@ -6,8 +6,8 @@ import { join } from 'node:path';
 
 export const CLI = ['dist/cli/main.js'];
 
-export function vfbench(args: string[], opts: { timeoutMs?: number } = {}): ResultPromise<{ reject: false; all: true }> {
-  return execa(process.execPath, [...CLI, ...args], { reject: false, all: true, timeout: opts.timeoutMs ?? 300_000 }) as never;
+export function vfbench(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): ResultPromise<{ reject: false; all: true }> {
+  return execa(process.execPath, [...CLI, ...args], { reject: false, all: true, timeout: opts.timeoutMs ?? 300_000, env: opts.env }) as never;
 }
 
 /** A scratch folder with a scenario file in it; returns the scenario path and a results root. */

@@ -168,3 +168,32 @@ tests:
     expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
   });
 });
+
+describe.skipIf(!labAvailable())('TCP ping-pong on both paths', () => {
+  it('measures TCP over vf0 and pv0 with full round trips when asked', async () => {
+    const { inventoryPath } = testLab();
+    const s = await scenarioFile(`name: it-tcp
+inventory: ${inventoryPath}
+variants:
+  vf: { controller: guest-link, interface: vf0, state: up }
+  pv: { controller: guest-link, interface: vf0, state: down }
+baseline: pv
+repeat: 1
+tests:
+  - tool: sockperf
+    protocol: tcp
+    sizes: [256]
+    duration: 1s
+    full_rtt: true
+    port: 11200
+`);
+    const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze']);
+    expect(r.exitCode, r.all).toBe(0);
+    const recs = await records(await onlyRunDir(s.results, 'it-tcp'));
+    expect(recs.map((x) => [x.variant, x.status, x.point.protocol, x.latencyKind, x.verification?.observed])).toEqual([
+      ['pv', 'ok', 'tcp', 'rtt', 'synthetic'],
+      ['vf', 'ok', 'tcp', 'rtt', 'accelerated'],
+    ]);
+    for (const x of recs) expect(x.tool.command).toContain('--tcp -m 256 -t 1 --mps=max --full-rtt');
+  });
+});

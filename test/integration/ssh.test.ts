@@ -121,3 +121,29 @@ describe.skipIf(!labAvailable())('hosts over SSH', () => {
     await h.close();
   });
 });
+
+describe.skipIf(!labAvailable())('file transfer and readiness in one round trip', () => {
+  it('reads several files byte-exact, including binary and missing ones', async () => {
+    const h = await connect(testLab().inventory.hosts.vm1!.known_hosts);
+    try {
+      const dir = await h.mkdtemp('vfbench-test');
+      await h.run(['sh', '-c', 'printf "a\\033[2;35mb\\n\\000\\377" > "$1/bin"; printf "" > "$1/empty"', 'x', dir]);
+      const got = await h.readFiles([`${dir}/bin`, `${dir}/missing`, `${dir}/empty`]);
+      expect([...got.get(`${dir}/bin`)!]).toEqual([0x61, 0x1b, ...Buffer.from('[2;35mb\n'), 0x00, 0xff]);
+      expect(got.get(`${dir}/missing`)).toBeUndefined();
+      expect(got.get(`${dir}/empty`)!.length).toBe(0);
+      // A server that cannot listen (port taken) is reported as not ready, with its PID to stop.
+      const first = await h.start(['sockperf', 'server', '-i', testLab().inventory.hosts.vm1!.data, '-p', 11191], dir, 'a', { ready: { protocol: 'udp', port: 11191, timeoutMs: 3000 } });
+      expect(first.ready).toBe(true);
+      const second = await h.start(['sleep', '30'], dir, 'b', { ready: { protocol: 'tcp', port: 11192, timeoutMs: 300 } });
+      expect(second.ready).toBe(false);
+      expect(await h.isAlive(second.pid)).toBe(true);
+      await h.stop(first.pid);
+      await h.stop(second.pid);
+      expect(await h.isAlive(second.pid)).toBe(false);
+      await h.run(['rm', '-rf', dir]);
+    } finally {
+      await h.close();
+    }
+  });
+});

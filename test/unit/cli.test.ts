@@ -1,0 +1,56 @@
+// The CLI's own contract: exit codes and messages of validate and plan (no hosts needed).
+import { describe, expect, it } from 'vitest';
+import { scenarioFile, vfbench } from '../helpers/cli.js';
+
+const SCENARIO = `name: cli
+hosts:
+  a: { ssh: root@198.18.0.11, data: 198.18.1.1 }
+  b: { ssh: root@198.18.0.12, data: 198.18.1.2 }
+pairs: [{ client: a, server: b }]
+variants:
+  vf: { controller: guest-link, interface: vf0, state: up }
+  pv: { controller: guest-link, interface: vf0, state: down }
+baseline: pv
+repeat: 2
+tests:
+  - tool: sockperf
+    protocol: [udp, tcp]
+    sizes: [64]
+    duration: 5s
+`;
+
+describe('vfbench validate / plan', () => {
+  it('validates a good scenario', async () => {
+    const s = await scenarioFile(SCENARIO);
+    const r = await vfbench(['validate', s.file]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('ok (1 test, variants vf, pv)');
+  });
+
+  it('lists every problem as file:line:column: field: message and exits 2', async () => {
+    const s = await scenarioFile(SCENARIO.replace('sizes: [64]', 'sizes: [8]').replace('repeat: 2', 'repeat: two'));
+    const r = await vfbench(['validate', s.file]);
+    expect(r.exitCode).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toContain(`${s.file}:10:9: repeat: Invalid input: expected number, received string`);
+    expect(lines.some((l) => l.startsWith(`${s.file}:14:13: tests[0].sizes[0]: sockperf messages are at least 14 bytes`))).toBe(true);
+  });
+
+  it('plans without touching the hosts: order, count and estimate', async () => {
+    const s = await scenarioFile(SCENARIO);
+    const r = await vfbench(['plan', s.file]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('8 trials (2 points × 2 variants × 2 repetitions), order interleaved, estimated');
+    const variants = r.stdout.split('\n').filter((l) => /^\s+\d+ /.test(l)).map((l) => l.trim().split(/\s+/).at(-1));
+    expect(variants).toEqual(['pv', 'vf', 'vf', 'pv', 'pv', 'vf', 'vf', 'pv']);
+    const json = JSON.parse((await vfbench(['plan', s.file, '--json'])).stdout);
+    expect(json.estimateSeconds).toBeGreaterThan(8 * 5);
+  });
+
+  it('says when the lab inventory is missing', async () => {
+    const s = await scenarioFile(SCENARIO.replace(/hosts:\n(  .*\n)+pairs: .*\n/, 'inventory: lab\n'));
+    const r = await vfbench(['plan', s.file], { env: { VFBENCH_HOME: s.dir } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('the lab is not up');
+  });
+});
