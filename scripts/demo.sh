@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 node dist/cli/main.js lab up
 node dist/cli/main.js run scenarios/lab-quick.yaml
+echo "The lab stays up for more runs; remove it with: node dist/cli/main.js lab down"

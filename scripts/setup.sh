@@ -70,7 +70,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
     enable_netperf_component
   fi
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-  # The packaged sshd must not be left running as a service: the lab starts its own, per namespace.
+  # vfbench needs only the sshd binary (the lab starts its own, one per namespace). A machine that had
+  # no SSH server must not end up with one listening on port 22 because of us.
+  if printf '%s\n' "${missing[@]}" | grep -qx openssh-server && [ -d /run/systemd/system ]; then
+    log "disabling the ssh service that openssh-server enabled (the lab runs its own sshd)"
+    systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  fi
 fi
 
 # npm dependencies: only when node_modules is missing or older than the lock file.

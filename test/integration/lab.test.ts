@@ -58,6 +58,23 @@ describe.skipIf(!labAvailable())('lab', () => {
     expect(inventoryPath).toBe(l.inventoryPath);
   });
 
+  it('reconfigures the vswitch when up is called with other options, and back', async () => {
+    const { options, ns } = testLab();
+    const rules = async () =>
+      (await execa('ip', ['netns', 'exec', ns.vswitch, 'nft', 'list', 'chain', 'bridge', 'vfbench', 'forward'])).stdout.split('\n').filter((l) => l.includes('drop')).length;
+    const qdisc = async () => (await execa('ip', ['netns', 'exec', ns.vswitch, 'tc', 'qdisc', 'show', 'dev', 'port1'])).stdout;
+    try {
+      await labUp({ ...options, rules: 300, rateCap: '1gbit' });
+      expect(await rules()).toBe(300);
+      expect(await qdisc()).toMatch(/qdisc tbf .* rate 1Gbit/);
+      expect((await labStatus(options)).rules).toBe(300);
+    } finally {
+      await labUp(options);
+    }
+    expect(await rules()).toBe(options.rules);
+    expect(await qdisc()).not.toContain('tbf');
+  });
+
   it('cleans up a partial lab, and down leaves nothing behind', async () => {
     const { options } = testLab();
     const o = { ...options, prefix: 'vfbp', block: 2, rules: 10 };

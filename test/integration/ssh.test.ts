@@ -111,6 +111,38 @@ describe.skipIf(!labAvailable())('hosts over SSH', () => {
     expect((await readFile(file, 'utf8')).trim()).toBe(line);
   });
 
+  it('authenticates through ssh-agent when no key file is named', async () => {
+    const { inventory } = testLab();
+    const dir = await mkdtemp(join(tmpdir(), 'vfb-agent-'));
+    const sock = join(dir, 'agent.sock');
+    const agent = await execa('ssh-agent', ['-a', sock, '-s']);
+    const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent.stdout)![1]);
+    const saved = process.env.SSH_AUTH_SOCK;
+    try {
+      await execa('ssh-add', [inventory.hosts.vm1!.key], { env: { SSH_AUTH_SOCK: sock } });
+      process.env.SSH_AUTH_SOCK = sock;
+      const h = await SshHost.connect({
+        name: 'vm1',
+        target: parseSshTarget(inventory.hosts.vm1!.ssh),
+        knownHostsPath: inventory.hosts.vm1!.known_hosts,
+        acceptNewHostKeys: false,
+        connectTimeoutMs: 5000,
+        commandTimeoutMs: 10_000,
+      });
+      expect((await h.run(['id', '-u'])).trim()).toBe('0');
+      await h.close();
+      // With an empty agent the same connection is refused.
+      await execa('ssh-add', ['-D'], { env: { SSH_AUTH_SOCK: sock } });
+      await expect(
+        SshHost.connect({ name: 'vm1', target: parseSshTarget(inventory.hosts.vm1!.ssh), knownHostsPath: inventory.hosts.vm1!.known_hosts, acceptNewHostKeys: false, connectTimeoutMs: 5000, commandTimeoutMs: 10_000 }),
+      ).rejects.toThrow(/cannot connect/);
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+      process.kill(pid);
+    }
+  });
+
   it('uses a copied known_hosts file with hashed names', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vfb-ssh-'));
     const file = join(dir, 'known_hosts');
