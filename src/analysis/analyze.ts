@@ -1,6 +1,6 @@
 // From records to tables: per-trial rows, per point and variant summaries (median over repetitions),
 // and Boost% of every variant against the baseline (FlexVF Eq. 1, sign so that positive = better).
-import type { TrialRecord } from '../results/record.js';
+import type { PointRef, TrialRecord } from '../results/record.js';
 
 export type Direction = 'lower' | 'higher';
 
@@ -26,15 +26,10 @@ export function boostPercent(baseline: number, variant: number, direction: Direc
   return direction === 'lower' ? ((baseline - variant) / baseline) * 100 : ((variant - baseline) / baseline) * 100;
 }
 
-export interface PointInfo {
+/** A point as the tables show it: the test by name. */
+export interface PointInfo extends Omit<PointRef, 'test' | 'testName'> {
   pointKey: string;
   test: string;
-  tool: string;
-  mode: string;
-  protocol: string;
-  size: number;
-  pair: number;
-  group?: string;
   latencyKind?: string;
 }
 
@@ -71,17 +66,8 @@ export interface Analysis {
 }
 
 function pointInfo(r: TrialRecord): PointInfo {
-  return {
-    pointKey: r.pointKey,
-    test: r.point.testName,
-    tool: r.point.tool,
-    mode: r.point.mode,
-    protocol: r.point.protocol,
-    size: r.point.size,
-    pair: r.point.pair,
-    group: r.point.group,
-    latencyKind: r.latencyKind,
-  };
+  const { testName, ...rest } = r.point;
+  return { ...rest, pointKey: r.pointKey, test: testName, latencyKind: r.latencyKind };
 }
 
 /** `records` should be the latest record per trial (RunDir.latestRecords). */

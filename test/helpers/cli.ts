@@ -24,3 +24,10 @@ export async function onlyRunDir(results: string, scenario: string): Promise<str
   if (runs.length !== 1) throw new Error(`expected one run under ${results}/${scenario}, found ${runs.length}`);
   return join(results, scenario, runs[0]!);
 }
+
+/** The usual two variants: the VF (vf0) up, or down so that traffic falls back to the synthetic path. */
+export const VF_PV_VARIANTS = `variants:
+  vf: { controller: guest-link, interface: vf0, state: up }
+  pv: { controller: guest-link, interface: vf0, state: down }
+baseline: pv
+`;

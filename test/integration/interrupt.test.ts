@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/runner/run.js';
 import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
-import { CLI, onlyRunDir, scenarioFile } from '../helpers/cli.js';
+import { CLI, onlyRunDir, scenarioFile, VF_PV_VARIANTS } from '../helpers/cli.js';
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -20,11 +20,7 @@ describe.skipIf(!labAvailable())('interrupting a run', () => {
     const { inventoryPath, ns } = testLab();
     const s = await scenarioFile(`name: it-interrupt
 inventory: ${inventoryPath}
-variants:
-  vf: { controller: guest-link, interface: vf0, state: up }
-  pv: { controller: guest-link, interface: vf0, state: down }
-baseline: pv
-repeat: 1
+${VF_PV_VARIANTS}repeat: 1
 tests:
   - tool: sockperf
     sizes: [64]

@@ -6,7 +6,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { TrialRecord } from '../../src/results/record.js';
 import type { Manifest } from '../../src/runner/run.js';
 import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
-import { onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
+import { onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
 
 const records = async (dir: string) =>
   (await readFile(join(dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
@@ -22,11 +22,7 @@ describe.skipIf(!labAvailable())('vfbench run on the lab', () => {
     const { inventoryPath } = testLab();
     scratch = await scenarioFile(`name: it-run
 inventory: ${inventoryPath}
-variants:
-  vf: { controller: guest-link, interface: vf0, state: up }
-  pv: { controller: guest-link, interface: vf0, state: down }
-baseline: pv
-repeat: 2
+${VF_PV_VARIANTS}repeat: 2
 tests:
   - tool: sockperf
     sizes: [64]
@@ -174,11 +170,7 @@ describe.skipIf(!labAvailable())('TCP ping-pong on both paths', () => {
     const { inventoryPath } = testLab();
     const s = await scenarioFile(`name: it-tcp
 inventory: ${inventoryPath}
-variants:
-  vf: { controller: guest-link, interface: vf0, state: up }
-  pv: { controller: guest-link, interface: vf0, state: down }
-baseline: pv
-repeat: 1
+${VF_PV_VARIANTS}repeat: 1
 tests:
   - tool: sockperf
     protocol: tcp

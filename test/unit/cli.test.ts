@@ -1,17 +1,13 @@
 // The CLI's own contract: exit codes and messages of validate and plan (no hosts needed).
 import { describe, expect, it } from 'vitest';
-import { scenarioFile, vfbench } from '../helpers/cli.js';
+import { scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
 
 const SCENARIO = `name: cli
 hosts:
   a: { ssh: root@198.18.0.11, data: 198.18.1.1 }
   b: { ssh: root@198.18.0.12, data: 198.18.1.2 }
 pairs: [{ client: a, server: b }]
-variants:
-  vf: { controller: guest-link, interface: vf0, state: up }
-  pv: { controller: guest-link, interface: vf0, state: down }
-baseline: pv
-repeat: 2
+${VF_PV_VARIANTS}repeat: 2
 tests:
   - tool: sockperf
     protocol: [udp, tcp]
