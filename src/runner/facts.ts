@@ -1,4 +1,5 @@
-// Facts about each host for the manifest: kernel, CPU, interfaces with drivers, tool versions.
+// Facts about each host for the manifest and `doctor`: kernel, CPU, interfaces with drivers, MTU,
+// offloads and VF pairing, and the versions of the tools.
 import type { Host } from '../hosts/host.js';
 import { raw } from '../util/shell.js';
 
@@ -9,6 +10,10 @@ export interface InterfaceFact {
   driver?: string;
   /** PCI address of the device, when it is one (a VF is). */
   bus?: string;
+  /** Offloads that matter for benchmarks: tso, gso, gro, lro, rx-csum, tx-csum, sg → on/off. */
+  offloads?: Record<string, boolean>;
+  /** The lower (VF) interfaces enslaved to this one, as sysfs `lower_*` links show (hv_netvsc, failover). */
+  lower?: string[];
 }
 
 export interface HostFacts {
@@ -17,8 +22,24 @@ export interface HostFacts {
   cpuModel?: string;
   cpus?: number;
   interfaces: InterfaceFact[];
-  tools: Record<string, string | null>;
+  /** Tool → version (or "present" when it runs but tells no version); absent tools are missing. */
+  tools: Record<string, string>;
+  /** Interfaces driven by a known VF driver. */
+  vfs: InterfaceFact[];
 }
+
+/** Drivers of SR-IOV virtual functions in cloud and KVM guests. */
+export const VF_DRIVERS = ['mlx4_en', 'mlx4_core', 'mlx5_core', 'mana', 'ixgbevf', 'iavf', 'i40evf', 'ena', 'bnxt_en', 'igbvf'];
+
+const OFFLOADS: Record<string, string> = {
+  'tcp-segmentation-offload': 'tso',
+  'generic-segmentation-offload': 'gso',
+  'generic-receive-offload': 'gro',
+  'large-receive-offload': 'lro',
+  'rx-checksumming': 'rx-csum',
+  'tx-checksumming': 'tx-csum',
+  'scatter-gather': 'sg',
+};
 
 // One round trip: each fact on its own tagged line, so a missing tool just leaves its line out.
 const SCRIPT = [
@@ -29,13 +50,19 @@ const SCRIPT = [
     'drv=$(ethtool -i "$n" 2>/dev/null | sed -n "s/^driver: //p"); ' +
     '[ -n "$drv" ] || drv=$(basename "$(readlink "$d/device/driver" 2>/dev/null)" 2>/dev/null); ' +
     'bus=$(ethtool -i "$n" 2>/dev/null | sed -n "s/^bus-info: //p"); ' +
-    'echo "if $n $(cat $d/mtu) $(cat $d/operstate) ${drv:--} ${bus:--}"; done',
-  'echo "tool sockperf $(sockperf --version 2>/dev/null | sed -n "s/^sockperf, version //p" | head -1)"',
+    'low=$(cd "$d" && ls -d lower_* 2>/dev/null | sed "s/^lower_//" | tr "\\n" ","); ' +
+    'echo "if $n $(cat $d/mtu) $(cat $d/operstate) ${drv:--} ${bus:--} ${low:--}"; ' +
+    `ethtool -k "$n" 2>/dev/null | grep -E '^(${Object.keys(OFFLOADS).join('|')}):' | sed "s/^/off $n /"; done`,
+  'v=$(sockperf --version 2>/dev/null | sed -n "s/^sockperf, version //p" | head -1); command -v sockperf >/dev/null && echo "tool sockperf ${v:-present}"',
+  'v=$(netperf -V 2>/dev/null | sed -n "s/^Netperf version //p"); command -v netperf >/dev/null && echo "tool netperf ${v:-present}"',
+  'v=$(netserver -V 2>/dev/null | sed -n "s/^Netperf version //p"); command -v netserver >/dev/null && echo "tool netserver ${v:-present}"',
+  'v=$(iperf3 --version 2>/dev/null | sed -n "s/^iperf \\([0-9.]*\\).*/\\1/p" | head -1); command -v iperf3 >/dev/null && echo "tool iperf3 ${v:-present}"',
+  'true',
 ].join('; ');
 
 /** Pure: turn the script's output into facts. */
 export function parseFacts(ssh: string, out: string): HostFacts {
-  const facts: HostFacts = { ssh, interfaces: [], tools: {} };
+  const facts: HostFacts = { ssh, interfaces: [], tools: {}, vfs: [] };
   for (const line of out.split('\n')) {
     const [tag, ...rest] = line.trim().split(/\s+/);
     const value = rest.join(' ');
@@ -43,16 +70,23 @@ export function parseFacts(ssh: string, out: string): HostFacts {
     else if (tag === 'cpus') facts.cpus = Number(value);
     else if (tag === 'cpu') facts.cpuModel = value || undefined;
     else if (tag === 'if' && rest.length >= 3) {
-      const [name, mtu, state, driver, bus] = rest;
+      const [name, mtu, state, driver, bus, lower] = rest;
       facts.interfaces.push({
         name: name!,
         mtu: Number(mtu),
         state: state!,
         driver: driver && driver !== '-' ? driver : undefined,
         bus: bus && bus !== '-' && bus !== 'N/A' ? bus : undefined,
+        lower: lower && lower !== '-' ? lower.split(',').filter(Boolean) : undefined,
       });
-    } else if (tag === 'tool' && rest[0]) facts.tools[rest[0]] = rest[1] ?? null;
+    } else if (tag === 'off' && rest.length >= 3) {
+      const [name, feature, state] = rest;
+      const iface = facts.interfaces.find((i) => i.name === name);
+      const key = OFFLOADS[feature!.replace(/:$/, '')];
+      if (iface && key) (iface.offloads ??= {})[key] = state === 'on';
+    } else if (tag === 'tool' && rest[0]) facts.tools[rest[0]] = rest[1] ?? 'present';
   }
+  facts.vfs = facts.interfaces.filter((i) => i.driver !== undefined && VF_DRIVERS.includes(i.driver));
   return facts;
 }
 

@@ -5,14 +5,13 @@ import { resolve, relative } from 'node:path';
 import type { Scenario } from '../scenario/load.js';
 import { parseScenario, expectedPath } from '../scenario/load.js';
 import { makePlan, type Plan, type Trial } from '../scenario/plan.js';
-import type { SockperfTestSpec } from '../scenario/schema.js';
 import type { Host, BackgroundProcess } from '../hosts/host.js';
 import { RunDir } from '../results/run-dir.js';
 import { RECORD_SCHEMA, type TrialRecord } from '../results/record.js';
 import { GuestLinkController } from '../paths/guest-link.js';
 import type { PathController } from '../paths/controller.js';
 import { readCounters, verifyPath, type CounterSnapshot } from '../paths/counters.js';
-import * as sockperf from '../tools/sockperf.js';
+import { toolRun } from './tool-runs.js';
 import { command } from '../util/shell.js';
 import { errorMessage, UserError } from '../util/errors.js';
 import { connectHosts } from './connect.js';
@@ -102,11 +101,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   opts.signal?.addEventListener('abort', stopInFlight);
   try {
     const facts: Record<string, HostFacts> = {};
-    for (const [name, h] of hosts) {
-      facts[name] = await hostFacts(h);
-      const version = facts[name]!.tools.sockperf;
-      if (!version) throw new UserError(`${name} (${h.describe()}): sockperf is not installed (run scripts/setup.sh, or apt-get install sockperf)`);
-    }
+    // A tool missing on a host fails only the trials that need it (recorded as tool-missing).
+    await Promise.all([...hosts].map(async ([name, h]) => (facts[name] = await hostFacts(h))));
     let done = new Set<string>();
     if (opts.resumeDir) {
       dir = await RunDir.open(opts.resumeDir);
@@ -147,7 +143,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     for (const [index, trial] of todo.entries()) {
       if (opts.signal?.aborted) break;
       emit({ type: 'trial-start', trial, index, total: todo.length });
-      const record = await runTrial({ scenario, plan, trial, hosts, scratch, controllers, current, dir, inFlight, signal: opts.signal });
+      const record = await runTrial({ scenario, plan, trial, hosts, facts, scratch, controllers, current, dir, inFlight, signal: opts.signal });
       if (opts.signal?.aborted && record.status === 'failed') break; // the abort killed it: not a result
       await dir.appendRecord(record);
       manifest.originalPathState = [...controllers.values()].flatMap((c) => c.originals());
@@ -191,6 +187,7 @@ interface TrialContext {
   plan: Plan;
   trial: Trial;
   hosts: Map<string, Host>;
+  facts: Record<string, HostFacts>;
   scratch: Map<string, string>;
   controllers: Map<string, PathController>;
   current: Map<number, string>;
@@ -201,12 +198,11 @@ interface TrialContext {
 
 async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
   const { scenario, trial, dir } = ctx;
-  const test = scenario.tests[trial.point.test] as SockperfTestSpec;
+  const test = scenario.tests[trial.point.test]!;
   const pairSpec = scenario.pairs[trial.point.pair]!;
   const client = ctx.hosts.get(pairSpec.client)!;
   const server = ctx.hosts.get(pairSpec.server)!;
   const variant = scenario.variants[trial.variant]!;
-  const started = new Date().toISOString();
   const raw: string[] = [];
   const base: Omit<TrialRecord, 'status' | 'ended' | 'metrics'> = {
     schema: RECORD_SCHEMA,
@@ -217,8 +213,8 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
     point: trial.point,
     variant: trial.variant,
     repetition: trial.repetition,
-    started,
-    tool: { name: 'sockperf', command: '' },
+    started: new Date().toISOString(),
+    tool: { name: test.tool, command: '' },
     raw,
   };
   /** Fetch remote files in one round trip, keep each in raw/ as <trial>.<suffix>, return their text. */
@@ -243,25 +239,32 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
     failure: { kind, message },
   });
 
-  let serverProc: BackgroundProcess | undefined;
-  const serverDir = ctx.scratch.get(pairSpec.server)!;
   const clientDir = ctx.scratch.get(pairSpec.client)!;
+  const serverDir = ctx.scratch.get(pairSpec.server)!;
+  const run = toolRun(test, trial.point, { serverAddress: scenario.hosts[pairSpec.server]!.data, clientDir, trialId: trial.id });
+  base.tool.command = command(run.client.argv);
+  for (const [host, binary] of [[client, run.needs.client], [server, run.needs.server]] as const) {
+    if (!ctx.facts[host.name]?.tools[binary]) {
+      return failed('tool-missing', `${binary} is not installed on ${host.name} (${host.describe()}): vfbench doctor --install installs it`);
+    }
+  }
+  const unsupported = unsupportedVersion(test.tool, ctx.facts[client.name]!.tools[run.needs.client]!);
+  if (unsupported) return failed('tool-unsupported', unsupported);
+
+  let serverProc: BackgroundProcess | undefined;
   try {
     if (ctx.current.get(trial.point.pair) !== trial.variant) {
       await ctx.controllers.get(variant.controller)!.apply({ client, server }, variant);
       ctx.current.set(trial.point.pair, trial.variant);
     }
-    const address = scenario.hosts[pairSpec.server]!.data;
-    const sArgv = sockperf.serverArgv({ address, port: test.port, protocol: trial.point.protocol });
-    const srv = await server.start(sArgv, serverDir, `${trial.id}.server`, {
-      ready: { protocol: trial.point.protocol, port: test.port, timeoutMs: SERVER_READY_MS },
-    });
+    const { protocol, port } = run.server.ready;
+    const srv = await server.start(run.server.argv, serverDir, `${trial.id}.server`, { ready: { protocol, port, timeoutMs: SERVER_READY_MS } });
     serverProc = srv;
     ctx.inFlight.add({ host: server, proc: srv });
     if (!srv.ready) {
       const out = (await server.exec(['cat', '--', srv.stdoutPath, srv.stderrPath])).stdout;
-      const busy = /Address already in use|bind/i.test(out);
-      return failed(busy ? 'server-busy' : 'server-unreachable', `sockperf server did not listen on ${trial.point.protocol} port ${test.port} within ${SERVER_READY_MS} ms${busy ? ' (port in use)' : ''}`);
+      const busy = /Address already in use|bind|in use/i.test(out);
+      return failed(busy ? 'server-busy' : 'server-unreachable', `${run.needs.server} did not listen on ${protocol} port ${port} within ${SERVER_READY_MS} ms${busy ? ' (port in use)' : ''}`);
     }
     if (ctx.signal?.aborted) return failed('interrupted', 'run interrupted');
 
@@ -273,52 +276,28 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
       >;
     const before = scenario.verify ? await snap() : undefined;
 
-    // Warm-up is part of the same run (same socket and flow); its samples are dropped from the full log.
-    // A separate client run would cost sockperf's fixed ~2.3 s start-up a second time.
-    const seconds = test.duration + test.warmup;
-    const fullLog = `${clientDir}/${trial.id}.fulllog.csv`;
-    const argv = sockperf.pingPongArgv({
-      address,
-      port: test.port,
-      protocol: trial.point.protocol,
-      size: trial.point.size,
-      seconds,
-      mps: test.mps,
-      fullRtt: test.full_rtt,
-      fullLogPath: fullLog,
-    });
-    base.tool.command = command(argv);
-    const proc = await client.start(argv, clientDir, `${trial.id}.client`, { exitCode: true });
+    const proc = await client.start(run.client.argv, clientDir, `${trial.id}.client`, { exitCode: true });
     const entry = { host: client, proc };
     ctx.inFlight.add(entry);
     let waited: { timedOut: boolean };
     try {
-      waited = await client.waitExit(proc, seconds * 1000 + CLIENT_GRACE_MS);
+      waited = await client.waitExit(proc, run.client.seconds * 1000 + CLIENT_GRACE_MS);
       if (waited.timedOut) await client.stop(proc.pid);
     } finally {
       ctx.inFlight.delete(entry);
     }
     const [files, after] = await Promise.all([
-      keep(client, { 'client.stdout': proc.stdoutPath, 'client.stderr': proc.stderrPath, 'client.rc': proc.rcPath!, 'fulllog.csv': fullLog }),
+      keep(client, { 'client.stdout': proc.stdoutPath, 'client.stderr': proc.stderrPath, 'client.rc': proc.rcPath!, ...run.client.files }),
       scenario.verify ? snap() : undefined,
     ]);
-    if (waited.timedOut) return failed('tool-error', `sockperf client did not finish within ${seconds}s + ${CLIENT_GRACE_MS / 1000}s`);
+    if (waited.timedOut) return failed('tool-error', `${test.tool} client did not finish within ${run.client.seconds}s + ${CLIENT_GRACE_MS / 1000}s`);
     const rc = files['client.rc']?.trim();
-    const summary = sockperf.parseSummary(files['client.stdout'] ?? '', {
-      stderr: files['client.stderr'],
-      exitCode: rc && /^\d+$/.test(rc) ? Number(rc) : null,
-      seconds,
-    });
-    if (!summary.ok) return failed(summary.failure.kind, summary.failure.message);
-    base.tool.version = summary.value.version;
-    base.tool.summary = { ...summary.value };
-    const logText = files['fulllog.csv'];
-    if (logText === undefined) return failed('no-result', 'sockperf wrote no --full-log file');
-    const parsedLog = sockperf.parseFullLog(logText);
-    if (!parsedLog.ok) return failed(parsedLog.failure.kind, parsedLog.failure.message);
-    const log = sockperf.dropWarmup(parsedLog.value, test.warmup);
-    if (log.samples.length === 0) return failed('too-few-samples', `no samples after the ${test.warmup}s warm-up`);
-    const metrics = { ...sockperf.latencyMetrics(log), warmup_dropped: parsedLog.value.samples.length - log.samples.length };
+    const exitCode = rc && /^\d+$/.test(rc) ? Number(rc) : null;
+    if (exitCode === 127) return failed('tool-missing', `${run.needs.client} was not found on ${client.name}`);
+    const parsed = run.parse({ stdout: files['client.stdout'] ?? '', stderr: files['client.stderr'] ?? '', exitCode, files });
+    if (!parsed.ok) return failed(parsed.failure.kind, parsed.failure.message);
+    base.tool.version = parsed.value.version ?? ctx.facts[client.name]!.tools[run.needs.client] ?? undefined;
+    base.tool.summary = parsed.value.summary;
 
     let verification: TrialRecord['verification'];
     if (scenario.verify && before && after) {
@@ -332,8 +311,8 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
       ...base,
       status: verification && !verification.ok ? 'invalid' : 'ok',
       ended: new Date().toISOString(),
-      metrics,
-      latencyKind: log.latencyKind,
+      metrics: parsed.value.metrics,
+      latencyKind: parsed.value.latencyKind,
       verification,
     };
   } catch (err) {
@@ -346,4 +325,14 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
       await keep(server, { 'server.stdout': proc.stdoutPath, 'server.stderr': proc.stderrPath }).catch(() => {});
     }
   }
+}
+
+/** Versions whose output vfbench cannot read correctly; undefined when fine. */
+export function unsupportedVersion(tool: string, version: string): string | undefined {
+  const [maj = 0, min = 0] = version.split(/[.-]/).map((x) => Number(x));
+  if (tool === 'netperf' && (maj < 2 || (maj === 2 && min < 5))) {
+    return `netperf ${version} has no omni latency selectors (needs 2.5.0 or newer)`;
+  }
+  if (tool === 'iperf3' && maj < 3) return `iperf ${version} is not iperf3`;
+  return undefined;
 }

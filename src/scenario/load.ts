@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { z } from 'zod';
-import { scenarioSchema, hostSchema, type HostSpec, type PairSpec, type ScenarioParsed, type VerifySpec } from './schema.js';
+import { scenarioSchema, hostSchema, testSchema, type HostSpec, type PairSpec, type ScenarioParsed, type TestSpec, type VerifySpec } from './schema.js';
 import { defaultLabOptions, labLayout } from '../lab/lab.js';
 
 export interface Problem {
@@ -103,6 +103,28 @@ function readInventory(path: string): Inventory | string {
   }
 }
 
+type ProblemAt = (path: PathKey[], message: string, key?: string) => void;
+
+/** Checks of one test that the schema cannot express. */
+function checkTest(t: TestSpec, i: number, problem: ProblemAt): void {
+  // All three tools take whole seconds (-t / -l); sockperf's warm-up is added to its -t.
+  if (!Number.isInteger(t.duration)) problem(['tests', i, 'duration'], `${t.tool} runs whole seconds; got ${t.duration}s`);
+  if (t.tool === 'sockperf') {
+    if (!Number.isInteger(t.warmup)) problem(['tests', i, 'warmup'], `sockperf runs whole seconds; got ${t.warmup}s`);
+    if (t.mode === 'throughput' && t.full_rtt) problem(['tests', i, 'full_rtt'], 'throughput mode measures no latency');
+    if (t.mode !== 'under-load' && t.reply_every !== undefined) problem(['tests', i, 'reply_every'], 'reply_every applies to mode: under-load only');
+  }
+  if (t.tool === 'iperf3') {
+    if (!Number.isInteger(t.omit)) problem(['tests', i, 'omit'], `iperf3 omits whole seconds; got ${t.omit}s`);
+    if (t.protocol.includes('udp') && t.bitrate === undefined) {
+      problem(['tests', i, 'protocol'], 'UDP needs a `bitrate:` (iperf3 would send only 1 Mbit/s)');
+    }
+  }
+  if (t.tool === 'netperf' && t.response_size !== undefined && !t.test.some((x) => x.endsWith('RR'))) {
+    problem(['tests', i, 'response_size'], 'response_size applies to TCP_RR, UDP_RR and TCP_CRR');
+  }
+}
+
 /** Parse scenario text; `file` is used in messages and to resolve relative paths. */
 export function parseScenario(text: string, file: string): Scenario {
   const lc = new LineCounter();
@@ -115,13 +137,23 @@ export function parseScenario(text: string, file: string): Scenario {
       }),
     );
   }
-  const parsed = scenarioSchema.safeParse(doc.toJS());
-  if (!parsed.success) throw new ScenarioError(zodProblems(file, doc, lc, parsed.error));
-  const s = parsed.data;
-
+  const data = doc.toJS() as unknown;
   const problems: Problem[] = [];
-  const problem = (path: PathKey[], message: string, key?: string) =>
+  const problem: ProblemAt = (path, message, key) =>
     problems.push({ file, ...locate(doc, lc, path, key), field: fieldName(key ? [...path, key] : path), message });
+  const parsed = scenarioSchema.safeParse(data);
+  if (!parsed.success) {
+    // Also check the tests that are well-formed on their own, so one run lists every problem.
+    const tests = (data as { tests?: unknown })?.tests;
+    if (Array.isArray(tests)) {
+      tests.forEach((raw, i) => {
+        const t = testSchema.safeParse(raw);
+        if (t.success) checkTest(t.data, i, problem);
+      });
+    }
+    throw new ScenarioError([...zodProblems(file, doc, lc, parsed.error), ...problems]);
+  }
+  const s = parsed.data;
 
   let hosts = s.hosts ?? {};
   let pairs = s.pairs ?? [];
@@ -160,11 +192,7 @@ export function parseScenario(text: string, file: string): Scenario {
   if (!variantNames.includes(s.baseline)) {
     problem(['baseline'], `baseline "${s.baseline}" is not one of the variants (${variantNames.join(', ')})`);
   }
-  s.tests.forEach((t, i) => {
-    // sockperf's -t takes whole seconds, and the warm-up is added to it.
-    if (!Number.isInteger(t.duration)) problem(['tests', i, 'duration'], `sockperf runs whole seconds; got ${t.duration}s`);
-    if (!Number.isInteger(t.warmup)) problem(['tests', i, 'warmup'], `sockperf runs whole seconds; got ${t.warmup}s`);
-  });
+  s.tests.forEach((t, i) => checkTest(t, i, problem));
   if (problems.length > 0) throw new ScenarioError(problems);
 
   return { ...s, file, hosts, pairs, verify, inventoryProblem };

@@ -6,10 +6,14 @@ import type { TestSpec } from './schema.js';
 export interface Point {
   test: number;
   testName: string;
-  tool: 'sockperf';
-  mode: 'ping-pong';
+  tool: TestSpec['tool'];
+  /** sockperf: ping-pong | under-load | throughput; netperf: the test (TCP_RR …); iperf3: forward | reverse | bidir. */
+  mode: string;
   protocol: 'udp' | 'tcp';
+  /** Message, request or buffer size in bytes; 0 = the tool's default. */
   size: number;
+  /** Parallel streams (iperf3 -P); 1 elsewhere. */
+  streams: number;
   pair: number;
   group?: string;
 }
@@ -35,29 +39,42 @@ export interface Plan {
 
 /** Seconds of overhead per trial besides the tool's own run: server start, counters, SSH round trips. */
 const TRIAL_OVERHEAD_S = 1.5;
-/** sockperf 3.7 sleeps a fixed 2 s after its warm-up messages, plus clock calibration (measured: 2.3 s). */
-const SOCKPERF_STARTUP_S = 2.3;
+/** Seconds a tool needs beyond its -t: sockperf 3.7 sleeps a fixed 2 s after its warm-up messages, plus
+ * clock calibration (measured: 2.3 s); netperf and iperf3 start within a fraction of a second. */
+const STARTUP_S: Record<TestSpec['tool'], number> = { sockperf: 2.3, netperf: 0.3, iperf3: 0.5 };
 
 /** A test's display name: its `name`, else tool-mode, with the index only where two tests would share it. */
 export function testNames(tests: TestSpec[]): string[] {
-  const base = tests.map((t) => t.name ?? `${t.tool}-${t.mode}`);
+  const base = tests.map((t) => t.name ?? (t.tool === 'sockperf' ? `sockperf-${t.mode}` : t.tool));
   return base.map((n, i) => (tests[i]!.name === undefined && base.filter((b) => b === n).length > 1 ? `${n}-${i}` : n));
 }
 
 export function pointKey(p: Point): string {
-  return `t${p.test}-${p.protocol}-m${p.size}-p${p.pair}`;
+  const mode = p.tool === 'sockperf' && p.mode === 'ping-pong' ? '' : `${p.mode.toLowerCase()}-`;
+  return `t${p.test}-${mode}${p.protocol}-m${p.size}${p.streams > 1 ? `-P${p.streams}` : ''}-p${p.pair}`;
+}
+
+/** The (mode, protocol, size, streams) combinations a test asks for. */
+function testPoints(t: TestSpec): Pick<Point, 'mode' | 'protocol' | 'size' | 'streams'>[] {
+  const out: Pick<Point, 'mode' | 'protocol' | 'size' | 'streams'>[] = [];
+  if (t.tool === 'sockperf') {
+    for (const protocol of t.protocol) for (const size of t.sizes) out.push({ mode: t.mode, protocol, size, streams: 1 });
+  } else if (t.tool === 'netperf') {
+    for (const test of t.test) for (const size of t.sizes ?? [0]) out.push({ mode: test, protocol: test.startsWith('UDP') ? 'udp' : 'tcp', size, streams: 1 });
+  } else {
+    for (const protocol of t.protocol)
+      for (const direction of t.direction)
+        for (const streams of t.streams) for (const size of t.sizes ?? [0]) out.push({ mode: direction, protocol, size, streams });
+  }
+  return out;
 }
 
 function points(s: Scenario): Point[] {
   const out: Point[] = [];
   const names = testNames(s.tests);
   s.tests.forEach((t, ti) => {
-    for (const protocol of t.protocol) {
-      for (const size of t.sizes) {
-        s.pairs.forEach((pair, pi) => {
-          out.push({ test: ti, testName: names[ti]!, tool: t.tool, mode: t.mode, protocol, size, pair: pi, group: pair.group });
-        });
-      }
+    for (const p of testPoints(t)) {
+      s.pairs.forEach((pair, pi) => out.push({ test: ti, testName: names[ti]!, tool: t.tool, ...p, pair: pi, group: pair.group }));
     }
   });
   return out;
@@ -121,7 +138,8 @@ export function makePlan(s: Scenario): Plan {
     const test = s.tests[t.point.test]!;
     if (t.variant !== current) estimate += s.variants[t.variant]!.settle;
     current = t.variant;
-    estimate += test.duration + test.warmup + SOCKPERF_STARTUP_S + TRIAL_OVERHEAD_S;
+    const extra = test.tool === 'sockperf' ? test.warmup : test.tool === 'iperf3' ? test.omit : 0;
+    estimate += test.duration + extra + STARTUP_S[test.tool] + TRIAL_OVERHEAD_S;
   }
   return { trials, points: pts.length, variants, estimateSeconds: estimate };
 }

@@ -65,28 +65,92 @@ export const variantSchema = z
   })
   .strict();
 
-const size = z.number().int().min(14, 'sockperf messages are at least 14 bytes').max(65000);
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) =>
   z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+
+/** Bytes, e.g. 262144, "256K", "4M" (1024-based, as iperf3's -w and -l). */
+const bytes = z.union([z.number().int().min(1), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^\s*(\d+)\s*([kKmMgG]?)\s*$/.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `not a size in bytes: ${JSON.stringify(v)} (write e.g. 262144, 256K, 4M)` });
+    return z.NEVER;
+  }
+  return Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+});
+
+/** Bits per second, e.g. 2000000000, "2G", "100M" (decimal, as iperf3's -b). */
+const bitrate = z.union([z.number().min(1), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)\s*$/.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `not a bitrate: ${JSON.stringify(v)} (write e.g. 100M, 2.5G, 1000000)` });
+    return z.NEVER;
+  }
+  return Number(m[1]) * { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+});
+
+const testPort = z.number().int().min(1024).max(65535);
 
 export const sockperfTestSchema = z
   .object({
     tool: z.literal('sockperf'),
     name: name('test name').optional(),
-    mode: z.literal('ping-pong').default('ping-pong'),
+    mode: z.enum(['ping-pong', 'under-load', 'throughput']).default('ping-pong'),
     protocol: oneOrMany(z.enum(['udp', 'tcp'])).default(['udp']),
-    sizes: z.array(size).min(1),
+    sizes: z.array(z.number().int().min(14, 'sockperf messages are at least 14 bytes').max(65000)).min(1),
     duration: duration(1, 36000).default(10),
     warmup: duration(0, 3600).default(0),
-    /** Messages per second; "max" sends as fast as replies come back. */
-    mps: z.union([z.literal('max'), z.number().int().min(1).max(10_000_000)]).default('max'),
+    /** Messages per second; "max" sends as fast as possible. Default: 10000 under load, max otherwise. */
+    mps: z.union([z.literal('max'), z.number().int().min(1).max(10_000_000)]).optional(),
+    /** Messages per burst (sockperf -b). */
+    burst: z.number().int().min(1).max(100_000).default(1),
+    /** under-load: the server answers every N-th message (sockperf's default 100). */
+    reply_every: z.number().int().min(1).max(1_000_000).optional(),
     /** Report full round trips (sockperf --full-rtt) instead of RTT/2. */
     full_rtt: z.boolean().default(false),
-    port: z.number().int().min(1024).max(65535).default(11111),
+    port: testPort.default(11111),
   })
   .strict();
 
-export const testSchema = sockperfTestSchema;
+export const netperfTestSchema = z
+  .object({
+    tool: z.literal('netperf'),
+    name: name('test name').optional(),
+    test: oneOrMany(z.enum(['TCP_RR', 'UDP_RR', 'TCP_CRR', 'TCP_STREAM', 'TCP_MAERTS', 'UDP_STREAM'])),
+    /** Request sizes (RR, CRR) or send sizes (streams); omitted = netperf's defaults. */
+    sizes: z.array(z.number().int().min(1).max(65507)).min(1).optional(),
+    /** Response size for RR/CRR; default: the request size. */
+    response_size: z.number().int().min(1).max(65507).optional(),
+    duration: duration(1, 36000).default(10),
+    /** Local and remote CPU utilisation (-c -C). */
+    cpu: z.boolean().default(true),
+    /** netserver's control port. */
+    port: testPort.default(12865),
+  })
+  .strict();
+
+export const iperf3TestSchema = z
+  .object({
+    tool: z.literal('iperf3'),
+    name: name('test name').optional(),
+    protocol: oneOrMany(z.enum(['tcp', 'udp'])).default(['tcp']),
+    streams: oneOrMany(z.number().int().min(1).max(128)).default([1]),
+    direction: oneOrMany(z.enum(['forward', 'reverse', 'bidir'])).default(['forward']),
+    /** Target bitrate (-b); required for UDP, whose iperf3 default is only 1 Mbit/s. */
+    bitrate: bitrate.optional(),
+    /** Buffer lengths (-l), one point each; omitted = iperf3's default. */
+    sizes: z.array(z.number().int().min(1).max(1024 * 1024)).min(1).optional(),
+    /** Socket buffer size (-w). */
+    window: bytes.optional(),
+    duration: duration(1, 86400).default(10),
+    /** Seconds at the start left out of the results (-O). */
+    omit: duration(0, 600).default(0),
+    port: testPort.default(5201),
+  })
+  .strict();
+
+export const testSchema = z.discriminatedUnion('tool', [sockperfTestSchema, netperfTestSchema, iperf3TestSchema]);
 
 export const verifySchema = z
   .object({
@@ -136,5 +200,7 @@ export type PairSpec = z.output<typeof pairSchema>;
 export type VariantSpec = z.output<typeof variantSchema>;
 export type TestSpec = z.output<typeof testSchema>;
 export type SockperfTestSpec = z.output<typeof sockperfTestSchema>;
+export type NetperfTestSpec = z.output<typeof netperfTestSchema>;
+export type Iperf3TestSpec = z.output<typeof iperf3TestSchema>;
 export type VerifySpec = z.output<typeof verifySchema>;
 export type SshOptions = z.output<typeof sshOptionsSchema>;

@@ -7,6 +7,7 @@ export type FailureKind =
   | 'bad-arguments'
   | 'too-few-samples'
   | 'tool-missing'
+  | 'tool-unsupported'
   | 'tool-error'
   | 'no-result';
 

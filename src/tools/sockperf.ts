@@ -14,7 +14,10 @@ export function serverArgv(o: { address: string; port: number; protocol: Protoco
   return argv;
 }
 
-export interface PingPongOptions {
+export type SockperfMode = 'ping-pong' | 'under-load' | 'throughput';
+
+export interface ClientOptions {
+  mode?: SockperfMode;
   address: string;
   port: number;
   protocol: Protocol;
@@ -24,17 +27,29 @@ export interface PingPongOptions {
   mps: number | 'max';
   fullRtt: boolean;
   fullLogPath?: string;
+  /** Messages per burst (-b); 1 = no bursts. */
+  burst?: number;
+  /** under-load: the server replies to every N-th message (--reply-every). */
+  replyEvery?: number;
 }
 
-export function pingPongArgv(o: PingPongOptions): Arg[] {
-  const argv: Arg[] = ['sockperf', 'ping-pong', '-i', ipAddress(o.address), '-p', checkPort(o.port)];
+export function clientArgv(o: ClientOptions): Arg[] {
+  const mode = o.mode ?? 'ping-pong';
+  const argv: Arg[] = ['sockperf', mode, '-i', ipAddress(o.address), '-p', checkPort(o.port)];
   if (o.protocol === 'tcp') argv.push('--tcp');
   argv.push('-m', positiveInt(o.size, 'message size'), '-t', positiveInt(o.seconds, 'duration'));
   argv.push(`--mps=${o.mps === 'max' ? 'max' : positiveInt(o.mps, 'mps')}`);
-  if (o.fullRtt) argv.push('--full-rtt');
-  if (o.fullLogPath) argv.push('--full-log', absPath(o.fullLogPath));
+  if (o.burst && o.burst > 1) argv.push('-b', positiveInt(o.burst, 'burst'));
+  if (mode === 'under-load' && o.replyEvery) argv.push(`--reply-every=${positiveInt(o.replyEvery, 'reply_every')}`);
+  if (mode !== 'throughput') {
+    if (o.fullRtt) argv.push('--full-rtt');
+    if (o.fullLogPath) argv.push('--full-log', absPath(o.fullLogPath));
+  }
   return argv;
 }
+
+/** Compatibility name for ping-pong command lines. */
+export const pingPongArgv = (o: Omit<ClientOptions, 'mode'>): Arg[] => clientArgv({ ...o, mode: 'ping-pong' });
 
 // ---- parsing -------------------------------------------------------------------------------------
 
@@ -155,6 +170,47 @@ export function parseSummary(stdout: string, opts: { stderr?: string; exitCode?:
 
 function optNum(s: string | undefined): number | undefined {
   return s === undefined ? undefined : Number(s);
+}
+
+/** sockperf throughput mode: what the client SENT (payload only); it does not measure what arrived. */
+export interface SockperfThroughput {
+  version?: string;
+  messages: number;
+  seconds: number;
+  messagesPerSecond: number;
+  /** Payload bits/s, from the message rate × size (sockperf's own MBps is 2^20-based). */
+  bitsPerSecond: number;
+  /** Packets per second when a message spans several IP fragments. */
+  packetsPerSecond?: number;
+}
+
+const TP_TOTAL = new RegExp(`Total of (\\d+) messages sent in ${num} sec`);
+const TP_RATE = /Message Rate is (\d+) \[msg\/sec\](?:, Packet Rate is about (\d+) \[pkt\/sec\])?/;
+
+export function parseThroughput(stdout: string, opts: { stderr?: string; exitCode?: number | null; size: number }): ParseResult<SockperfThroughput> {
+  const text = stripAnsi(stdout);
+  const all = `${text}\n${stripAnsi(opts.stderr ?? '')}`;
+  const errorLine = /ERROR:\s*(.*)/.exec(all);
+  if (/Can.t connect socket|Connection refused/.test(all)) return fail('server-unreachable', errorLine?.[1]?.trim() ?? 'connection refused');
+  if (/forcibly closed by a peer|Connection reset by peer|Broken pipe/i.test(all)) return fail('server-died', `the server closed the connection mid-run: ${errorLine?.[1]?.trim() ?? ''}`.trim());
+  if (/Invalid|invalid option|Usage: sockperf/i.test(all) && !TP_RATE.test(text)) return fail('bad-arguments', 'sockperf rejected its arguments');
+  if (errorLine) return fail('tool-error', errorLine[1]!.trim());
+  if (opts.exitCode !== undefined && opts.exitCode !== null && opts.exitCode !== 0) return fail('tool-error', `sockperf exited with ${opts.exitCode}`);
+  const rate = TP_RATE.exec(text);
+  const total = TP_TOTAL.exec(text);
+  if (!rate || !total) return fail('no-result', 'no throughput summary (Summary: Message Rate is …) in the output');
+  const messagesPerSecond = Number(rate[1]);
+  return {
+    ok: true,
+    value: {
+      version: VERSION.exec(text)?.[1],
+      messages: Number(total[1]),
+      seconds: Number(total[2]),
+      messagesPerSecond,
+      bitsPerSecond: messagesPerSecond * opts.size * 8,
+      packetsPerSecond: rate[2] ? Number(rate[2]) : undefined,
+    },
+  };
 }
 
 /** Per-message samples of a --full-log file. */

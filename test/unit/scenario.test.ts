@@ -38,10 +38,13 @@ describe('scenario loading', () => {
     expect(s.repeat).toBe(3);
     expect(s.order).toBe('interleaved');
     const t = s.tests[0]!;
+    if (t.tool !== 'sockperf') throw new Error('sockperf test expected');
     expect(t.duration).toBe(3);
     expect(t.warmup).toBe(0);
     expect(t.protocol).toEqual(['udp']);
-    expect(t.mps).toBe('max');
+    expect(t.mode).toBe('ping-pong');
+    expect(t.mps).toBeUndefined(); // chosen per mode at run time: max for ping-pong, 10000 under load
+    expect(t.burst).toBe(1);
     expect(s.variants.vf!.settle).toBe(0.5);
     expect(s.pairs).toEqual([{ client: 'vm1', server: 'vm2' }]);
   });
@@ -121,9 +124,43 @@ describe('scenario loading', () => {
     expect(m.inventoryProblem).toContain('nope.json');
   });
 
+  it('reads netperf and iperf3 tests with their units', () => {
+    const s = parseScenario(
+      GOOD.replace(
+        /tests:\n[\s\S]*$/,
+        `tests:
+  - tool: netperf
+    test: [TCP_RR, TCP_STREAM]
+    sizes: [64]
+    duration: 5s
+  - tool: iperf3
+    protocol: [tcp, udp]
+    bitrate: 2.5G
+    window: 256K
+    streams: [1, 8]
+    direction: [forward, reverse]
+    omit: 1s
+`,
+      ),
+      'x.yaml',
+    );
+    const [n, i] = s.tests;
+    expect(n).toMatchObject({ tool: 'netperf', test: ['TCP_RR', 'TCP_STREAM'], cpu: true, port: 12865, duration: 5 });
+    expect(i).toMatchObject({ tool: 'iperf3', bitrate: 2.5e9, window: 262144, streams: [1, 8], omit: 1, port: 5201 });
+  });
+
+  it('refuses UDP iperf3 without a bitrate and netperf selectors that do not exist', () => {
+    const ps = problems(
+      GOOD.replace(/tests:\n[\s\S]*$/, `tests:\n  - tool: iperf3\n    protocol: udp\n  - tool: netperf\n    test: TCP_PINGPONG\n  - tool: ntttcp\n`),
+    );
+    expect(at(ps, 'tests[0].protocol')!.message).toContain('bitrate');
+    expect(at(ps, 'tests[1].test')).toMatchObject({ line: 15 });
+    expect(at(ps, 'tests[2].tool')).toMatchObject({ line: 16 });
+  });
+
   it('loads the bundled scenarios', async () => {
     const s = await loadScenario('scenarios/lab-quick.yaml');
     expect(s.baseline).toBe('pv');
-    expect(s.tests[0]!.sizes).toEqual([64, 1024]);
+    expect(s.tests[0]).toMatchObject({ tool: 'sockperf', sizes: [64, 1024] });
   });
 });

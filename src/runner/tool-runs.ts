@@ -1,0 +1,150 @@
+// What one trial runs for each tool: the server and how to tell it is ready, the client and the files
+// it leaves, and how its output becomes metrics. The runner does the rest the same way for all tools.
+import type { Arg } from '../util/shell.js';
+import type { TestSpec } from '../scenario/schema.js';
+import type { Point } from '../scenario/plan.js';
+import type { ParseResult } from '../tools/failure.js';
+import { fail } from '../tools/failure.js';
+import * as sockperf from '../tools/sockperf.js';
+import * as netperf from '../tools/netperf.js';
+import * as iperf3 from '../tools/iperf3.js';
+
+export interface TrialOutcome {
+  metrics: Record<string, number>;
+  latencyKind?: 'rtt' | 'half-rtt';
+  version?: string;
+  /** The tool's own summary, kept in the record for reference. */
+  summary?: Record<string, unknown>;
+}
+
+export interface ClientOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  /** Extra files by suffix (e.g. the sockperf full log). */
+  files: Record<string, string | undefined>;
+}
+
+export interface ToolRun {
+  /** Binaries that must exist on the client and on the server host. */
+  needs: { client: string; server: string };
+  server: { argv: Arg[]; ready: { protocol: 'tcp' | 'udp'; port: number } };
+  client: { argv: Arg[]; seconds: number; files: Record<string, string> };
+  parse(out: ClientOutput): ParseResult<TrialOutcome>;
+}
+
+export interface RunContext {
+  serverAddress: string;
+  clientDir: string;
+  trialId: string;
+}
+
+export function toolRun(test: TestSpec, point: Point, ctx: RunContext): ToolRun {
+  if (test.tool === 'sockperf') return sockperfRun(test, point, ctx);
+  if (test.tool === 'netperf') return netperfRun(test, point, ctx);
+  return iperf3Run(test, point, ctx);
+}
+
+function sockperfRun(test: Extract<TestSpec, { tool: 'sockperf' }>, point: Point, ctx: RunContext): ToolRun {
+  const mode = point.mode as sockperf.SockperfMode;
+  const protocol = point.protocol;
+  // Warm-up is part of the same run (same socket and flow); its samples are dropped from the full log.
+  // A separate client run would cost sockperf's fixed ~2.3 s start-up a second time.
+  const seconds = test.duration + test.warmup;
+  const fullLog = mode === 'throughput' ? undefined : `${ctx.clientDir}/${ctx.trialId}.fulllog.csv`;
+  const argv = sockperf.clientArgv({
+    mode,
+    address: ctx.serverAddress,
+    port: test.port,
+    protocol,
+    size: point.size,
+    seconds,
+    mps: test.mps ?? (mode === 'under-load' ? 10_000 : 'max'),
+    burst: test.burst,
+    replyEvery: test.reply_every,
+    fullRtt: test.full_rtt,
+    fullLogPath: fullLog,
+  });
+  return {
+    needs: { client: 'sockperf', server: 'sockperf' },
+    server: { argv: sockperf.serverArgv({ address: ctx.serverAddress, port: test.port, protocol }), ready: { protocol, port: test.port } },
+    client: { argv, seconds, files: fullLog ? { 'fulllog.csv': fullLog } : {} },
+    parse(out) {
+      if (mode === 'throughput') {
+        const tp = sockperf.parseThroughput(out.stdout, { stderr: out.stderr, exitCode: out.exitCode, size: point.size });
+        if (!tp.ok) return tp;
+        const m: Record<string, number> = { messages_per_s: tp.value.messagesPerSecond, sent_bps: tp.value.bitsPerSecond };
+        if (tp.value.packetsPerSecond !== undefined) m.packets_per_s = tp.value.packetsPerSecond;
+        return { ok: true, value: { metrics: m, version: tp.value.version, summary: { ...tp.value } } };
+      }
+      const summary = sockperf.parseSummary(out.stdout, { stderr: out.stderr, exitCode: out.exitCode, seconds });
+      if (!summary.ok) return summary;
+      const text = out.files['fulllog.csv'];
+      if (text === undefined) return fail('no-result', 'sockperf wrote no --full-log file');
+      const parsed = sockperf.parseFullLog(text);
+      if (!parsed.ok) return parsed;
+      const log = sockperf.dropWarmup(parsed.value, test.warmup);
+      if (log.samples.length === 0) return fail('too-few-samples', `no samples after the ${test.warmup}s warm-up`);
+      const metrics: Record<string, number> = { ...sockperf.latencyMetrics(log), warmup_dropped: parsed.value.samples.length - log.samples.length };
+      if (summary.value.dropped !== undefined) metrics.dropped_messages = summary.value.dropped;
+      return { ok: true, value: { metrics, latencyKind: log.latencyKind, version: summary.value.version, summary: { ...summary.value } } };
+    },
+  };
+}
+
+function netperfRun(test: Extract<TestSpec, { tool: 'netperf' }>, point: Point, ctx: RunContext): ToolRun {
+  const which = point.mode as netperf.NetperfTest;
+  const argv = netperf.clientArgv({
+    address: ctx.serverAddress,
+    port: test.port,
+    test: which,
+    seconds: test.duration,
+    size: point.size,
+    responseSize: test.response_size,
+    cpu: test.cpu,
+  });
+  return {
+    needs: { client: 'netperf', server: 'netserver' },
+    server: { argv: netperf.serverArgv({ address: ctx.serverAddress, port: test.port }), ready: { protocol: 'tcp', port: test.port } },
+    client: { argv, seconds: test.duration, files: {} },
+    parse(out) {
+      const r = netperf.parseOutput(out.stdout, { stderr: out.stderr, exitCode: out.exitCode, requested: netperf.selectorsFor(which) });
+      if (!r.ok) return r;
+      const metrics = netperf.metrics(r.value, which);
+      return {
+        ok: true,
+        value: { metrics, latencyKind: netperf.isRequestResponse(which) ? 'rtt' : undefined, summary: { ...r.value.keys } },
+      };
+    },
+  };
+}
+
+function iperf3Run(test: Extract<TestSpec, { tool: 'iperf3' }>, point: Point, ctx: RunContext): ToolRun {
+  const direction = point.mode as iperf3.Iperf3Direction;
+  const argv = iperf3.clientArgv({
+    address: ctx.serverAddress,
+    port: test.port,
+    protocol: point.protocol,
+    seconds: test.duration,
+    streams: point.streams,
+    direction,
+    bitrate: test.bitrate ?? 0,
+    omit: test.omit,
+    length: point.size,
+    window: test.window ?? 0,
+  });
+  return {
+    needs: { client: 'iperf3', server: 'iperf3' },
+    server: { argv: iperf3.serverArgv({ address: ctx.serverAddress, port: test.port }), ready: { protocol: 'tcp', port: test.port } },
+    client: { argv, seconds: test.duration + test.omit, files: {} },
+    parse(out) {
+      const r = iperf3.parseOutput(out.stdout, { stderr: out.stderr, exitCode: out.exitCode });
+      if (!r.ok) return r;
+      if (direction === 'bidir' && iperf3.bidirAmbiguous(r.value.version)) {
+        return fail('tool-unsupported', `iperf3 ${r.value.version} prints duplicate keys with --bidir (fixed in 3.11): run forward and reverse tests instead`);
+      }
+      const end = r.value.doc.end as Record<string, unknown>;
+      return { ok: true, value: { metrics: iperf3.metrics(r.value), version: r.value.version, summary: { sum_sent: end.sum_sent, sum_received: end.sum_received } } };
+    },
+  };
+}
