@@ -2,17 +2,9 @@
 // and Boost% of every variant against the baseline (FlexVF Eq. 1, sign so that positive = better).
 import type { PointRef, TrialRecord } from '../results/record.js';
 
-export type Direction = 'lower' | 'higher';
+import { metricDirection, type Direction } from './metrics.js';
 
-/** Which metrics are performance figures, and which way is better. */
-export function metricDirection(name: string): Direction | undefined {
-  if (name.endsWith('_us')) return 'lower';
-  if (name.endsWith('_per_s') || name.endsWith('_bps')) return 'higher';
-  return undefined;
-}
-
-/** The latency metrics a figure and the Boost% table show first, in this order. */
-export const HEADLINE_LATENCY = ['p50_us', 'p90_us', 'p99_us', 'p99_9_us', 'p99_99_us', 'mean_us', 'max_us'];
+export { metricDirection, type Direction };
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;

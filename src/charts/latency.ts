@@ -1,6 +1,7 @@
 // Figure: latency percentiles per variant, grouped by message size (one panel per test and protocol).
 import type { TopLevelSpec } from 'vega-lite';
 import type { Analysis } from '../analysis/analyze.js';
+import { pointLabel } from '../analysis/metrics.js';
 
 const PERCENTILES: [string, string][] = [
   ['p50_us', 'p50'],
@@ -29,7 +30,7 @@ export function latencyFigureData(a: Analysis): LatencyDatum[] {
       const v = s.metrics[metric];
       if (v === undefined) return;
       out.push({
-        panel: `${s.test} ${s.protocol.toUpperCase()} (${kind})${s.group ? ` ${s.group}` : ''}`,
+        panel: `${pointLabel({ ...s, size: 0 })} (${kind})`,
         size: s.size,
         variant: s.variant,
         percentile: label,

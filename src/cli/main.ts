@@ -11,6 +11,7 @@ import { UserError, errorMessage } from '../util/errors.js';
 import { defaultLabOptions, labDown, labStatus, labUp, DEFAULT_RULES } from '../lab/lab.js';
 import { loadForRun, runScenario, type RunEvent } from '../runner/run.js';
 import { analyzeRun, reportRun, boostTable } from './stages.js';
+import { formatMetric, headlineMetrics, metricLabel } from '../analysis/metrics.js';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
@@ -46,7 +47,7 @@ function progressReporter(): (e: RunEvent) => void {
       const detail =
         r.status === 'failed'
           ? `${r.failure?.kind}: ${r.failure?.message}`
-          : `p50 ${r.metrics.p50_us?.toFixed(1)} µs, p99 ${r.metrics.p99_us?.toFixed(1)} µs, path ${r.verification?.observed ?? 'unverified'}` +
+          : `${headlineMetrics(r.metrics, 2).map((m) => `${metricLabel(m)} ${formatMetric(m, r.metrics[m])}`).join(', ')}, path ${r.verification?.observed ?? 'unverified'}` +
             (r.status === 'invalid' ? ` — INVALID: ${r.verification?.reason}` : '');
       if (bar) {
         bar.update(e.index + 1, { trial: r.trial });

@@ -7,6 +7,7 @@ import { analyze, boostRows, summaryRows, BOOST_COLUMNS, SUMMARY_COLUMNS, type A
 import { latencyFigure } from '../charts/latency.js';
 import { writeFigure, type RenderedFigure } from '../charts/render.js';
 import type { Manifest } from '../runner/run.js';
+import { formatMetric, headlineMetrics, metricLabel, pointLabel } from '../analysis/metrics.js';
 
 export async function analyzeRun(path: string): Promise<Analysis> {
   const dir = await RunDir.open(path);
@@ -38,21 +39,31 @@ export async function reportRun(path: string): Promise<RenderedFigure[]> {
   return figures;
 }
 
-/** The Boost% table printed at the end of a run: headline latency percentiles per point and variant. */
-export function boostTable(a: Analysis, metrics = ['p50_us', 'p99_us', 'p99_9_us']): string {
-  const rows: string[][] = [['point', 'variant', ...metrics.map((m) => `${m.replace(/_us$/, '').replace('_', '.')} ${a.baseline}→variant µs (Boost%)`), 'n']];
+/**
+ * The Boost% table printed after a run: per point and variant, its headline metrics (latency
+ * percentiles, transaction rate or throughput, whichever the tool measured), baseline → variant.
+ */
+export function boostTable(a: Analysis): string {
+  const rows: string[][] = [['point', 'variant', 'metric', `${a.baseline} → variant`, 'Boost%', 'n']];
   const seen = new Set<string>();
   for (const b of a.boost) {
     const key = `${b.pointKey}\0${b.variant}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const cells = metrics.map((m) => {
-      const r = a.boost.find((x) => x.pointKey === b.pointKey && x.variant === b.variant && x.metric === m);
-      if (!r) return '-';
+    const mine = a.boost.filter((x) => x.pointKey === b.pointKey && x.variant === b.variant);
+    const values = Object.fromEntries(mine.map((x) => [x.metric, x.variantValue]));
+    headlineMetrics(values).forEach((m, i) => {
+      const r = mine.find((x) => x.metric === m)!;
       const sign = r.boostPercent >= 0 ? '+' : '';
-      return `${r.baselineValue.toFixed(1)}→${r.variantValue.toFixed(1)} (${sign}${r.boostPercent.toFixed(1)}%)`;
+      rows.push([
+        i === 0 ? pointLabel(b) : '',
+        i === 0 ? b.variant : '',
+        metricLabel(m),
+        `${formatMetric(m, r.baselineValue)} → ${formatMetric(m, r.variantValue)}`,
+        `${sign}${r.boostPercent.toFixed(1)}%`,
+        i === 0 ? `${r.nBaseline}/${r.nVariant}${r.note ? ' (few)' : ''}` : '',
+      ]);
     });
-    rows.push([`${b.test} ${b.protocol} ${b.size}B${b.group ? ` ${b.group}` : ''}`, b.variant, ...cells, `${b.nBaseline}/${b.nVariant}${b.note ? ' (few)' : ''}`]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');

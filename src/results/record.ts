@@ -10,6 +10,8 @@ export interface PointRef {
   mode: string;
   protocol: string;
   size: number;
+  /** Parallel streams (iperf3); absent means 1. */
+  streams?: number;
   pair: number;
   group?: string;
 }

@@ -80,6 +80,46 @@ export function extractJson(stdout: string): Json | undefined {
   }
 }
 
+const TEXT_LINE =
+  /^\[\s*(\d+|SUM)\](?:\[(TX|RX)-C\])?\s+([\d.]+)-([\d.]+)\s+sec\s+[\d.]+\s+\w?Bytes\s+([\d.]+)\s+([KMGT]?)(bits|Bytes)\/sec(.*?)\s+(sender|receiver)\s*$/;
+
+/**
+ * iperf3's text report (no -J), for importing runs made by hand: the final sender/receiver lines,
+ * [SUM] lines when there are several streams, [TX-C]/[RX-C] with --bidir. Bitrates are 1000-based.
+ * Returns a document shaped like the JSON one, or undefined when there are no such lines.
+ */
+function textSummary(stdout: string): Json | undefined {
+  const sums: Record<string, Json> = {};
+  let udp = false;
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = TEXT_LINE.exec(line.trim());
+    if (!m) continue;
+    const [, id, dir, start, end, value, prefix, kind, rest, role] = m;
+    const key = `${dir === 'RX' ? 'reverse' : 'forward'}-${role}`;
+    if (sums[key] && id !== 'SUM') continue; // a [SUM] line wins over single streams
+    // Bits are 1000-based; bytes (-f K/M/G) are 1024-based, as iperf3's units.c prints them.
+    const power = ['', 'K', 'M', 'G', 'T'].indexOf(prefix!);
+    const bps = kind === 'bits' ? Number(value) * 1000 ** power : Number(value) * 1024 ** power * 8;
+    const o: Json = { start: Number(start), end: Number(end), bits_per_second: Math.round(bps) };
+    const u = /([\d.]+) ms\s+(\d+)\/(\d+)\s+\(([\d.e+-]+)%\)/.exec(rest!);
+    if (u) {
+      udp = true;
+      Object.assign(o, { jitter_ms: Number(u[1]), lost_packets: Number(u[2]), packets: Number(u[3]), lost_percent: Number(u[4]) });
+    } else if (/^\s*\d+\s*$/.test(rest!)) o.retransmits = Number(rest);
+    sums[key] = o;
+  }
+  if (Object.keys(sums).length === 0) return undefined;
+  return {
+    start: { test_start: { protocol: udp ? 'UDP' : 'TCP' } },
+    intervals: [],
+    end: {
+      sum_sent: sums['forward-sender'],
+      sum_received: sums['forward-receiver'],
+      ...(sums['reverse-receiver'] ? { sum_sent_bidir_reverse: sums['reverse-sender'], sum_received_bidir_reverse: sums['reverse-receiver'] } : {}),
+    },
+  };
+}
+
 function classify(message: string): FailureKind {
   if (/unable to connect to server|Connection refused|No route to host|unable to send control message/i.test(message)) return 'server-unreachable';
   if (/server is busy/i.test(message)) return 'server-busy';
@@ -93,7 +133,7 @@ const numAt = (o: Json | undefined, k: string): number | undefined => (typeof o?
 
 export function parseOutput(stdout: string, opts: { stderr?: string; exitCode?: number | null } = {}): ParseResult<Iperf3Result> {
   const stderr = opts.stderr ?? '';
-  const doc = extractJson(stdout);
+  const doc = extractJson(stdout) ?? textSummary(stdout);
   if (!doc) {
     const line = `${stderr}\n${stdout}`.split('\n').find((l) => /iperf3: (error|parameter error)|unrecognized option|invalid option/.test(l));
     if (line) return fail(classify(line), line.replace(/^iperf3:\s*(error - )?/, '').trim());

@@ -151,6 +151,63 @@ export interface NetperfParseOptions {
   exitCode?: number | null;
   /** Selectors that were asked for: a missing one fails the run (netperf drops unknown names silently). */
   requested?: string[];
+  /** The test, for classic output without a banner (-P 0). */
+  test?: string;
+}
+
+/**
+ * Classic (non-omni) tables, for importing runs made by hand: positional columns under a banner that
+ * names the test. RR: rate in column 6; streams: throughput in column 5; UDP_STREAM: the receiver's
+ * line (the second). CPU columns follow when -c/-C was given. -v 0 prints the one number alone.
+ */
+function classicKeys(text: string, testHint?: string): Record<string, string> {
+  const lines = text.split(/\r?\n/);
+  const banner = lines.find((l) => /(MIGRATED|OMNI) .*TEST/.test(l)) ?? '';
+  const kind = /REQUEST\/RESPONSE|Connect\/Request\/Response/i.test(banner) || (testHint && isRequestResponse(testHint))
+    ? 'rr'
+    : /UDP STREAM/.test(banner) || testHint === 'UDP_STREAM'
+      ? 'udp_stream'
+      : /STREAM|MAERTS/.test(banner) || testHint
+        ? 'stream'
+        : undefined;
+  const rows = lines.filter((l) => /^\s*\d[\d.]*(\s+[\d.]+)*(\s+\S+\/s)?\s*$/.test(l)).map((l) => l.trim().split(/\s+/));
+  // `-t omni` without selectors: a human row that ends with "<throughput> <units>".
+  const last = rows[0]?.at(-1);
+  if (last && /\/s$/.test(last)) {
+    const t = rows[0]!.at(-2)!;
+    return last === 'Trans/s' ? { TRANSACTION_RATE: t, THROUGHPUT: t, THROUGHPUT_UNITS: last } : { THROUGHPUT: t, THROUGHPUT_UNITS: last };
+  }
+  if (!kind || rows.length === 0) return {};
+  const header = lines.slice(0, lines.findIndex((l) => /^\s*\d/.test(l))).join(' ');
+  const unit = /(10\^\d+bits|[KMG]?Bytes)\/s(?:ec)?/.exec(header);
+  const units = unit ? `${unit[1]}/s` : '10^6bits/s';
+  const cpu = /Utilization|CPU/.test(header);
+  const out: Record<string, string> = {};
+  const first = rows[0]!;
+  if (first.length === 1) {
+    // -v 0: just the rate or the throughput
+    if (kind === 'rr') Object.assign(out, { TRANSACTION_RATE: first[0]!, THROUGHPUT: first[0]!, THROUGHPUT_UNITS: 'Trans/s' });
+    else Object.assign(out, { THROUGHPUT: first[0]!, THROUGHPUT_UNITS: units });
+    return out;
+  }
+  if (kind === 'rr' && first.length >= 6) {
+    Object.assign(out, { ELAPSED_TIME: first[4]!, TRANSACTION_RATE: first[5]!, THROUGHPUT: first[5]!, THROUGHPUT_UNITS: 'Trans/s' });
+    if (cpu && first.length >= 8) Object.assign(out, { LOCAL_CPU_UTIL: first[6]!, REMOTE_CPU_UTIL: first[7]! });
+  } else if (kind === 'stream' && first.length >= 5) {
+    Object.assign(out, { ELAPSED_TIME: first[3]!, THROUGHPUT: first[4]!, THROUGHPUT_UNITS: units });
+    if (cpu && first.length >= 7) Object.assign(out, { LOCAL_CPU_UTIL: first[5]!, REMOTE_CPU_UTIL: first[6]! });
+  } else if (kind === 'udp_stream' && first.length >= 6 && rows[1] && rows[1].length >= 4) {
+    const second = rows[1];
+    Object.assign(out, {
+      ELAPSED_TIME: first[2]!,
+      LOCAL_SEND_THROUGHPUT: first[5]!,
+      REMOTE_RECV_THROUGHPUT: second[3]!,
+      THROUGHPUT: second[3]!, // the receiver's rate, as omni's THROUGHPUT
+      THROUGHPUT_UNITS: units,
+    });
+    if (cpu && first.length >= 7 && second.length >= 5) Object.assign(out, { LOCAL_CPU_UTIL: first[6]!, REMOTE_CPU_UTIL: second[4]! });
+  }
+  return out;
 }
 
 export function parseOutput(stdout: string, opts: NetperfParseOptions = {}): ParseResult<NetperfResult> {
@@ -171,7 +228,8 @@ export function parseOutput(stdout: string, opts: NetperfParseOptions = {}): Par
   }
   let keys = keyvals(stdout);
   if (Object.keys(keys).length === 0) keys = csvKeys(stdout);
-  if (Object.keys(keys).length === 0) return fail('no-result', 'no keyval (-k) or CSV (-o) results in the output');
+  if (Object.keys(keys).length === 0) keys = classicKeys(stdout, opts.test);
+  if (Object.keys(keys).length === 0) return fail('no-result', 'no keyval (-k), CSV (-o) or classic table results in the output');
   const missing = (opts.requested ?? []).filter((k) => !(k in keys));
   if (missing.length > 0) return fail('no-result', `netperf did not return ${missing.join(', ')} (unknown to this netperf version?)`);
   return { ok: true, value: { keys, latencyKind: 'rtt' } };

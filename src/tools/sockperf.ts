@@ -67,6 +67,7 @@ const DROPS = /# dropped (?:messages|packets) = (\d+); # duplicated (?:messages|
 const OBS = /Total (\d+) observations/;
 const VERSION = /== version #([\w.-]+)/;
 const BURST = /Summary: (?:Latency|Round trip) of burst of (\d+) messages/;
+const SUMM = new RegExp(`Summary:\\s*(Latency|Round trip)(?: of burst of (\\d+) messages)? is ${num} usec`);
 
 /** sockperf's own client summary of one ping-pong / under-load run. Latencies in µs. */
 export interface SockperfSummary {
@@ -74,7 +75,7 @@ export interface SockperfSummary {
   /** 'rtt' with --full-rtt (avg-rtt), 'half-rtt' otherwise: sockperf reports RTT/2 by default. */
   latencyKind: 'rtt' | 'half-rtt';
   avg: number;
-  stddev: number;
+  stddev?: number;
   min?: number;
   max?: number;
   /** Keyed by metric name (p50, p99_9, …); only the rows sockperf printed. */
@@ -128,7 +129,9 @@ export function parseSummary(stdout: string, opts: { stderr?: string; exitCode?:
     return fail('tool-error', `sockperf exited with ${opts.exitCode}`);
   }
   const avg = AVG.exec(text);
-  if (!avg) return fail('no-result', 'no latency summary (====> avg-…) in the output');
+  // Excerpts (and runs whose avg line was lost) may keep only "Summary: Latency|Round trip is X usec".
+  const summ = SUMM.exec(text);
+  if (!avg && !summ) return fail('no-result', 'no latency summary (====> avg-… or Summary: …) in the output');
 
   const percentiles: Record<string, number> = {};
   for (const m of text.matchAll(PCT)) percentiles[percentileName(Number(m[1]))] = Number(m[2]);
@@ -137,9 +140,9 @@ export function parseSummary(stdout: string, opts: { stderr?: string; exitCode?:
   const drops = DROPS.exec(text);
   const summary: SockperfSummary = {
     version: VERSION.exec(text)?.[1],
-    latencyKind: avg[1] === 'rtt' ? 'rtt' : 'half-rtt',
-    avg: Number(avg[2]),
-    stddev: Number(avg[3]),
+    latencyKind: (avg ? avg[1] === 'rtt' : summ![1] === 'Round trip') ? 'rtt' : 'half-rtt',
+    avg: avg ? Number(avg[2]) : Number(summ![3]),
+    stddev: avg ? Number(avg[3]) : undefined,
     min: optNum(MIN.exec(text)?.[1]),
     max: optNum(MAX.exec(text)?.[1]),
     percentiles,

@@ -1,0 +1,57 @@
+// The metric catalogue: which way is better, which ones headline a point, how to print them.
+// Names carry their unit: _us microseconds, _ms milliseconds, _bps bits/s, _per_s rates, _pct percent.
+
+export type Direction = 'lower' | 'higher';
+
+/** Which metrics are performance figures, and which way is better; undefined = not compared. */
+export function metricDirection(name: string): Direction | undefined {
+  if (name.endsWith('_us') || name === 'jitter_ms' || name === 'lost_pct') return 'lower';
+  if (name.endsWith('_per_s') || name.endsWith('_bps')) return 'higher';
+  return undefined;
+}
+
+/** Metrics that headline a point, in this order; a point shows the first few it has. */
+export const HEADLINE = [
+  'p50_us', 'p99_us', 'p99_9_us', 'transactions_per_s', 'throughput_bps', 'reverse_throughput_bps', 'sent_bps', 'messages_per_s', 'jitter_ms', 'lost_pct',
+];
+
+export function headlineMetrics(metrics: Record<string, number>, count = 3): string[] {
+  return HEADLINE.filter((m) => metrics[m] !== undefined).slice(0, count);
+}
+
+export function metricLabel(name: string): string {
+  const labels: Record<string, string> = {
+    transactions_per_s: 'transactions/s',
+    throughput_bps: 'throughput',
+    reverse_throughput_bps: 'reverse throughput',
+    sent_bps: 'sent',
+    messages_per_s: 'messages/s',
+    jitter_ms: 'jitter',
+    lost_pct: 'loss',
+  };
+  const pct = /^p(\d+)(?:_(\d+))?_us$/.exec(name);
+  if (pct) return `p${pct[1]}${pct[2] ? `.${pct[2]}` : ''}`;
+  return labels[name] ?? name;
+}
+
+/** A value with its unit, for people: 74.9 µs, 9.41 Gbit/s, 17039/s. */
+export function formatMetric(name: string, v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '-';
+  if (name.endsWith('_us')) return `${v.toFixed(1)} µs`;
+  if (name.endsWith('_ms')) return `${v.toFixed(3)} ms`;
+  if (name.endsWith('_bps')) return v >= 1e9 ? `${(v / 1e9).toFixed(2)} Gbit/s` : `${(v / 1e6).toFixed(1)} Mbit/s`;
+  if (name.endsWith('_per_s')) return `${Math.round(v)}/s`;
+  if (name.endsWith('_pct')) return `${v.toFixed(2)}%`;
+  return String(v);
+}
+
+/** How a point reads in tables: test, mode, protocol, size and streams where they say something. */
+export function pointLabel(p: { test: string; mode: string; protocol: string; size: number; streams?: number; group?: string }): string {
+  const parts = [p.test];
+  if (!p.test.includes(p.mode)) parts.push(p.mode);
+  parts.push(p.protocol);
+  if (p.size > 0) parts.push(`${p.size}B`);
+  if ((p.streams ?? 1) > 1) parts.push(`×${p.streams}`);
+  if (p.group) parts.push(p.group);
+  return parts.join(' ');
+}
