@@ -11,6 +11,9 @@ import { UserError, errorMessage } from '../util/errors.js';
 import { defaultLabOptions, labDown, labStatus, labUp, DEFAULT_RULES } from '../lab/lab.js';
 import { loadForRun, runScenario, type RunEvent } from '../runner/run.js';
 import { analyzeRun, reportRun, boostTable } from './stages.js';
+import { parseSaved, PARSE_TOOLS } from './parse.js';
+import { doctor } from './doctor.js';
+import { readFile } from 'node:fs/promises';
 import { formatMetric, headlineMetrics, metricLabel } from '../analysis/metrics.js';
 
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -186,6 +189,69 @@ async function main(): Promise<number> {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
         }
+      },
+    )
+    .command('parse <tool> <file>', 'metrics from a tool output saved by hand (the shape of a record\'s metrics)', (y) =>
+      y
+        .positional('tool', { choices: PARSE_TOOLS, demandOption: true })
+        .positional('file', { type: 'string', demandOption: true })
+        .option('json', { type: 'boolean', default: false })
+        .option('test', { type: 'string', describe: 'netperf test (TCP_RR …) for output without a banner' })
+        .option('size', { type: 'number', describe: 'message size, for sockperf throughput output' }),
+      async (argv) => {
+        const text = await readFile(argv.file, 'utf8').catch((e: Error) => {
+          throw new UserError(`cannot read ${argv.file}: ${e.message}`);
+        });
+        const r = parseSaved(argv.tool, text, { test: argv.test, size: argv.size });
+        if (!r.ok) {
+          if (argv.json) out(JSON.stringify({ tool: argv.tool, failure: r.failure }, null, 2));
+          else err(`${argv.file}: ${r.failure.kind}: ${r.failure.message}`);
+          exitCode = 1;
+          return;
+        }
+        if (argv.json) {
+          out(JSON.stringify(r.value, null, 2));
+          return;
+        }
+        out(`${argv.file}: ${r.value.tool}${r.value.version ? ` ${r.value.version}` : ''}, from the ${r.value.source}${r.value.latencyKind ? `, latency ${r.value.latencyKind === 'rtt' ? 'full round trip' : 'RTT/2'}` : ''}`);
+        const width = Math.max(...Object.keys(r.value.metrics).map((k) => k.length));
+        for (const [k, v] of Object.entries(r.value.metrics)) out(`  ${k.padEnd(width)}  ${v}`);
+      },
+    )
+    .command('doctor [scenario]', 'check the hosts: tools and versions, interfaces, VFs; --install brings missing tools', (y) =>
+      y
+        .positional('scenario', { type: 'string', describe: 'check the hosts and needs of this scenario' })
+        .option('host', { type: 'string', array: true, describe: 'check user@host[:port] (or "local") instead' })
+        .option('key', { type: 'string', describe: 'SSH key for --host' })
+        .option('known-hosts', { type: 'string', describe: 'known_hosts for --host' })
+        .option('accept-new-host-keys', { type: 'boolean', default: false })
+        .option('install', { type: 'boolean', default: false, describe: 'install missing tools with the host\'s package manager' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'with --install: print the commands only' })
+        .option('json', { type: 'boolean', default: false }),
+      async (argv) => {
+        const r = await doctor({
+          scenarioFile: argv.scenario,
+          hosts: argv.host,
+          key: argv.key,
+          knownHosts: argv['known-hosts'],
+          acceptNewHostKeys: argv['accept-new-host-keys'],
+          install: argv.install,
+          dryRun: argv['dry-run'],
+        });
+        if (argv.json) out(JSON.stringify(r, null, 2));
+        else {
+          for (const c of r) {
+            out(`${c.host} (${c.ssh}): ${c.problems.length === 0 ? 'ok' : `${c.problems.length} problem${c.problems.length > 1 ? 's' : ''}`}`);
+            for (const p of c.problems) out(`  ✗ ${p}`);
+            for (const n of c.notes) out(`  · ${n}`);
+            if (c.install) {
+              for (const cmd of c.install.commands) out(`  ${c.install.ran ? 'ran' : 'would run'}: ${cmd}`);
+              if (c.install.commands.length === 0) out('  nothing to install');
+              if (c.install.error) out(`  ✗ ${c.install.error}`);
+            }
+          }
+        }
+        if (r.some((c) => c.problems.length > 0 || c.install?.error)) exitCode = 1;
       },
     )
     .command('analyze <dir>', 'write analysis/{trials,summary,boost}.csv and analysis.json for a run', (y) =>

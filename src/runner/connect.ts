@@ -1,6 +1,6 @@
 // Open a Host for each scenario host a pair uses.
 import { resolve, dirname } from 'node:path';
-import type { Scenario } from '../scenario/load.js';
+import type { HostSpec, SshOptions } from '../scenario/schema.js';
 import type { Host } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
 import { SshHost, parseSshTarget } from '../hosts/ssh.js';
@@ -10,8 +10,15 @@ export interface ConnectOptions {
   acceptNewHostKeys?: boolean;
 }
 
-export async function connectHosts(s: Scenario, opts: ConnectOptions = {}): Promise<Map<string, Host>> {
-  const names = new Set(s.pairs.flatMap((p) => [p.client, p.server]));
+/** Where hosts come from: a scenario, or the --host targets of `doctor`. Paths resolve against `file`'s folder. */
+export interface HostSource {
+  file: string;
+  hosts: Record<string, HostSpec>;
+  ssh: SshOptions;
+}
+
+/** Connect the named hosts, one after another; on a failure the ones already open are closed. */
+export async function connectHosts(s: HostSource, names: Iterable<string>, opts: ConnectOptions = {}): Promise<Map<string, Host>> {
   const base = dirname(resolve(s.file));
   const hosts = new Map<string, Host>();
   try {

@@ -87,7 +87,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   if (scenario.inventoryProblem) throw new UserError(scenario.inventoryProblem);
   const plan = makePlan(scenario);
   const emit = opts.onEvent ?? (() => {});
-  const hosts = await connectHosts(scenario, { acceptNewHostKeys: opts.acceptNewHostKeys });
+  const hosts = await connectHosts(scenario, new Set(scenario.pairs.flatMap((p) => [p.client, p.server])), { acceptNewHostKeys: opts.acceptNewHostKeys });
   const scratch = new Map<string, string>();
   const controllers = new Map<string, PathController>([['guest-link', new GuestLinkController()]]);
   let dir: RunDir | undefined;

@@ -45,6 +45,8 @@ export function clientArgv(o: Iperf3ClientOptions): Arg[] {
 type Json = Record<string, unknown>;
 
 export interface Iperf3Result {
+  /** json: -J or --json-stream; text: the human report (fallback for runs saved by hand). */
+  format: 'json' | 'text';
   version?: string;
   protocol: 'tcp' | 'udp';
   doc: Json;
@@ -133,7 +135,8 @@ const numAt = (o: Json | undefined, k: string): number | undefined => (typeof o?
 
 export function parseOutput(stdout: string, opts: { stderr?: string; exitCode?: number | null } = {}): ParseResult<Iperf3Result> {
   const stderr = opts.stderr ?? '';
-  const doc = extractJson(stdout) ?? textSummary(stdout);
+  const json = extractJson(stdout);
+  const doc = json ?? textSummary(stdout);
   if (!doc) {
     const line = `${stderr}\n${stdout}`.split('\n').find((l) => /iperf3: (error|parameter error)|unrecognized option|invalid option/.test(l));
     if (line) return fail(classify(line), line.replace(/^iperf3:\s*(error - )?/, '').trim());
@@ -165,7 +168,7 @@ export function parseOutput(stdout: string, opts: { stderr?: string; exitCode?: 
     seen.add(key);
     intervals.push({ start: Number(sum.start), end: Number(sum.end), bitsPerSecond: Number(sum.bits_per_second), omitted: sum.omitted === true });
   }
-  return { ok: true, value: { version, protocol, doc, intervals } };
+  return { ok: true, value: { format: json ? 'json' : 'text', version, protocol, doc, intervals } };
 }
 
 /** Metrics in vfbench's names: bits/s (decimal), retransmits, UDP jitter (ms) and loss (%), per-process CPU (%). */

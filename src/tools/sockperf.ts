@@ -285,3 +285,14 @@ export function latencyMetrics(log: FullLog): Record<string, number> {
   for (const [name, v] of Object.entries(s.percentiles)) if (v !== undefined) out[`${name}_us`] = v;
   return out;
 }
+
+/** Metrics from sockperf's printed summary, for outputs saved without a full log. */
+export function summaryMetrics(s: SockperfSummary): Record<string, number> {
+  const out: Record<string, number> = { mean_us: s.avg };
+  if (s.stddev !== undefined) out.stddev_us = s.stddev;
+  if (s.min !== undefined) out.min_us = s.min;
+  if (s.max !== undefined) out.max_us = s.max;
+  if (s.observations !== undefined) out.count = s.observations;
+  for (const [name, v] of Object.entries(s.percentiles)) out[`${name}_us`] = v;
+  return out;
+}

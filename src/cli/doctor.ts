@@ -1,0 +1,66 @@
+// The doctor command's plumbing: which hosts to check, with which needs, and installing.
+import { resolve } from 'node:path';
+import { loadScenario } from '../scenario/load.js';
+import { connectHosts, type HostSource } from '../runner/connect.js';
+import { checkHost, installMissing, type HostCheck, type InstallReport } from '../runner/doctor.js';
+import { UserError } from '../util/errors.js';
+
+export interface DoctorOptions {
+  scenarioFile?: string;
+  hosts?: string[];
+  key?: string;
+  knownHosts?: string;
+  acceptNewHostKeys?: boolean;
+  install?: boolean;
+  dryRun?: boolean;
+}
+
+export type DoctorResult = HostCheck & { install?: InstallReport };
+
+/** The --host targets as a host source, so they connect exactly like a scenario's hosts. */
+function adHocHosts(targets: string[], o: DoctorOptions): HostSource {
+  return {
+    file: resolve('doctor'),
+    hosts: Object.fromEntries(targets.map((t, i) => [`host${i + 1}`, { ssh: t, data: '127.0.0.1', key: o.key, known_hosts: o.knownHosts }])),
+    ssh: { accept_new_host_keys: false, connect_timeout: 10, command_timeout: 600, key: o.key, known_hosts: o.knownHosts },
+  };
+}
+
+export async function doctor(o: DoctorOptions): Promise<DoctorResult[]> {
+  if (!o.scenarioFile && !o.hosts?.length) throw new UserError('name a scenario, or --host user@host (or --host local)');
+  let source: HostSource;
+  let names: string[];
+  // What a scenario needs of its hosts; --host targets are checked for every tool.
+  let tools = ['sockperf', 'netperf', 'iperf3'];
+  let interfaces: string[] = [];
+  if (o.scenarioFile) {
+    const s = await loadScenario(o.scenarioFile);
+    if (s.inventoryProblem) throw new UserError(s.inventoryProblem);
+    source = s;
+    names = [...new Set(s.pairs.flatMap((p) => [p.client, p.server]))];
+    tools = [...new Set(s.tests.map((t) => t.tool))];
+    interfaces = [...new Set([...Object.values(s.variants).map((v) => v.interface), ...(s.verify ? [s.verify.accelerated, s.verify.synthetic] : [])])];
+  } else {
+    source = adHocHosts(o.hosts!, o);
+    names = Object.keys(source.hosts);
+  }
+  const hosts = await connectHosts(source, names, { acceptNewHostKeys: o.acceptNewHostKeys });
+  const results: DoctorResult[] = [];
+  try {
+    for (const [name, host] of hosts) {
+      const c: DoctorResult = await checkHost(name, host, tools, interfaces);
+      if (o.install) {
+        c.install = await installMissing(host, c.missing, o.dryRun ?? false);
+        if (c.install.ran && !c.install.error) {
+          // Check again: what the package manager brought is what counts.
+          const again = await checkHost(name, host, tools, interfaces);
+          Object.assign(c, { ...again, install: c.install });
+        }
+      }
+      results.push(c);
+    }
+  } finally {
+    await Promise.all([...hosts.values()].map((h) => h.close()));
+  }
+  return results;
+}

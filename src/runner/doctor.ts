@@ -1,0 +1,131 @@
+// `vfbench doctor`: what each host has (tools, versions, interfaces, VFs), what a scenario needs of it,
+// and with --install the package-manager commands that bring the missing tools.
+import type { Host } from '../hosts/host.js';
+import { quote, raw } from '../util/shell.js';
+import { errorMessage } from '../util/errors.js';
+import type { HostFacts } from './facts.js';
+import { hostFacts } from './facts.js';
+import { unsupportedVersion } from './run.js';
+
+/** Binaries each tool needs (netperf's server is netserver). */
+export const TOOL_BINARIES: Record<string, string[]> = {
+  sockperf: ['sockperf'],
+  netperf: ['netperf', 'netserver'],
+  iperf3: ['iperf3'],
+};
+
+/** Package names per package manager (the same for the three tools on every family we know). */
+const PACKAGES: Record<string, string> = { sockperf: 'sockperf', netperf: 'netperf', netserver: 'netperf', iperf3: 'iperf3' };
+
+export type PackageManager = 'apt' | 'dnf' | 'yum' | 'zypper';
+
+export interface HostCheck {
+  host: string;
+  ssh: string;
+  facts?: HostFacts;
+  problems: string[];
+  notes: string[];
+  missing: string[];
+}
+
+/** Pure: what is wrong with a host for the given tools and interfaces. */
+export function checkFacts(name: string, facts: HostFacts, tools: string[], interfaces: string[]): HostCheck {
+  const c: HostCheck = { host: name, ssh: facts.ssh, facts, problems: [], notes: [], missing: [] };
+  for (const tool of tools) {
+    for (const bin of TOOL_BINARIES[tool] ?? [tool]) {
+      const v = facts.tools[bin];
+      if (!v) {
+        c.problems.push(`${bin} is not installed`);
+        c.missing.push(bin);
+      } else {
+        const bad = unsupportedVersion(tool, v);
+        if (bad) c.problems.push(bad);
+        else c.notes.push(`${bin} ${v}`);
+      }
+    }
+  }
+  for (const i of interfaces) {
+    const f = facts.interfaces.find((x) => x.name === i);
+    if (!f) c.problems.push(`interface ${i} does not exist (interfaces: ${facts.interfaces.map((x) => x.name).join(', ')})`);
+    else c.notes.push(`interface ${i}: ${f.state}, mtu ${f.mtu}${f.driver ? `, driver ${f.driver}` : ''}${f.bus ? ` at ${f.bus}` : ''}`);
+  }
+  for (const vf of facts.vfs) c.notes.push(`VF ${vf.name}: driver ${vf.driver}${vf.bus ? `, PCI ${vf.bus}` : ''}, ${vf.state}`);
+  // A synthetic NIC paired with its VF (hv_netvsc, virtio failover) shows it as lower_*; bridges and bonds do too, for their ports.
+  for (const i of facts.interfaces.filter((x) => x.lower?.length && !['bridge', 'bonding', 'team', 'openvswitch'].includes(x.driver ?? ''))) {
+    c.notes.push(`${i.name} is paired with ${i.lower!.join(', ')} (lower_* in sysfs)`);
+  }
+  if (facts.vfs.length === 0) c.notes.push('no VF device found (no interface with a known VF driver)');
+  return c;
+}
+
+/**
+ * Shell commands that install the missing binaries with the host's package manager, enabling the
+ * repository that carries netperf where needed (Debian non-free, Ubuntu multiverse, EPEL on RHEL-likes).
+ */
+export function installCommands(pm: PackageManager, missing: string[], os: { ubuntu?: boolean; fedora?: boolean } = {}): string[] {
+  const pkgs = [...new Set(missing.map((m) => PACKAGES[m] ?? m))].sort();
+  if (pkgs.length === 0) return [];
+  const list = pkgs.join(' ');
+  if (pm === 'apt') {
+    const comp = os.ubuntu ? 'multiverse' : 'non-free';
+    const cmds = ['apt-get update -q'];
+    if (pkgs.includes('netperf')) {
+      // netperf lives outside main: add the component to the distribution's own sources when netperf has no candidate.
+      cmds.push(
+        `apt-cache policy netperf | grep -q 'Candidate: [0-9]' || { ` +
+          `for f in /etc/apt/sources.list.d/*.sources; do [ -f "$f" ] && grep -qE '^Components:.*\\bmain\\b' "$f" && ! grep -qE '^Components:.*\\b${comp}\\b' "$f" && sed -i -E '/^Components:.*\\bmain\\b/ s/$/ ${comp}/' "$f"; done; ` +
+          `for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do [ -f "$f" ] && grep -qE '^deb .* main' "$f" && ! grep -qE '^deb .*\\b${comp}\\b' "$f" && sed -i -E '/^deb .* main/ s/$/ ${comp}/' "$f"; done; ` +
+          `apt-get update -q; }`,
+      );
+    }
+    cmds.push(`DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${list}`);
+    return cmds;
+  }
+  if (pm === 'dnf' || pm === 'yum') {
+    // sockperf and netperf come from EPEL on RHEL, Rocky and Alma; Fedora has them in its own repositories.
+    return [...(os.fedora ? [] : [`${pm} install -y epel-release`]), `${pm} install -y ${list}`];
+  }
+  return [`zypper --non-interactive install ${list}`];
+}
+
+const DETECT =
+  'for p in apt-get dnf yum zypper; do command -v $p >/dev/null && { echo "pm $p"; break; }; done; ' +
+  '. /etc/os-release 2>/dev/null; echo "os ${ID:-unknown} ${ID_LIKE:-}"; echo "uid $(id -u)"';
+
+export async function detectPackageManager(host: Host): Promise<{ pm?: PackageManager; ubuntu: boolean; fedora: boolean; root: boolean }> {
+  const out = await host.run([raw(DETECT)]);
+  const pm = /^pm (\S+)/m.exec(out)?.[1];
+  const os = /^os (.*)$/m.exec(out)?.[1] ?? '';
+  return {
+    pm: pm === 'apt-get' ? 'apt' : (pm as PackageManager | undefined),
+    ubuntu: /\bubuntu\b/.test(os),
+    fedora: /^fedora\b/.test(os),
+    root: /^uid 0$/m.test(out),
+  };
+}
+
+export interface InstallReport {
+  commands: string[];
+  ran: boolean;
+  output?: string;
+  error?: string;
+}
+
+/** Install what `missing` names on the host (sudo -n when not root). dryRun: only say what would run. */
+export async function installMissing(host: Host, missing: string[], dryRun: boolean): Promise<InstallReport> {
+  const d = await detectPackageManager(host);
+  if (!d.pm) return { commands: [], ran: false, error: 'no known package manager (apt-get, dnf, yum, zypper) on this host' };
+  const commands = installCommands(d.pm, missing, d).map((c) => (d.root ? c : `sudo -n sh -c ${quote(c)}`));
+  if (dryRun || commands.length === 0) return { commands, ran: false };
+  const r = await host.exec([raw(commands.join(' && '))], { timeoutMs: 15 * 60_000 });
+  if (r.code !== 0) return { commands, ran: true, output: r.stdout + r.stderr, error: `installing failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}` };
+  return { commands, ran: true, output: r.stdout };
+}
+
+export async function checkHost(name: string, host: Host, tools: string[], interfaces: string[]): Promise<HostCheck> {
+  try {
+    return checkFacts(name, await hostFacts(host), tools, interfaces);
+  } catch (err) {
+    return { host: name, ssh: host.describe(), problems: [`cannot read facts: ${errorMessage(err)}`], notes: [], missing: [] };
+  }
+}
