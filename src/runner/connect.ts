@@ -1,5 +1,6 @@
 // Open a Host for each scenario host a pair uses.
-import { resolve, dirname } from 'node:path';
+import { resolve, dirname, join } from 'node:path';
+import { homedir } from 'node:os';
 import type { HostSpec, SshOptions } from '../scenario/schema.js';
 import type { Host } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
@@ -15,6 +16,11 @@ export interface HostSource {
   file: string;
   hosts: Record<string, HostSpec>;
   ssh: SshOptions;
+}
+
+/** A path from a scenario: `~/` is the user's home, relative paths start at the scenario's folder. */
+export function resolvePath(base: string, p: string): string {
+  return p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : resolve(base, p);
 }
 
 /** Connect the named hosts, one after another; on a failure the ones already open are closed. */
@@ -36,8 +42,8 @@ export async function connectHosts(s: HostSource, names: Iterable<string>, opts:
         await SshHost.connect({
           name,
           target: parseSshTarget(spec.ssh),
-          keyPath: key ? resolve(base, key) : undefined,
-          knownHostsPath: known ? resolve(base, known) : undefined,
+          keyPath: key ? resolvePath(base, key) : undefined,
+          knownHostsPath: known ? resolvePath(base, known) : undefined,
           acceptNewHostKeys: opts.acceptNewHostKeys || s.ssh.accept_new_host_keys,
           connectTimeoutMs: s.ssh.connect_timeout * 1000,
           commandTimeoutMs: s.ssh.command_timeout * 1000,

@@ -1,0 +1,167 @@
+// Every tool and mode through the runner, on both paths of the lab; and each tool's server killed mid-trial.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrialRecord } from '../../src/results/record.js';
+import { labAvailable, processesIn, testLab } from '../helpers/lab.js';
+import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
+
+const records = async (dir: string) =>
+  (await readFile(join(dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+
+describe.skipIf(!labAvailable())('every tool and mode on both paths', () => {
+  let recs: TrialRecord[];
+  let dir: string;
+  let output: string;
+
+  beforeAll(async () => {
+    const s = await scenarioFile(`name: it-tools
+inventory: ${testLab().inventoryPath}
+${VF_PV_VARIANTS}repeat: 1
+tests:
+  - tool: sockperf
+    mode: under-load
+    sizes: [64]
+    duration: 1s
+  - tool: sockperf
+    mode: throughput
+    sizes: [1472]
+    duration: 1s
+  - tool: netperf
+    test: [TCP_RR, UDP_RR, TCP_CRR, TCP_STREAM, TCP_MAERTS, UDP_STREAM]
+    duration: 1s
+  - tool: iperf3
+    name: iperf3-tcp
+    direction: [forward, reverse, bidir]
+    streams: 2
+    duration: 1s
+  - tool: iperf3
+    name: iperf3-udp
+    protocol: udp
+    bitrate: 100M
+    duration: 1s
+`);
+    const r = await vfbench(['run', s.file, '--results', s.results]);
+    output = r.all ?? '';
+    dir = await onlyRunDir(s.results, 'it-tools');
+    recs = await records(dir);
+  });
+
+  const pick = (mode: string, variant?: string) => recs.filter((r) => r.point.mode === mode && (!variant || r.variant === variant));
+
+  it('ran every point on both variants, each on the path it claims', () => {
+    expect(recs).toHaveLength(12 * 2);
+    for (const r of recs) {
+      expect(r.status, `${r.trial}: ${JSON.stringify(r.failure ?? r.verification?.reason)}`).toBe('ok');
+      expect(r.verification!.observed).toBe(r.variant === 'vf' ? 'accelerated' : 'synthetic');
+      expect(r.raw).toEqual(expect.arrayContaining([`raw/${r.trial}.client.stdout`, `raw/${r.trial}.server.stdout`]));
+    }
+    expect(output).toContain('netperf TCP_RR tcp');
+  });
+
+  it('sockperf under load: pooled percentiles in order; throughput: a send rate', () => {
+    for (const r of pick('under-load')) {
+      expect(r.metrics.count).toBeGreaterThan(10);
+      expect(r.metrics.p50_us!).toBeLessThanOrEqual(r.metrics.p99_us!);
+      expect(r.metrics.p99_us!).toBeLessThanOrEqual(r.metrics.max_us!);
+      expect(r.tool.command).toContain('--mps=10000');
+    }
+    for (const r of pick('throughput')) {
+      expect(r.metrics.messages_per_s).toBeGreaterThan(1000);
+      expect(r.metrics.sent_bps).toBe(r.metrics.messages_per_s! * 1472 * 8);
+    }
+  });
+
+  it('netperf: latency ordering, rates, CPU of both ends, throughput in bits/s', () => {
+    for (const mode of ['TCP_RR', 'UDP_RR', 'TCP_CRR']) {
+      for (const r of pick(mode)) {
+        const m = r.metrics;
+        expect(m.transactions_per_s).toBeGreaterThan(100);
+        expect(m.min_us!).toBeLessThanOrEqual(m.p50_us!);
+        expect(m.p50_us!).toBeLessThanOrEqual(m.p90_us!);
+        expect(m.p90_us!).toBeLessThanOrEqual(m.p99_us!);
+        expect(m.p99_us!).toBeLessThanOrEqual(m.max_us!);
+        expect(r.latencyKind).toBe('rtt');
+        for (const cpu of [m.local_cpu_pct, m.remote_cpu_pct]) expect(cpu).toBeGreaterThanOrEqual(0);
+      }
+    }
+    for (const mode of ['TCP_STREAM', 'TCP_MAERTS', 'UDP_STREAM']) {
+      for (const r of pick(mode)) {
+        expect(r.metrics.throughput_bps).toBeGreaterThan(1e6);
+        expect(r.metrics.local_cpu_pct).toBeGreaterThan(0);
+        expect(r.metrics.p50_us).toBeUndefined();
+      }
+    }
+    // The synthetic path's 2000-rule vswitch costs transactions.
+    expect(pick('TCP_RR', 'vf')[0]!.metrics.transactions_per_s!).toBeGreaterThan(pick('TCP_RR', 'pv')[0]!.metrics.transactions_per_s!);
+  });
+
+  it('iperf3: throughput each way, bidir both directions, UDP loss and jitter', () => {
+    for (const r of [...pick('forward'), ...pick('reverse'), ...pick('bidir')]) {
+      expect(r.metrics.throughput_bps).toBeGreaterThan(1e6);
+      expect(r.metrics.local_process_cpu_pct).toBeGreaterThan(0);
+    }
+    for (const r of pick('bidir')) expect(r.metrics.reverse_throughput_bps).toBeGreaterThan(1e6);
+    for (const r of recs.filter((x) => x.point.protocol === 'udp' && x.point.tool === 'iperf3')) {
+      expect(r.metrics.throughput_bps!).toBeLessThanOrEqual(100e6 * 1.05);
+      expect(r.metrics.lost_pct!).toBeGreaterThanOrEqual(0);
+      expect(r.metrics.lost_pct!).toBeLessThanOrEqual(100);
+      expect(r.metrics.jitter_ms!).toBeGreaterThanOrEqual(0);
+    }
+    expect(pick('forward')[0]!.tool.command).toMatch(/^iperf3 -c 198\.18\.5\.2 -p 5201 -J -t 1 -P 2$/);
+  });
+
+  it('left no tool running', async () => {
+    const { ns } = testLab();
+    expect(await processesIn(ns.vm1)).toEqual([]);
+    expect(await processesIn(ns.vm2)).toEqual([]);
+    expect((await stat(join(dir, 'figures', 'latency-percentiles.png'))).size).toBeGreaterThan(1000);
+  });
+});
+
+/** Kill every process named `comm` in the namespace once the client has run for a moment. */
+async function killServerMidTrial(serverNs: string, clientNs: string, comm: string, client: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!((await processesIn(clientNs)).includes(client) && (await processesIn(serverNs)).includes(comm))) {
+    if (Date.now() > deadline) throw new Error(`${client} never ran`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const pids = (await execa('ip', ['netns', 'pids', serverNs])).stdout.split(/\s+/).filter(Boolean);
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+describe.skipIf(!labAvailable())('a server killed mid-trial', () => {
+  it.each([
+    ['sockperf', 'sockperf', 'sockperf', `  - tool: sockperf\n    protocol: tcp\n    sizes: [64]\n    duration: 6s\n`],
+    ['netperf', 'netserver', 'netperf', `  - tool: netperf\n    test: TCP_STREAM\n    duration: 6s\n`],
+    ['iperf3', 'iperf3', 'iperf3', `  - tool: iperf3\n    duration: 6s\n`],
+  ])('%s: the trial fails as server-died with its output kept, the run goes on, nothing is left', async (tool, serverComm, clientComm, test) => {
+    const { ns, inventoryPath } = testLab();
+    const s = await scenarioFile(`name: it-kill-${tool}\ninventory: ${inventoryPath}\n${VF_PV_VARIANTS}repeat: 1\ntests:\n${test}`);
+    const run = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results, '--no-analyze'], { reject: false, all: true });
+    await killServerMidTrial(ns.vm2, ns.vm1, serverComm, clientComm);
+    const r = await run;
+    expect(r.exitCode, r.all).toBe(1);
+    const dir = await onlyRunDir(s.results, `it-kill-${tool}`);
+    const [first, second] = await records(dir);
+    expect(first!.status).toBe('failed');
+    expect(first!.failure!.kind, first!.failure!.message).toBe('server-died');
+    // The raw output that shows it is kept.
+    expect(first!.raw).toContain(`raw/${first!.trial}.client.stdout`);
+    const kept = (await readFile(join(dir, first!.raw.find((f) => f.endsWith('client.stdout'))!), 'utf8')) + (await readFile(join(dir, `raw/${first!.trial}.client.stderr`), 'utf8'));
+    expect(kept.length).toBeGreaterThan(0);
+    // The next trial ran normally with a fresh server.
+    expect(second!.status, JSON.stringify(second!.failure)).toBe('ok');
+    expect(await processesIn(ns.vm1)).toEqual([]);
+    expect(await processesIn(ns.vm2)).toEqual([]);
+  });
+});
