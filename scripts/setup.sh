@@ -34,29 +34,6 @@ done
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
 
-# netperf is in Debian's non-free component and Ubuntu's multiverse: enable it when it cannot be found.
-enable_netperf_component() {
-  local comp
-  if grep -qi ubuntu /etc/os-release 2>/dev/null; then comp=multiverse; else comp=non-free; fi
-  log "netperf is not available: enabling the '$comp' component"
-  local changed=0 f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    # deb822: add the component to every Components line of the distribution's own suites.
-    if grep -qE '^Components:.*\bmain\b' "$f" && ! grep -qE "^Components:.*\\b$comp\\b" "$f"; then
-      sed -i -E "/^Components:.*\\bmain\\b/ s/\$/ $comp/" "$f"; changed=1
-    fi
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    if grep -qE '^deb .* main' "$f" && ! grep -qE "^deb .*\\b$comp\\b" "$f"; then
-      sed -i -E "/^deb .* main/ s/\$/ $comp/" "$f"; changed=1
-    fi
-  done
-  [ "$changed" = 1 ] || log "warning: found no apt source to add '$comp' to"
-  apt-get update -q >/dev/null
-}
-
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     log "missing packages: ${missing[*]}"
@@ -66,8 +43,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   log "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null || log "warning: apt-get update reported errors; trying anyway"
-  if printf '%s\n' "${missing[@]}" | grep -qx netperf && ! apt-cache policy netperf 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-    enable_netperf_component
+  if printf '%s\n' "${missing[@]}" | grep -qx netperf; then
+    . scripts/enable-netperf-repo.sh
   fi
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
   # vfbench needs only the sshd binary (the lab starts its own, one per namespace). A machine that had

@@ -1,6 +1,8 @@
 // `vfbench doctor`: what each host has (tools, versions, interfaces, VFs), what a scenario needs of it,
 // and with --install the package-manager commands that bring the missing tools.
 import type { Host } from '../hosts/host.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { quote, raw } from '../util/shell.js';
 import { errorMessage } from '../util/errors.js';
 import type { HostFacts } from './facts.js';
@@ -13,6 +15,13 @@ export const TOOL_BINARIES: Record<string, string[]> = {
   netperf: ['netperf', 'netserver'],
   iperf3: ['iperf3'],
 };
+
+/** scripts/enable-netperf-repo.sh, shipped with vfbench (package.json "files"). */
+const ENABLE_NETPERF_REPO = readFileSync(fileURLToPath(new URL('../../scripts/enable-netperf-repo.sh', import.meta.url)), 'utf8')
+  .split('\n')
+  .filter((l) => !l.startsWith('#'))
+  .join('\n')
+  .trim();
 
 /** Package names per package manager (the same for the three tools on every family we know). */
 const PACKAGES: Record<string, string> = { sockperf: 'sockperf', netperf: 'netperf', netserver: 'netperf', iperf3: 'iperf3' };
@@ -62,22 +71,14 @@ export function checkFacts(name: string, facts: HostFacts, tools: string[], inte
  * Shell commands that install the missing binaries with the host's package manager, enabling the
  * repository that carries netperf where needed (Debian non-free, Ubuntu multiverse, EPEL on RHEL-likes).
  */
-export function installCommands(pm: PackageManager, missing: string[], os: { ubuntu?: boolean; fedora?: boolean } = {}): string[] {
+export function installCommands(pm: PackageManager, missing: string[], os: { fedora?: boolean } = {}): string[] {
   const pkgs = [...new Set(missing.map((m) => PACKAGES[m] ?? m))].sort();
   if (pkgs.length === 0) return [];
   const list = pkgs.join(' ');
   if (pm === 'apt') {
-    const comp = os.ubuntu ? 'multiverse' : 'non-free';
     const cmds = ['apt-get update -q'];
-    if (pkgs.includes('netperf')) {
-      // netperf lives outside main: add the component to the distribution's own sources when netperf has no candidate.
-      cmds.push(
-        `apt-cache policy netperf | grep -q 'Candidate: [0-9]' || { ` +
-          `for f in /etc/apt/sources.list.d/*.sources; do [ -f "$f" ] && grep -qE '^Components:.*\\bmain\\b' "$f" && ! grep -qE '^Components:.*\\b${comp}\\b' "$f" && sed -i -E '/^Components:.*\\bmain\\b/ s/$/ ${comp}/' "$f"; done; ` +
-          `for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do [ -f "$f" ] && grep -qE '^deb .* main' "$f" && ! grep -qE '^deb .*\\b${comp}\\b' "$f" && sed -i -E '/^deb .* main/ s/$/ ${comp}/' "$f"; done; ` +
-          `apt-get update -q; }`,
-      );
-    }
+    // The same script scripts/setup.sh uses here: it picks non-free or multiverse from /etc/os-release.
+    if (pkgs.includes('netperf')) cmds.push(ENABLE_NETPERF_REPO);
     cmds.push(`DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${list}`);
     return cmds;
   }
@@ -92,13 +93,12 @@ const DETECT =
   'for p in apt-get dnf yum zypper; do command -v $p >/dev/null && { echo "pm $p"; break; }; done; ' +
   '. /etc/os-release 2>/dev/null; echo "os ${ID:-unknown} ${ID_LIKE:-}"; echo "uid $(id -u)"';
 
-export async function detectPackageManager(host: Host): Promise<{ pm?: PackageManager; ubuntu: boolean; fedora: boolean; root: boolean }> {
+export async function detectPackageManager(host: Host): Promise<{ pm?: PackageManager; fedora: boolean; root: boolean }> {
   const out = await host.run([raw(DETECT)]);
   const pm = /^pm (\S+)/m.exec(out)?.[1];
   const os = /^os (.*)$/m.exec(out)?.[1] ?? '';
   return {
     pm: pm === 'apt-get' ? 'apt' : (pm as PackageManager | undefined),
-    ubuntu: /\bubuntu\b/.test(os),
     fedora: /^fedora\b/.test(os),
     root: /^uid 0$/m.test(out),
   };

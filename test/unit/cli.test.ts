@@ -50,3 +50,23 @@ describe('vfbench validate / plan', () => {
     expect(r.stderr).toContain('the lab is not up');
   });
 });
+
+describe('vfbench parse', () => {
+  it('prints pooled metrics of a saved sockperf full log, as JSON', async () => {
+    const r = await vfbench(['parse', 'sockperf', 'test/fixtures/sockperf/captured/pp_udp_m64_t2_fulllog.csv', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ tool: 'sockperf', latencyKind: 'half-rtt', source: 'full log (pooled per-message samples)' });
+    expect(out.metrics).toMatchObject({ count: 1549, p50_us: 37.921, p99_us: 61.992 });
+  });
+
+  it('reads netperf classic output and iperf3 text, and says why a failed run gives no metrics', async () => {
+    const np = await vfbench(['parse', 'netperf', 'test/fixtures/netperf/captured/tcp_rr_classic_P0.stdout', '--test', 'TCP_RR', '--json']);
+    expect(JSON.parse(np.stdout).metrics.transactions_per_s).toBe(15744.69);
+    const ip = await vfbench(['parse', 'iperf3', 'test/fixtures/iperf3/captured/tcp_text.stdout']);
+    expect(ip.stdout).toMatch(/throughput_bps\s+32200000000/);
+    const bad = await vfbench(['parse', 'iperf3', 'test/fixtures/iperf3/captured/err_no_server_json.stdout']);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain('server-unreachable: unable to connect to server: Connection refused');
+  });
+});

@@ -230,3 +230,29 @@ describe('sockperf: other modes and excerpts', () => {
     );
   });
 });
+
+describe('sockperf parser on every captured client output (3.7)', () => {
+  // Failure captures and their kinds; every other client capture must parse.
+  const FAILS: Record<string, string> = {
+    pp_udp_no_server: 'server-unreachable',
+    pp_tcp_no_server: 'server-unreachable',
+    pp_tcp_server_dies_midway: 'server-died',
+    pp_udp_server_dies_midway: 'server-unreachable',
+    pp_udp_server_dies_midway_t6: 'server-died',
+    pp_udp_m64_t1_fulllog_nordtsc: 'too-few-samples',
+    bad_args_msgsize: 'bad-arguments',
+    bad_args_unknown_option: 'bad-arguments',
+    bad_subcommand: 'bad-arguments',
+  };
+  const clients = readdirSync(CAP).filter((f) => f.endsWith('.rc')).map((f) => f.replace(/\.rc$/, '')).filter((n) => n !== 'version');
+  it.each(clients)('%s', (name) => {
+    const c = capture(name);
+    const seconds = Number.isFinite(c.seconds) ? c.seconds : undefined;
+    const throughput = name.startsWith('tp_');
+    // --no-rdtsc shortens the valid window without any failure: no duration check for those.
+    const r = throughput
+      ? sp.parseThroughput(c.stdout, { ...c, size: Number(/-m (\d+)/.exec(read(`${name}.cmd`))![1]) })
+      : sp.parseSummary(c.stdout, { ...c, seconds: name.includes('nordtsc') && !FAILS[name] ? undefined : seconds });
+    expect(r.ok ? 'ok' : r.failure.kind).toBe(FAILS[name] ?? 'ok');
+  });
+});
