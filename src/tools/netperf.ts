@@ -132,18 +132,28 @@ function keyvals(text: string): Record<string, string> {
   return out;
 }
 
-/** CSV (-o): the header row is the one made of known titles; the values follow it (interim rows come before). */
+/**
+ * CSV (-o): a value row (starts with a number) under a header of titles. Interim rows may come before
+ * the header (-D), and a header wrapped across lines (a mailer, a log viewer at 80 columns) is joined back:
+ * of the 1-6 lines above the values, the join whose cells are most often known titles is the header.
+ */
 function csvKeys(text: string): Record<string, string> {
-  const rows = parseCsv(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true }) as string[][];
-  const h = rows.findIndex((r) => r.length > 1 && r.filter((c) => c.trim() in TITLES).length >= Math.max(2, r.length / 2));
-  if (h < 0 || !rows[h + 1]) return {};
-  const out: Record<string, string> = {};
-  rows[h]!.forEach((title, i) => {
-    const key = TITLES[title.trim()] ?? title.trim().toUpperCase().replace(/[^A-Z0-9]+/g, '_');
-    const v = rows[h + 1]![i];
-    if (v !== undefined) out[key] = v.trim();
-  });
-  return out;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^-?\d[^,]*,/.test(lines[i]!.trim())) continue;
+    const values = (parseCsv(lines[i]!, { relax_quotes: true, relax_column_count: true }) as string[][])[0] ?? [];
+    let best: { cells: string[]; known: number } | undefined;
+    for (let k = 1; k <= Math.min(6, i); k++) {
+      const cells = lines.slice(i - k, i).join(' ').split(',').map((c) => c.trim());
+      if (cells.length < 2 || cells.length > values.length) continue;
+      const known = cells.filter((c) => c in TITLES).length / cells.length;
+      if (known >= 0.5 && (!best || known > best.known)) best = { cells, known };
+    }
+    if (best) {
+      return Object.fromEntries(best.cells.map((title, j) => [TITLES[title] ?? title.toUpperCase().replace(/[^A-Z0-9]+/g, '_'), values[j]!.trim()]));
+    }
+  }
+  return {};
 }
 
 export interface NetperfParseOptions {

@@ -151,6 +151,36 @@ describe('netperf: PerfKitBenchmarker cloud runs (CSV with confidence intervals)
   });
 });
 
+describe('netperf: other PerfKitBenchmarker data', () => {
+  it('reads the concurrent streams of a bidirectional run (one CSV output per netperf process)', () => {
+    // Per group: [stdouts of the concurrent netperf processes, …, timings].
+    const groups = JSON.parse(readFileSync('test/fixtures/netperf/third-party/netperf_bidirectional_results.json', 'utf8')) as unknown[][];
+    const outputs = groups.flatMap((g) => g[0] as string[]);
+    expect(outputs.length).toBeGreaterThan(4);
+    for (const text of outputs) {
+      const r = np.parseOutput(text);
+      expect(r.ok).toBe(true);
+      const values = text.split('\n').find((l) => /^\d[\d.]*,10\^6bits\/s,/.test(l))!;
+      expect(r.ok && np.metrics(r.value, 'TCP_STREAM').throughput_bps).toBeCloseTo(Number(values.split(',')[0]) * 1e6, 0);
+    }
+  });
+
+  it('reads the multi-stream sample rows', () => {
+    const runs = JSON.parse(readFileSync('test/fixtures/netperf/third-party/netperf_results_multistreams.json', 'utf8')) as string[][];
+    const rates = runs.map((run) => {
+      const r = np.parseOutput(run.join('\n'));
+      return r.ok ? np.metrics(r.value, 'TCP_STREAM').throughput_bps : undefined;
+    });
+    expect(rates).toEqual(runs.map((run) => Number(run[2]!.split(',')[0]) * 1e6));
+  });
+
+  it('reads the -v 2 histogram run whose CSV header was wrapped at 80 columns', () => {
+    const r = np.parseOutput(readFileSync('test/fixtures/netperf/third-party/netperf_results.txt', 'utf8'));
+    expect(r.ok && np.metrics(r.value, 'UDP_RR')).toMatchObject({ transactions_per_s: 2217.06, p50_us: 442, p90_us: 487, p99_us: 589, stddev_us: 81.26, min_us: 361, max_us: 9688 });
+    expect(r.ok && r.value.keys.THROUGHPUT_CONFID).toBe('-1.000');
+  });
+});
+
 describe('netperf command lines', () => {
   it('asks for keyval selectors, megabits, CPU, and sizes per test', () => {
     expect(command(np.clientArgv({ address: '198.18.1.2', port: 12865, test: 'TCP_RR', seconds: 5, size: 64, cpu: true }))).toBe(
