@@ -1,17 +1,11 @@
-// From records to tables: per-trial rows, per point and variant summaries (median over repetitions),
-// and Boost% of every variant against the baseline (FlexVF Eq. 1, sign so that positive = better).
+// From records to tables: per point and variant, the distribution over repetitions of every metric
+// (median, bootstrap CI, CV), and Boost% of every variant against the baseline (FlexVF Eq. 1, sign so
+// that positive = better) with its CI and a rank-test p-value. The repetition is the unit.
 import type { PointRef, TrialRecord } from '../results/record.js';
-
 import { metricDirection, type Direction } from './metrics.js';
+import { bootstrapCI, bootstrapTwoSampleCI, cvPercent, mannWhitney, median } from './stats.js';
 
-export { metricDirection, type Direction };
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+export { metricDirection, type Direction, median };
 
 /** Boost% as defined in DESIGN.md: positive means the variant is better than the baseline. */
 export function boostPercent(baseline: number, variant: number, direction: Direction): number {
@@ -25,13 +19,29 @@ export interface PointInfo extends Omit<PointRef, 'test' | 'testName'> {
   latencyKind?: string;
 }
 
+/** The distribution of one metric over the valid repetitions of a point and variant. */
+export interface MetricStats {
+  n: number;
+  median: number;
+  /** Bootstrap CI of the median; absent when n < 3 (too few to say anything about spread). */
+  ciLow?: number;
+  ciHigh?: number;
+  /** Coefficient of variation across repetitions, %. */
+  cvPct?: number;
+  /** The repetition values, by repetition index (for pairing, comparisons and history). */
+  values: number[];
+  repetitions: number[];
+}
+
 export interface SummaryRow extends PointInfo {
   variant: string;
   /** Repetitions that measured on the intended path. */
   n: number;
   invalid: number;
   failed: number;
+  /** Medians over repetitions. */
   metrics: Record<string, number>;
+  stats: Record<string, MetricStats>;
 }
 
 export interface BoostRow extends PointInfo {
@@ -42,16 +52,32 @@ export interface BoostRow extends PointInfo {
   baselineValue: number;
   variantValue: number;
   boostPercent: number;
+  ciLow?: number;
+  ciHigh?: number;
+  /** Whether the CI resampled repetitions in pairs (same repetition index, interleaved order). */
+  paired: boolean;
+  /** Two-sided Mann–Whitney p-value, baseline vs variant repetitions. */
+  pValue?: number;
   nBaseline: number;
   nVariant: number;
-  /** Set when a side has fewer than 3 valid repetitions: too few to judge spread. */
+  /** Set when a side has fewer than 3 valid repetitions, or when it is too noisy to judge. */
   note?: string;
+}
+
+export interface AnalysisOptions {
+  /** Pair repetitions for Boost% CIs (true when the run's order interleaved variants). */
+  paired?: boolean;
+  level?: number;
+  seed?: number;
+  /** CV above which a point is flagged as too noisy to judge (%). */
+  noisyCvPct?: number;
 }
 
 export interface Analysis {
   run: string;
   baseline: string;
   variants: string[];
+  level: number;
   summary: SummaryRow[];
   boost: BoostRow[];
   warnings: string[];
@@ -62,8 +88,24 @@ function pointInfo(r: TrialRecord): PointInfo {
   return { ...rest, pointKey: r.pointKey, test: testName, latencyKind: r.latencyKind };
 }
 
+export const MIN_REPEATS_FOR_CI = 3;
+const NOISY_CV_PCT = 10;
+
+function metricStats(values: number[], repetitions: number[], opts: AnalysisOptions): MetricStats {
+  const s: MetricStats = { n: values.length, median: median(values), values, repetitions };
+  if (values.length >= MIN_REPEATS_FOR_CI) {
+    const ci = bootstrapCI(values, { level: opts.level, seed: opts.seed });
+    s.ciLow = ci.low;
+    s.ciHigh = ci.high;
+    s.cvPct = cvPercent(values);
+  }
+  return s;
+}
+
 /** `records` should be the latest record per trial (RunDir.latestRecords). */
-export function analyze(run: string, baseline: string, variants: string[], records: TrialRecord[]): Analysis {
+export function analyze(run: string, baseline: string, variants: string[], records: TrialRecord[], opts: AnalysisOptions = {}): Analysis {
+  const level = opts.level ?? 0.95;
+  const noisy = opts.noisyCvPct ?? NOISY_CV_PCT;
   const warnings: string[] = [];
   const groups = new Map<string, { info: PointInfo; variant: string; records: TrialRecord[] }>();
   const pointOrder: string[] = [];
@@ -80,7 +122,7 @@ export function analyze(run: string, baseline: string, variants: string[], recor
     for (const variant of variants) {
       const g = groups.get(`${pk}\0${variant}`);
       if (!g) continue;
-      const ok = g.records.filter((r) => r.status === 'ok');
+      const ok = g.records.filter((r) => r.status === 'ok').sort((a, b) => a.repetition - b.repetition);
       const kinds = new Set(ok.map((r) => r.latencyKind).filter(Boolean));
       if (kinds.size > 1) {
         warnings.push(`${pk} ${variant}: repetitions mix RTT and RTT/2 latencies; not summarised`);
@@ -88,10 +130,14 @@ export function analyze(run: string, baseline: string, variants: string[], recor
       }
       const names = new Set(ok.flatMap((r) => Object.keys(r.metrics)));
       const metrics: Record<string, number> = {};
+      const stats: Record<string, MetricStats> = {};
       for (const m of names) {
-        const vals = ok.map((r) => r.metrics[m]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-        if (vals.length > 0) metrics[m] = median(vals);
+        const have = ok.filter((r) => typeof r.metrics[m] === 'number' && Number.isFinite(r.metrics[m]));
+        if (have.length === 0) continue;
+        stats[m] = metricStats(have.map((r) => r.metrics[m]!), have.map((r) => r.repetition), { ...opts, level });
+        metrics[m] = stats[m]!.median;
       }
+      if (ok.length > 0 && ok.length < MIN_REPEATS_FOR_CI) warnings.push(`${pk} ${variant}: n=${ok.length}, no confidence interval (needs ${MIN_REPEATS_FOR_CI} repetitions)`);
       summary.push({
         ...g.info,
         latencyKind: [...kinds][0],
@@ -100,6 +146,7 @@ export function analyze(run: string, baseline: string, variants: string[], recor
         invalid: g.records.filter((r) => r.status === 'invalid').length,
         failed: g.records.filter((r) => r.status === 'failed').length,
         metrics,
+        stats,
       });
     }
   }
@@ -118,57 +165,78 @@ export function analyze(run: string, baseline: string, variants: string[], recor
       }
       for (const [metric, variantValue] of Object.entries(row.metrics)) {
         const direction = metricDirection(metric);
-        const baselineValue = base.metrics[metric];
-        if (!direction || baselineValue === undefined || baselineValue === 0) continue;
-        const few = Math.min(base.n, row.n) < 3;
-        boost.push({
+        const bs = base.stats[metric];
+        const vs = row.stats[metric]!;
+        if (!direction || !bs || bs.median === 0) continue;
+        const b: BoostRow = {
           ...row,
-          variant: row.variant,
           baseline,
           metric,
           direction,
-          baselineValue,
+          baselineValue: bs.median,
           variantValue,
-          boostPercent: boostPercent(baselineValue, variantValue, direction),
-          nBaseline: base.n,
-          nVariant: row.n,
-          note: few ? `n<3: too few repetitions to judge spread` : undefined,
-        });
+          boostPercent: boostPercent(bs.median, variantValue, direction),
+          paired: false,
+          nBaseline: bs.n,
+          nVariant: vs.n,
+        };
+        if (Math.min(bs.n, vs.n) >= MIN_REPEATS_FOR_CI) {
+          // Pair by repetition index when both sides have the same repetitions (interleaved runs).
+          const paired = !!opts.paired && bs.repetitions.join() === vs.repetitions.join();
+          const ci = bootstrapTwoSampleCI(bs.values, vs.values, (x, y) => boostPercent(x, y, direction), { paired, level, seed: opts.seed });
+          Object.assign(b, { ciLow: ci.low, ciHigh: ci.high, paired, pValue: mannWhitney(bs.values, vs.values).p });
+          const cv = Math.max(bs.cvPct ?? 0, vs.cvPct ?? 0);
+          if (cv > noisy) b.note = `noisy: CV ${cv.toFixed(0)}% > ${noisy}%`;
+        } else {
+          b.note = `n<${MIN_REPEATS_FOR_CI}: no CI`;
+        }
+        boost.push(b);
       }
     }
   }
-  return { run, baseline, variants, summary, boost, warnings };
+  return { run, baseline, variants, level, summary, boost, warnings };
 }
 
-/** Flat rows for summary.csv: one per point and variant, metrics as columns. */
+/** Flat rows for summary.csv: one per point and variant; per metric its median, CI, CV and n. */
 export function summaryRows(a: Analysis): Record<string, string | number | undefined>[] {
-  return a.summary.map((s) => ({
-    point: s.pointKey,
-    test: s.test,
-    tool: s.tool,
-    mode: s.mode,
-    protocol: s.protocol,
-    size: s.size,
-    pair: s.pair,
-    group: s.group,
-    latency_kind: s.latencyKind,
-    variant: s.variant,
-    n: s.n,
-    invalid: s.invalid,
-    failed: s.failed,
-    ...s.metrics,
-  }));
+  return a.summary.map((s) => {
+    const row: Record<string, string | number | undefined> = {
+      point: s.pointKey,
+      test: s.test,
+      tool: s.tool,
+      mode: s.mode,
+      protocol: s.protocol,
+      size: s.size,
+      streams: s.streams,
+      pair: s.pair,
+      group: s.group,
+      latency_kind: s.latencyKind,
+      variant: s.variant,
+      n: s.n,
+      invalid: s.invalid,
+      failed: s.failed,
+    };
+    for (const [m, st] of Object.entries(s.stats)) {
+      row[m] = st.median;
+      row[`${m}_ci_low`] = st.ciLow;
+      row[`${m}_ci_high`] = st.ciHigh;
+      row[`${m}_cv_pct`] = st.cvPct;
+    }
+    return row;
+  });
 }
 
-export const SUMMARY_COLUMNS = ['point', 'test', 'tool', 'mode', 'protocol', 'size', 'pair', 'group', 'latency_kind', 'variant', 'n', 'invalid', 'failed'];
+export const SUMMARY_COLUMNS = ['point', 'test', 'tool', 'mode', 'protocol', 'size', 'streams', 'pair', 'group', 'latency_kind', 'variant', 'n', 'invalid', 'failed'];
 
 /** Flat rows for boost.csv: one per point, variant and metric. */
 export function boostRows(a: Analysis): Record<string, string | number | undefined>[] {
   return a.boost.map((b) => ({
     point: b.pointKey,
     test: b.test,
+    mode: b.mode,
     protocol: b.protocol,
     size: b.size,
+    streams: b.streams,
     pair: b.pair,
     group: b.group,
     variant: b.variant,
@@ -178,6 +246,11 @@ export function boostRows(a: Analysis): Record<string, string | number | undefin
     baseline_value: b.baselineValue,
     variant_value: b.variantValue,
     boost_percent: b.boostPercent,
+    ci_low: b.ciLow,
+    ci_high: b.ciHigh,
+    ci_level: b.ciLow === undefined ? undefined : a.level,
+    paired: b.ciLow === undefined ? undefined : String(b.paired),
+    p_value: b.pValue,
     n_baseline: b.nBaseline,
     n_variant: b.nVariant,
     note: b.note,
@@ -185,6 +258,6 @@ export function boostRows(a: Analysis): Record<string, string | number | undefin
 }
 
 export const BOOST_COLUMNS = [
-  'point', 'test', 'protocol', 'size', 'pair', 'group', 'variant', 'baseline', 'metric', 'direction',
-  'baseline_value', 'variant_value', 'boost_percent', 'n_baseline', 'n_variant', 'note',
+  'point', 'test', 'mode', 'protocol', 'size', 'streams', 'pair', 'group', 'variant', 'baseline', 'metric', 'direction',
+  'baseline_value', 'variant_value', 'boost_percent', 'ci_low', 'ci_high', 'ci_level', 'paired', 'p_value', 'n_baseline', 'n_variant', 'note',
 ];

@@ -14,7 +14,7 @@ export async function analyzeRun(path: string): Promise<Analysis> {
   const manifest = await dir.readManifest<Manifest>();
   const records = await dir.latestRecords();
   const variants = [manifest.scenario.baseline, ...Object.keys(manifest.scenario.variants).filter((v) => v !== manifest.scenario.baseline)];
-  const a = analyze(dir.id, manifest.scenario.baseline, variants, records);
+  const a = analyze(dir.id, manifest.scenario.baseline, variants, records, { paired: manifest.scenario.order === 'interleaved' });
   await writeTables(
     dir.analysisDir,
     {
@@ -44,7 +44,7 @@ export async function reportRun(path: string): Promise<RenderedFigure[]> {
  * percentiles, transaction rate or throughput, whichever the tool measured), baseline → variant.
  */
 export function boostTable(a: Analysis): string {
-  const rows: string[][] = [['point', 'variant', 'metric', `${a.baseline} → variant`, 'Boost%', 'n']];
+  const rows: string[][] = [['point', 'variant', 'metric', `${a.baseline} → variant`, 'Boost%', `${Math.round(a.level * 100)}% CI`, 'p', 'n']];
   const seen = new Set<string>();
   for (const b of a.boost) {
     const key = `${b.pointKey}\0${b.variant}`;
@@ -61,7 +61,9 @@ export function boostTable(a: Analysis): string {
         metricLabel(m),
         `${formatMetric(m, r.baselineValue)} → ${formatMetric(m, r.variantValue)}`,
         `${sign}${r.boostPercent.toFixed(1)}%`,
-        i === 0 ? `${r.nBaseline}/${r.nVariant}${r.note ? ' (few)' : ''}` : '',
+        r.ciLow === undefined ? '-' : `[${r.ciLow.toFixed(1)}, ${r.ciHigh!.toFixed(1)}]`,
+        r.pValue === undefined ? '-' : r.pValue < 0.001 ? '<0.001' : r.pValue.toFixed(3),
+        `${r.nBaseline}/${r.nVariant}${r.note ? ` (${r.note})` : ''}`,
       ]);
     });
   }

@@ -1,6 +1,9 @@
 // Plan expansion: a scenario becomes an ordered list of trials with stable ids.
 import type { Scenario } from './load.js';
 import type { TestSpec } from './schema.js';
+import { seededRandom } from '../util/random.js';
+
+export { seededRandom };
 
 /** One measured configuration, independent of variant and repetition. */
 export interface Point {
@@ -78,18 +81,6 @@ function points(s: Scenario): Point[] {
     }
   });
   return out;
-}
-
-/** Small deterministic PRNG (mulberry32) so `order: random` is reproducible from the seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

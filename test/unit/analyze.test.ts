@@ -45,7 +45,12 @@ describe('analysis', () => {
     expect(pv.n).toBe(3);
     const b = a.boost.find((x) => x.metric === 'p50_us')!;
     expect(b.boostPercent).toBeCloseTo(((80 - 25) / 80) * 100, 10);
-    expect(b.note).toBeUndefined();
+    // pv 80, 90, 70 has a CV of 12.5% and vf 30, 20, 25 one of 20%: over the 10% that makes a point noisy.
+    expect(b.note).toBe('noisy: CV 20% > 10%');
+    // Every baseline repetition is slower than every variant one: U = 9 of 9, the exact p for 3 vs 3.
+    expect(b.pValue).toBeCloseTo(0.1, 10);
+    expect(b.ciLow!).toBeLessThanOrEqual(b.boostPercent);
+    expect(b.ciHigh!).toBeGreaterThanOrEqual(b.boostPercent);
     // count is not a performance metric: no Boost% for it.
     expect(a.boost.some((x) => x.metric === 'count')).toBe(false);
   });
@@ -59,6 +64,8 @@ describe('analysis', () => {
     const b = a.boost.find((x) => x.metric === 'p50_us')!;
     expect(b.variantValue).toBe(25);
     expect(b.note).toContain('n<3');
+    expect(b.ciLow).toBeUndefined();
+    expect(a.warnings.join('\n')).toContain('n=1, no confidence interval');
   });
 
   it('never compares RTT with RTT/2', () => {
