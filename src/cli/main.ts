@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // vfbench command line: lab, validate, plan, run, analyze, report.
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { resolve } from 'node:path';
+import { resolve, join, dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { loadScenario, ScenarioError } from '../scenario/load.js';
 import { makePlan } from '../scenario/plan.js';
@@ -13,6 +14,9 @@ import { loadForRun, runScenario, type RunEvent } from '../runner/run.js';
 import { analyzeRun, reportRun, boostTable } from './stages.js';
 import { parseSaved, PARSE_TOOLS } from './parse.js';
 import { doctor } from './doctor.js';
+import { HistoryDb } from '../results/history.js';
+import { addToHistory, defaultDb, judgeNightly, trendFigures } from './history.js';
+import { compareSides, compareTable, loadPolicy, loadSide, saveBaseline, verdictCounts, writeCompareOutputs } from './compare.js';
 import { readFile } from 'node:fs/promises';
 import { formatMetric, headlineMetrics, metricLabel } from '../analysis/metrics.js';
 
@@ -147,47 +151,78 @@ async function main(): Promise<number> {
         .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
         .option('analyze', { type: 'boolean', default: true, describe: 'analyze and report at the end (--no-analyze to skip)' }),
       async (argv) => {
-        const { scenario } = await loadForRun(argv.file, argv.resume);
-        const ac = new AbortController();
-        const onSignal = (sig: NodeJS.Signals) => {
-          if (ac.signal.aborted) {
-            err(`${sig} again: still restoring the hosts' path state, please wait`);
-            return;
-          }
-          err(`\n${sig}: stopping the trial in flight and restoring the path state…`);
-          ac.abort();
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+        const r = await runCommand({ file: argv.file, resume: argv.resume, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: argv.analyze });
+        exitCode = r.exitCode;
+      },
+    )
+    .command('nightly <file>', 'run, compare with the stored baseline (or the last N runs), add to the history; exit 1 on a regression', (y) =>
+      compareOptions(y)
+        .positional('file', { type: 'string', demandOption: true })
+        .option('db', { type: 'string', describe: 'history database (default $VFBENCH_HOME/history.db)' })
+        .option('last', { type: 'number', describe: 'compare with the pooled last N runs instead of the stored baseline' })
+        .option('results', { type: 'string', default: 'results' })
+        .option('accept-new-host-keys', { type: 'boolean', default: false }),
+      async (argv) => {
+        const policy = await policyFrom(argv);
+        const db = await HistoryDb.open(argv.db ?? defaultDb());
         try {
-          const r = await runScenario(scenario, {
-            resultsRoot: resolve(argv.results),
-            resumeDir: argv.resume,
-            acceptNewHostKeys: argv['accept-new-host-keys'],
-            signal: ac.signal,
-            onEvent: progressReporter(),
-          });
-          const c = r.manifest.counts ?? {};
-          err(`run ${r.manifest.status}: ${c.ok ?? 0} ok, ${c.invalid ?? 0} invalid, ${c.failed ?? 0} failed of ${c.planned} planned`);
-          if (r.manifest.status === 'interrupted') {
-            err(`resume with: vfbench run --resume ${r.dir.path}`);
-            exitCode = 130;
+          const r = await runCommand({ file: argv.file, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: true });
+          if (!r.dir || r.status !== 'complete') {
+            err('nightly: the run did not complete; nothing compared or recorded');
+            exitCode = r.exitCode || 2;
             return;
           }
-          if (argv.analyze) {
-            const a = await analyzeRun(r.dir.path);
-            const figs = await reportRun(r.dir.path);
-            out(`\nBoost% (${a.baseline} is the baseline; positive = the variant is better)`);
-            out(boostTable(a));
-            for (const w of a.warnings) err(`warning: ${w}`);
-            out(`\ntables: ${r.dir.analysisDir}`);
+          const n = await judgeNightly(db, r.dir, { last: argv.last, policy });
+          if (n.becameBaseline) out(`\nno baseline for this scenario yet: this run is now the baseline (${db.path})`);
+          else if (!n.rows) out(`\nno earlier runs of this scenario in ${db.path}: nothing to compare; the run is recorded`);
+          else {
+            out(`\ncompared with ${n.baselineRuns!.join(', ')}:`);
+            out(compareTable(n.rows));
+            const c = verdictCounts(n.rows);
+            out(`\n${c.improved} improved, ${c.regressed} regressed, ${c.unchanged} unchanged, ${c.inconclusive} inconclusive; compare/ in ${r.dir}`);
+          }
+          exitCode = n.regressed > 0 ? 1 : r.exitCode;
+        } finally {
+          db.close();
+        }
+      },
+    )
+    .command('history <action> [target]', 'the history database: add RUN_DIR | list | baseline RUN_ID | trend', (y) =>
+      y
+        .positional('action', { choices: ['add', 'list', 'baseline', 'trend'] as const, demandOption: true })
+        .positional('target', { type: 'string', describe: 'add: a run directory; baseline: a run id or directory' })
+        .option('db', { type: 'string', describe: 'history database (default $VFBENCH_HOME/history.db)' })
+        .option('scenario', { type: 'string', describe: 'list/trend: the scenario' })
+        .option('metrics', { type: 'string', describe: 'trend: comma-separated metrics (default: headline metrics)' })
+        .option('out', { type: 'string', default: 'trends', describe: 'trend: folder for the figures' }),
+      async (argv) => {
+        const db = await HistoryDb.open(argv.db ?? defaultDb());
+        try {
+          if (argv.action === 'add') {
+            if (!argv.target) throw new UserError('history add needs a run directory');
+            const r = await addToHistory(db, argv.target);
+            await db.save();
+            out(`added run ${r.id} of ${r.scenario} (${r.samples} point metrics) to ${db.path}`);
+          } else if (argv.action === 'list') {
+            for (const r of db.runs(argv.scenario)) {
+              const base = db.baseline(r.scenario) === r.id ? '  [baseline]' : '';
+              out(`${r.id}  ${r.scenario}  ${r.started ?? r.added}  ${r.status ?? ''}${base}`);
+            }
+          } else if (argv.action === 'baseline') {
+            if (!argv.target) throw new UserError('history baseline needs a run id or run directory');
+            const id = argv.target.replace(/\/+$/, '').split('/').pop()!;
+            const run = db.runs().find((r) => r.id === id);
+            if (!run) throw new UserError(`run ${id} is not in ${db.path}: history add it first`);
+            db.setBaseline(run.scenario, id);
+            await db.save();
+            out(`baseline of ${run.scenario} is now ${id}`);
+          } else {
+            if (!argv.scenario) throw new UserError('history trend needs --scenario');
+            const figs = await trendFigures(db, argv.scenario, argv.out, argv.metrics?.split(','));
             for (const f of figs) out(`figure: ${f.files.find((x) => x.endsWith('.png'))}`);
           }
-          out(`run directory: ${r.dir.path}`);
-          if ((c.failed ?? 0) + (c.invalid ?? 0) > 0) exitCode = 1;
         } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+          db.close();
         }
       },
     )
@@ -254,6 +289,21 @@ async function main(): Promise<number> {
         if (r.some((c) => c.problems.length > 0 || c.install?.error)) exitCode = 1;
       },
     )
+    .command('compare <baseline> <candidate>', 'judge a candidate run against a baseline run or baseline file (exit 1 on a regression)', (y) =>
+      compareOptions(y)
+        .positional('baseline', { type: 'string', demandOption: true })
+        .positional('candidate', { type: 'string', demandOption: true }),
+      async (argv) => {
+        exitCode = await runCompare(argv.baseline, argv.candidate, argv);
+      },
+    )
+    .command('baseline <runs..>', 'pool run directories of one scenario into a baseline file for compare', (y) =>
+      y.positional('runs', { type: 'string', array: true, demandOption: true }).option('output', { alias: 'o', type: 'string', demandOption: true }),
+      async (argv) => {
+        const b = await saveBaseline(argv.runs as string[], argv.output);
+        out(`${argv.output}: baseline of ${b.scenario} from ${b.runs.length} run(s), ${b.samples.length} points`);
+      },
+    )
     .command('analyze <dir>', 'write analysis/{trials,summary,boost}.csv and analysis.json for a run', (y) =>
       y.positional('dir', { type: 'string', demandOption: true }),
       async (argv) => {
@@ -278,6 +328,101 @@ async function main(): Promise<number> {
     .help()
     .parseAsync();
   return exitCode;
+}
+
+function compareOptions<T>(y: Argv<T>) {
+  return y
+    .option('policy', { type: 'string', describe: 'YAML policy: min_effect_pct, alpha, max_cv_pct, metrics, level' })
+    .option('min-effect', { type: 'number', describe: 'smallest change that matters, % (default 5)' })
+    .option('alpha', { type: 'number', describe: 'significance level (default 0.05)' })
+    .option('max-cv', { type: 'number', describe: 'CV above which a point is too noisy, % (default 10)' })
+    .option('metrics', { type: 'string', describe: 'comma-separated metrics to judge (default: headline metrics)' })
+    .option('out', { type: 'string', describe: 'folder for compare.csv/json/md/junit.xml (default: the candidate run\'s compare/)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of the table' });
+}
+
+interface RunCommandOptions {
+  file?: string;
+  resume?: string;
+  results: string;
+  acceptNewHostKeys: boolean;
+  analyze: boolean;
+}
+
+/** `vfbench run`: run (or resume), print progress, analyze and report; Ctrl-C restores and stops. */
+async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; dir?: string; status?: string }> {
+  const { scenario } = await loadForRun(argv.file, argv.resume);
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (ac.signal.aborted) {
+      err(`${sig} again: still restoring the hosts' path state, please wait`);
+      return;
+    }
+    err(`\n${sig}: stopping the trial in flight and restoring the path state…`);
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const r = await runScenario(scenario, {
+      resultsRoot: resolve(argv.results),
+      resumeDir: argv.resume,
+      acceptNewHostKeys: argv.acceptNewHostKeys,
+      signal: ac.signal,
+      onEvent: progressReporter(),
+    });
+    const c = r.manifest.counts ?? {};
+    err(`run ${r.manifest.status}: ${c.ok ?? 0} ok, ${c.invalid ?? 0} invalid, ${c.failed ?? 0} failed of ${c.planned} planned`);
+    if (r.manifest.status === 'interrupted') {
+      err(`resume with: vfbench run --resume ${r.dir.path}`);
+      return { exitCode: 130, dir: r.dir.path, status: r.manifest.status };
+    }
+    if (argv.analyze) {
+      const a = await analyzeRun(r.dir.path);
+      const figs = await reportRun(r.dir.path);
+      out(`\nBoost% (${a.baseline} is the baseline; positive = the variant is better)`);
+      out(boostTable(a));
+      for (const w of a.warnings) err(`warning: ${w}`);
+      out(`\ntables: ${r.dir.analysisDir}`);
+      for (const f of figs) out(`figure: ${f.files.find((x) => x.endsWith('.png'))}`);
+    }
+    out(`run directory: ${r.dir.path}`);
+    return { exitCode: (c.failed ?? 0) + (c.invalid ?? 0) > 0 ? 1 : 0, dir: r.dir.path, status: r.manifest.status };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+type PolicyFlags = { policy?: string; 'min-effect'?: number; alpha?: number; 'max-cv'?: number; metrics?: string };
+
+function policyFrom(argv: PolicyFlags) {
+  return loadPolicy(argv.policy, {
+    minEffectPct: argv['min-effect'],
+    alpha: argv.alpha,
+    maxCvPct: argv['max-cv'],
+    metrics: argv.metrics?.split(',').map((m) => m.trim()).filter(Boolean),
+  });
+}
+
+async function runCompare(
+  baselinePath: string,
+  candidatePath: string,
+  argv: PolicyFlags & { out?: string; json?: boolean },
+): Promise<number> {
+  const policy = await policyFrom(argv);
+  const [baseline, candidate] = await Promise.all([loadSide(baselinePath), loadSide(candidatePath)]);
+  const rows = compareSides(baseline, candidate, policy);
+  const dir = argv.out ?? join((await stat(candidatePath)).isDirectory() ? candidatePath : dirname(candidatePath), 'compare');
+  const files = await writeCompareOutputs(dir, rows, { baseline, candidate, policy });
+  const c = verdictCounts(rows);
+  if (argv.json) out(JSON.stringify({ counts: c, rows }, null, 2));
+  else {
+    out(compareTable(rows));
+    out(`\n${c.improved} improved, ${c.regressed} regressed, ${c.unchanged} unchanged, ${c.inconclusive} inconclusive`);
+    for (const f of files) out(`wrote ${f}`);
+  }
+  return (c.regressed ?? 0) > 0 ? 1 : 0;
 }
 
 function labStatusPath(o: ReturnType<typeof defaultLabOptions>): string {

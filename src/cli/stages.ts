@@ -7,14 +7,22 @@ import { analyze, boostRows, summaryRows, BOOST_COLUMNS, SUMMARY_COLUMNS, type A
 import { latencyFigure } from '../charts/latency.js';
 import { writeFigure, type RenderedFigure } from '../charts/render.js';
 import type { Manifest } from '../runner/run.js';
+import type { TrialRecord } from '../results/record.js';
 import { formatMetric, headlineMetrics, metricLabel, pointLabel } from '../analysis/metrics.js';
 
-export async function analyzeRun(path: string): Promise<Analysis> {
+/** The analysis of a run directory, computed from its records (nothing written). */
+export async function computeAnalysis(path: string): Promise<{ analysis: Analysis; manifest: Manifest; records: TrialRecord[] }> {
   const dir = await RunDir.open(path);
   const manifest = await dir.readManifest<Manifest>();
   const records = await dir.latestRecords();
   const variants = [manifest.scenario.baseline, ...Object.keys(manifest.scenario.variants).filter((v) => v !== manifest.scenario.baseline)];
-  const a = analyze(dir.id, manifest.scenario.baseline, variants, records, { paired: manifest.scenario.order === 'interleaved' });
+  const analysis = analyze(dir.id, manifest.scenario.baseline, variants, records, { paired: manifest.scenario.order === 'interleaved' });
+  return { analysis, manifest, records };
+}
+
+export async function analyzeRun(path: string): Promise<Analysis> {
+  const dir = await RunDir.open(path);
+  const { analysis: a, records } = await computeAnalysis(path);
   await writeTables(
     dir.analysisDir,
     {

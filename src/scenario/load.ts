@@ -125,18 +125,28 @@ function checkTest(t: TestSpec, i: number, problem: ProblemAt): void {
   }
 }
 
+/** Parse YAML text against a schema; every problem is reported at once with its position. */
+export function parseYamlWith<T extends z.ZodTypeAny>(schema: T, text: string, file: string): z.output<T> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ScenarioError(yamlProblems(file, doc, lc));
+  const parsed = schema.safeParse(doc.toJS());
+  if (!parsed.success) throw new ScenarioError(zodProblems(file, doc, lc, parsed.error));
+  return parsed.data;
+}
+
+function yamlProblems(file: string, doc: Document, lc: LineCounter): Problem[] {
+  return doc.errors.map((e) => {
+    const pos = lc.linePos(e.pos[0]);
+    return { file, line: pos.line, column: pos.col, field: '', message: `YAML: ${e.message.split('\n')[0]}` };
+  });
+}
+
 /** Parse scenario text; `file` is used in messages and to resolve relative paths. */
 export function parseScenario(text: string, file: string): Scenario {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ScenarioError(
-      doc.errors.map((e) => {
-        const pos = lc.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, field: '', message: `YAML: ${e.message.split('\n')[0]}` };
-      }),
-    );
-  }
+  if (doc.errors.length > 0) throw new ScenarioError(yamlProblems(file, doc, lc));
   const data = doc.toJS() as unknown;
   const problems: Problem[] = [];
   const problem: ProblemAt = (path, message, key) =>

@@ -1,0 +1,82 @@
+// Figure: a metric over the runs of a scenario (median with its CI per run), the baseline run's CI
+// drawn as a band, one panel per point, one colour per variant.
+import type { TopLevelSpec } from 'vega-lite';
+import { metricLabel } from '../analysis/metrics.js';
+
+export interface TrendDatum {
+  run: string;
+  time: string;
+  point: string;
+  variant: string;
+  metric: string;
+  median: number;
+  ciLow?: number;
+  ciHigh?: number;
+  n: number;
+  baseline: boolean;
+}
+
+function unit(metric: string): { scale: number; unit: string } {
+  if (metric.endsWith('_us')) return { scale: 1, unit: 'µs' };
+  if (metric.endsWith('_bps')) return { scale: 1e-9, unit: 'Gbit/s' };
+  if (metric.endsWith('_per_s')) return { scale: 1, unit: 'per second' };
+  if (metric.endsWith('_ms')) return { scale: 1, unit: 'ms' };
+  return { scale: 1, unit: '' };
+}
+
+export function trendFigure(scenario: string, metric: string, data: TrendDatum[]): TopLevelSpec {
+  const u = unit(metric);
+  const values = data.map((d) => ({
+    ...d,
+    median: d.median * u.scale,
+    ciLow: d.ciLow === undefined ? undefined : d.ciLow * u.scale,
+    ciHigh: d.ciHigh === undefined ? undefined : d.ciHigh * u.scale,
+  }));
+  const title = `${metricLabel(metric)}${u.unit ? ` (${u.unit})` : ''}`;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: `${scenario}: ${title} over runs`, subtitle: 'median over repetitions with its bootstrap CI; band: the baseline run\'s CI' },
+    data: { values },
+    facet: { row: { field: 'point', type: 'nominal', title: null } },
+    spec: {
+      width: 460,
+      height: 160,
+      layer: [
+        {
+          transform: [{ filter: 'datum.baseline && isValid(datum.ciLow)' }],
+          mark: { type: 'rect', opacity: 0.15 },
+          encoding: {
+            y: { field: 'ciLow', type: 'quantitative' },
+            y2: { field: 'ciHigh' },
+            color: { field: 'variant', type: 'nominal', title: 'variant' },
+          },
+        },
+        {
+          transform: [{ filter: 'isValid(datum.ciLow)' }],
+          mark: { type: 'rule' },
+          encoding: {
+            x: { field: 'time', type: 'temporal', title: 'run' },
+            y: { field: 'ciLow', type: 'quantitative' },
+            y2: { field: 'ciHigh' },
+            color: { field: 'variant', type: 'nominal' },
+          },
+        },
+        {
+          mark: { type: 'line', point: true, tooltip: true },
+          encoding: {
+            x: { field: 'time', type: 'temporal', title: 'run' },
+            y: { field: 'median', type: 'quantitative', title, scale: { zero: false } },
+            color: { field: 'variant', type: 'nominal' },
+            tooltip: [
+              { field: 'run', type: 'nominal' },
+              { field: 'variant', type: 'nominal' },
+              { field: 'median', type: 'quantitative', format: '.3~f' },
+              { field: 'n', type: 'quantitative', title: 'repetitions' },
+            ],
+          },
+        },
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}

@@ -1,0 +1,116 @@
+// `vfbench history …` and `vfbench nightly`: run summaries into the history database, trends,
+// baselines, and the nightly gate (run, compare with the stored baseline or the last N runs, record).
+import { join } from 'node:path';
+import type { Analysis } from '../analysis/analyze.js';
+import { matchKey, poolSamples, type CompareRow, type ComparePolicy, type Sample } from '../analysis/compare.js';
+import { pointLabel, HEADLINE } from '../analysis/metrics.js';
+import { HistoryDb, type HistorySample } from '../results/history.js';
+import { UserError } from '../util/errors.js';
+import { vfbenchHome } from '../util/home.js';
+import { computeAnalysis } from './stages.js';
+import { compareSides, writeCompareOutputs, type Side } from './compare.js';
+import { writeFigure, type RenderedFigure } from '../charts/render.js';
+import { trendFigure, type TrendDatum } from '../charts/trend.js';
+
+export const defaultDb = () => join(vfbenchHome(), 'history.db');
+
+export function historySamples(a: Analysis): HistorySample[] {
+  return a.summary.flatMap((s) =>
+    Object.entries(s.stats).map(([metric, st]) => ({
+      key: matchKey(s),
+      label: pointLabel(s),
+      variant: s.variant,
+      latencyKind: s.latencyKind,
+      metric,
+      values: st.values,
+      median: st.median,
+      ciLow: st.ciLow,
+      ciHigh: st.ciHigh,
+    })),
+  );
+}
+
+/** History rows of one run back into compare's samples. */
+export function samplesFromHistory(rows: HistorySample[], run: string): Sample[] {
+  const byKey = new Map<string, Sample>();
+  for (const r of rows) {
+    let s = byKey.get(r.key);
+    if (!s) byKey.set(r.key, (s = { key: r.key, label: r.label, variant: r.variant, latencyKind: r.latencyKind, values: {}, runs: [run] }));
+    s.values[r.metric] = r.values;
+  }
+  return [...byKey.values()];
+}
+
+export async function addToHistory(db: HistoryDb, runDir: string): Promise<{ id: string; scenario: string; samples: number }> {
+  const { analysis, manifest } = await computeAnalysis(runDir);
+  if (manifest.status !== 'complete') throw new UserError(`${runDir} is ${manifest.status}, not complete: only complete runs go into the history`);
+  const samples = historySamples(analysis);
+  db.addRun(
+    { id: manifest.id, scenario: manifest.scenario.name, started: manifest.started, ended: manifest.ended, status: manifest.status, dir: runDir, added: new Date().toISOString(), vfbench: manifest.vfbench },
+    samples,
+  );
+  return { id: manifest.id, scenario: manifest.scenario.name, samples: samples.length };
+}
+
+/** The baseline side for a scenario: its stored baseline run, or the pooled last N runs. */
+export function baselineSide(db: HistoryDb, scenario: string, last?: number, exclude?: string): Side | undefined {
+  const runs = last
+    ? db.runs(scenario).filter((r) => r.id !== exclude && r.status === 'complete').slice(0, last).map((r) => r.id)
+    : [db.baseline(scenario)].filter((r): r is string => !!r && r !== exclude);
+  if (runs.length === 0) return undefined;
+  return { scenario, runs, samples: poolSamples(runs.map((id) => samplesFromHistory(db.samples(id), id))) };
+}
+
+/** A trend figure per metric over the scenario's runs, with the baseline run's CI as a band. */
+export async function trendFigures(db: HistoryDb, scenario: string, outDir: string, metrics?: string[]): Promise<RenderedFigure[]> {
+  const runs = db.runs(scenario).reverse();
+  if (runs.length === 0) throw new UserError(`no runs of ${scenario} in ${db.path}`);
+  const base = db.baseline(scenario);
+  const data: TrendDatum[] = [];
+  for (const run of runs) {
+    for (const s of db.samples(run.id)) {
+      data.push({ run: run.id, time: run.started ?? run.added, point: s.label, variant: s.variant, metric: s.metric, median: s.median, ciLow: s.ciLow, ciHigh: s.ciHigh, n: s.values.length, baseline: run.id === base });
+    }
+  }
+  const available = [...new Set(data.map((d) => d.metric))];
+  const chosen = metrics ?? HEADLINE.filter((m) => available.includes(m));
+  const figures: RenderedFigure[] = [];
+  for (const m of chosen) {
+    const rows = data.filter((d) => d.metric === m);
+    if (rows.length === 0) continue;
+    figures.push(await writeFigure(outDir, `trend-${m}`, trendFigure(scenario, m, rows)));
+  }
+  return figures;
+}
+
+export interface NightlyResult {
+  runDir: string;
+  status: string;
+  baselineRuns?: string[];
+  rows?: CompareRow[];
+  becameBaseline: boolean;
+  regressed: number;
+}
+
+/** Compare a finished run with the history and record it. The run itself is made by the caller. */
+export async function judgeNightly(db: HistoryDb, runDir: string, opts: { last?: number; policy: ComparePolicy }): Promise<NightlyResult> {
+  const { analysis, manifest } = await computeAnalysis(runDir);
+  const scenario = manifest.scenario.name;
+  const result: NightlyResult = { runDir, status: manifest.status, becameBaseline: false, regressed: 0 };
+  const baseline = baselineSide(db, scenario, opts.last, manifest.id);
+  if (baseline) {
+    const candidate: Side = { scenario, runs: [manifest.id], samples: samplesFromHistory(historySamples(analysis), manifest.id) };
+    const rows = compareSides(baseline, candidate, opts.policy);
+    await writeCompareOutputs(join(runDir, 'compare'), rows, { baseline, candidate, policy: opts.policy });
+    result.baselineRuns = baseline.runs;
+    result.rows = rows;
+    result.regressed = rows.filter((r) => r.verdict === 'regressed').length;
+  }
+  await addToHistory(db, runDir);
+  if (!baseline && !opts.last) {
+    db.setBaseline(scenario, manifest.id);
+    result.becameBaseline = true;
+  }
+  await db.save();
+  return result;
+}
