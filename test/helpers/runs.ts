@@ -1,0 +1,56 @@
+// Synthetic run directories: records as the runner writes them, with chosen metric values.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RECORD_SCHEMA, type TrialRecord } from '../../src/results/record.js';
+
+export interface SyntheticPoint {
+  size: number;
+  /** Per variant, the p50 of each repetition; p99 is twice it. */
+  p50: Record<string, number[]>;
+}
+
+export async function writeRun(root: string, id: string, points: SyntheticPoint[], scenario = 'synthetic', started = '2026-11-23T00:00:00Z'): Promise<string> {
+  const dir = join(root, id);
+  await mkdir(join(dir, 'raw'), { recursive: true });
+  const variants = Object.keys(points[0]!.p50);
+  const records: TrialRecord[] = [];
+  for (const p of points) {
+    for (const v of variants) {
+      p.p50[v]!.forEach((value, rep) => {
+        const pointKey = `t0-udp-m${p.size}-p0`;
+        records.push({
+          schema: RECORD_SCHEMA,
+          run: id,
+          trial: `${pointKey}-${v}-r${rep + 1}`,
+          seq: records.length,
+          pointKey,
+          point: { test: 0, testName: 'sockperf-ping-pong', tool: 'sockperf', mode: 'ping-pong', protocol: 'udp', size: p.size, streams: 1, pair: 0 },
+          variant: v,
+          repetition: rep,
+          status: 'ok',
+          started: '2026-11-23T00:00:00Z',
+          ended: '2026-11-23T00:00:05Z',
+          metrics: { p50_us: value, p99_us: value * 2, count: 1000 },
+          latencyKind: 'half-rtt',
+          tool: { name: 'sockperf', command: 'sockperf ping-pong …' },
+          raw: [],
+        });
+      });
+    }
+  }
+  await writeFile(join(dir, 'records.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const manifest = {
+    schema: 1,
+    vfbench: 'test',
+    id,
+    status: 'complete',
+    started,
+    ended: '2026-11-23T00:10:00Z',
+    scenario: { name: scenario, baseline: variants[0], variants: Object.fromEntries(variants.map((v) => [v, {}])), order: 'interleaved' },
+    plan: { trials: [], estimateSeconds: 0 },
+    hosts: {},
+    originalPathState: [],
+  };
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return dir;
+}

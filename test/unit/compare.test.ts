@@ -1,0 +1,164 @@
+// compare on synthetic runs built from records: improved, regressed, unchanged and noisy cases, their
+// verdicts, exit codes and outputs; and the history database through a real SQLite file.
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compareSamples, DEFAULT_POLICY, type Sample } from '../../src/analysis/compare.js';
+import { HistoryDb } from '../../src/results/history.js';
+import { vfbench } from '../helpers/cli.js';
+import { writeRun } from '../helpers/runs.js';
+
+const BASE = [50, 51, 49, 50.5, 49.5];
+const scale = (v: number[], f: number) => v.map((x) => x * f);
+
+async function pair(candidate: number[], baseline = BASE) {
+  const root = await mkdtemp(join(tmpdir(), 'vfb-cmp-'));
+  const b = await writeRun(root, 'base', [{ size: 64, p50: { pv: scale(baseline, 3), vf: baseline } }]);
+  const c = await writeRun(root, 'cand', [{ size: 64, p50: { pv: scale(baseline, 3), vf: candidate } }]);
+  return { root, b, c };
+}
+
+describe('vfbench compare on synthetic runs', () => {
+  it('calls a 20% lower latency improved, exit 0', async () => {
+    const { b, c } = await pair(scale(BASE, 0.8));
+    const r = await vfbench(['compare', b, c, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const vf = out.rows.filter((x: { variant: string }) => x.variant === 'vf');
+    expect(vf.map((x: { metric: string; verdict: string }) => [x.metric, x.verdict])).toEqual([
+      ['p50_us', 'improved'],
+      ['p99_us', 'improved'],
+    ]);
+    expect(vf[0].improvementPct).toBeCloseTo(20, 6);
+    expect(vf[0].changePct).toBeCloseTo(-20, 6);
+    expect(vf[0].pValue).toBeCloseTo(2 / 252, 10); // 5 vs 5, complete separation
+    // The untouched variant is unchanged.
+    expect(out.rows.filter((x: { variant: string }) => x.variant === 'pv').every((x: { verdict: string }) => x.verdict === 'unchanged')).toBe(true);
+  });
+
+  it('calls a 20% higher latency regressed, exit 1, and says so in every output', async () => {
+    const { c, b } = await pair(scale(BASE, 1.2));
+    const r = await vfbench(['compare', b, c]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/vf\s+p50\s+50\.0 µs → 60\.0 µs\s+-20\.0%.*REGRESSED/);
+    const md = await readFile(join(c, 'compare', 'compare.md'), 'utf8');
+    expect(md).toContain('❌ 2 regressed');
+    const junit = await readFile(join(c, 'compare', 'compare.junit.xml'), 'utf8');
+    expect(junit).toContain('failures="2"');
+    expect(junit).toMatch(/<failure message="-20\.0% \(p=0\.0079 &lt; 0\.05\)">/);
+    const csv = await readFile(join(c, 'compare', 'compare.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toContain('verdict');
+    expect(csv).toMatch(/vf,p50_us,lower,50,60,20,-20,/);
+  });
+
+  it('calls a 2% difference unchanged; with a 1% threshold it matters but is not significant: inconclusive', async () => {
+    const { b, c } = await pair(scale(BASE, 1.02));
+    const vfP50 = (stdout: string) => JSON.parse(stdout).rows.find((x: { variant: string; metric: string }) => x.variant === 'vf' && x.metric === 'p50_us');
+    const r = await vfbench(['compare', b, c, '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(vfP50(r.stdout).verdict).toBe('unchanged');
+    const strict = await vfbench(['compare', b, c, '--min-effect', '1', '--json']);
+    expect(strict.exitCode).toBe(0);
+    expect(vfP50(strict.stdout)).toMatchObject({ verdict: 'inconclusive', reason: expect.stringContaining('p=0.17') });
+  });
+
+  it('calls a noisy point inconclusive rather than guessing', async () => {
+    const noisy = [30, 80, 45, 95, 60];
+    const { b, c } = await pair(noisy, [40, 70, 50, 90, 55]);
+    const r = await vfbench(['compare', b, c, '--json']);
+    const row = JSON.parse(r.stdout).rows.find((x: { variant: string; metric: string }) => x.variant === 'vf' && x.metric === 'p50_us');
+    expect(row.verdict).toBe('inconclusive');
+    expect(row.reason).toMatch(/too noisy|p=/);
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('takes thresholds from a YAML policy and reports its mistakes with a position', async () => {
+    const { root, b, c } = await pair(scale(BASE, 1.2));
+    await writeFile(join(root, 'policy.yaml'), 'min_effect_pct: 30\nalpha: 0.01\n');
+    const lenient = await vfbench(['compare', b, c, '--policy', join(root, 'policy.yaml')]);
+    expect(lenient.exitCode).toBe(0); // 20% < 30%
+    await writeFile(join(root, 'bad.yaml'), 'min_effect_pct: 30\nalpha: 2\n');
+    const bad = await vfbench(['compare', b, c, '--policy', join(root, 'bad.yaml')]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain(`${join(root, 'bad.yaml')}:2:8: alpha:`);
+  });
+
+  it('compares against a saved, pooled baseline file', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-cmp-'));
+    const r1 = await writeRun(root, 'n1', [{ size: 64, p50: { pv: scale(BASE, 3), vf: BASE } }]);
+    const r2 = await writeRun(root, 'n2', [{ size: 64, p50: { pv: scale(BASE, 3), vf: scale(BASE, 1.01) } }]);
+    const cand = await writeRun(root, 'n3', [{ size: 64, p50: { pv: scale(BASE, 3), vf: scale(BASE, 1.3) } }]);
+    const save = await vfbench(['baseline', r1, r2, '-o', join(root, 'baseline.json')]);
+    expect(save.stdout).toContain('from 2 run(s)');
+    const file = JSON.parse(await readFile(join(root, 'baseline.json'), 'utf8'));
+    expect(file.samples.find((s: Sample) => s.variant === 'vf').values.p50_us).toHaveLength(10);
+    const r = await vfbench(['compare', join(root, 'baseline.json'), cand, '--json']);
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout).rows.find((x: { variant: string; metric: string }) => x.variant === 'vf' && x.metric === 'p50_us').nBaseline).toBe(10);
+  });
+
+  it('exits 2 when nothing matches', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-cmp-'));
+    const a = await writeRun(root, 'a', [{ size: 64, p50: { pv: BASE, vf: BASE } }]);
+    const b = await writeRun(root, 'b', [{ size: 1024, p50: { pv: BASE, vf: BASE } }]);
+    const r = await vfbench(['compare', a, b]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('no point in common');
+  });
+});
+
+describe('compare verdict rules', () => {
+  const sample = (values: number[], metric = 'throughput_bps'): Sample => ({ key: 'k', label: 'k', variant: 'vf', values: { [metric]: values }, runs: ['r'] });
+  it('respects direction: more throughput is better', () => {
+    const [row] = compareSamples([sample([10, 10.1, 9.9, 10.05, 9.95])], [sample([12, 12.1, 11.9, 12.05, 11.95])], DEFAULT_POLICY);
+    expect(row).toMatchObject({ verdict: 'improved', direction: 'higher' });
+    expect(row!.improvementPct).toBeCloseTo(20, 6);
+  });
+  it('will not judge fewer than 3 repetitions', () => {
+    const [row] = compareSamples([sample([10, 10.1])], [sample([20, 20.1])], DEFAULT_POLICY);
+    expect(row!.verdict).toBe('inconclusive');
+    expect(row!.reason).toContain('at least 3 repetitions');
+  });
+});
+
+describe('history database', () => {
+  it('round-trips runs, samples and the baseline through a real SQLite file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vfb-hist-'));
+    const path = join(dir, 'h.db');
+    const db = await HistoryDb.open(path);
+    db.addRun({ id: 'r1', scenario: 's', started: '2026-11-01T00:00:00Z', status: 'complete', added: 'now' }, [
+      { key: 'k', label: 'udp 64B', variant: 'vf', metric: 'p50_us', values: [25.5, 26, 27.25], median: 26, ciLow: 25.5, ciHigh: 27.25 },
+    ]);
+    db.addRun({ id: 'r2', scenario: 's', started: '2026-11-02T00:00:00Z', status: 'complete', added: 'now' }, []);
+    db.setBaseline('s', 'r1');
+    await db.save();
+    db.close();
+    expect((await readFile(path)).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
+    const again = await HistoryDb.open(path);
+    expect(again.runs('s').map((r) => r.id)).toEqual(['r2', 'r1']);
+    expect(again.samples('r1')).toEqual([{ key: 'k', label: 'udp 64B', variant: 'vf', metric: 'p50_us', values: [25.5, 26, 27.25], median: 26, ciLow: 25.5, ciHigh: 27.25, latencyKind: undefined }]);
+    expect(again.baseline('s')).toBe('r1');
+    expect(() => again.setBaseline('s', 'nope')).toThrow(/not in the history/);
+    again.close();
+  });
+
+  it('adds run directories, lists them and draws a trend', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-hist-'));
+    const db = join(root, 'h.db');
+    const r1 = await writeRun(root, 'x1', [{ size: 64, p50: { pv: scale(BASE, 3), vf: BASE } }], 'night', '2026-11-21T02:00:00Z');
+    const r2 = await writeRun(root, 'x2', [{ size: 64, p50: { pv: scale(BASE, 3), vf: scale(BASE, 1.1) } }], 'night', '2026-11-22T02:00:00Z');
+    for (const r of [r1, r2]) expect((await vfbench(['history', 'add', r, '--db', db])).exitCode).toBe(0);
+    expect((await vfbench(['history', 'baseline', 'x1', '--db', db])).stdout).toContain('baseline of night is now x1');
+    const list = await vfbench(['history', 'list', '--db', db]);
+    expect(list.stdout).toMatch(/x1\s+night.*\[baseline\]/);
+    const trend = await vfbench(['history', 'trend', '--scenario', 'night', '--db', db, '--out', join(root, 't'), '--metrics', 'p50_us']);
+    expect(trend.exitCode, trend.stderr).toBe(0);
+    const spec = JSON.parse(await readFile(join(root, 't', 'trend-p50_us.vl.json'), 'utf8'));
+    const vf = spec.data.values.filter((d: { variant: string }) => d.variant === 'vf');
+    expect(vf.map((d: { run: string }) => d.run)).toEqual(['x1', 'x2']);
+    expect(vf[0].median).toBe(50);
+    expect(vf[1].median).toBeCloseTo(55, 10);
+    expect(vf.find((d: { run: string }) => d.run === 'x1').baseline).toBe(true);
+  });
+});
