@@ -14,6 +14,8 @@ import { loadForRun, runScenario, type RunEvent } from '../runner/run.js';
 import { analyzeRun, reportRun, boostTable } from './stages.js';
 import { parseSaved, PARSE_TOOLS } from './parse.js';
 import { doctor } from './doctor.js';
+import { dryRunLines } from '../runner/dry-run.js';
+import { restoreRun } from '../runner/restore-run.js';
 import { HistoryDb } from '../results/history.js';
 import { addToHistory, defaultDb, judgeNightly, trendFigures } from './history.js';
 import { compareSides, compareTable, loadPolicy, loadSide, saveBaseline, verdictCounts, writeCompareOutputs } from './compare.js';
@@ -149,8 +151,15 @@ async function main(): Promise<number> {
         .option('resume', { type: 'string', describe: 'continue this run directory, skipping recorded trials' })
         .option('results', { type: 'string', default: 'results', describe: 'root of run directories' })
         .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
-        .option('analyze', { type: 'boolean', default: true, describe: 'analyze and report at the end (--no-analyze to skip)' }),
+        .option('analyze', { type: 'boolean', default: true, describe: 'analyze and report at the end (--no-analyze to skip)' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'print every command the run would send (switches, servers, clients, restore); connect to nothing' }),
       async (argv) => {
+        if (argv['dry-run']) {
+          const { scenario } = await loadForRun(argv.file, argv.resume);
+          if (scenario.inventoryProblem) throw new UserError(scenario.inventoryProblem);
+          for (const l of dryRunLines(scenario)) out(l);
+          return;
+        }
         const r = await runCommand({ file: argv.file, resume: argv.resume, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: argv.analyze });
         exitCode = r.exitCode;
       },
@@ -224,6 +233,15 @@ async function main(): Promise<number> {
         } finally {
           db.close();
         }
+      },
+    )
+    .command('restore <dir>', 'put every host of a run back into the path state recorded before its first switch (after kill -9)', (y) =>
+      y.positional('dir', { type: 'string', demandOption: true }).option('dry-run', { type: 'boolean', default: false }).option('accept-new-host-keys', { type: 'boolean', default: false }),
+      async (argv) => {
+        const r = await restoreRun(argv.dir, { dryRun: argv['dry-run'], acceptNewHostKeys: argv['accept-new-host-keys'] });
+        for (const l of r.lines) out(l);
+        for (const p of r.problems) err(`✗ ${p}`);
+        if (r.problems.length > 0) exitCode = 1;
       },
     )
     .command('parse <tool> <file>', 'metrics from a tool output saved by hand (the shape of a record\'s metrics)', (y) =>

@@ -9,6 +9,12 @@ import type { Host, BackgroundProcess } from '../hosts/host.js';
 import { RunDir } from '../results/run-dir.js';
 import { RECORD_SCHEMA, type TrialRecord } from '../results/record.js';
 import { GuestLinkController } from '../paths/guest-link.js';
+import { CommandController } from '../paths/command.js';
+import { restoreOriginals } from '../paths/restore.js';
+import type { ControllerContext } from '../paths/controller.js';
+import { LocalHost } from '../hosts/local.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { PathController } from '../paths/controller.js';
 import { readCounters, verifyPath, type CounterSnapshot } from '../paths/counters.js';
 import { toolRun } from './tool-runs.js';
@@ -83,13 +89,21 @@ export async function loadForRun(file: string | undefined, resumeDir: string | u
   return { scenario: parseScenario(text, resolve(file)) };
 }
 
+/** The hosts a run talks to: both ends of every pair, and hosts that command variants run on. */
+export function scenarioHostNames(s: Scenario): Set<string> {
+  const names = new Set(s.pairs.flatMap((p) => [p.client, p.server]));
+  for (const v of Object.values(s.variants)) if (v.controller === 'command' && v.on !== 'both' && v.on !== 'local') names.add(v.on);
+  return names;
+}
+
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
   if (scenario.inventoryProblem) throw new UserError(scenario.inventoryProblem);
   const plan = makePlan(scenario);
   const emit = opts.onEvent ?? (() => {});
-  const hosts = await connectHosts(scenario, new Set(scenario.pairs.flatMap((p) => [p.client, p.server])), { acceptNewHostKeys: opts.acceptNewHostKeys });
+  const hosts = await connectHosts(scenario, scenarioHostNames(scenario), { acceptNewHostKeys: opts.acceptNewHostKeys });
   const scratch = new Map<string, string>();
-  const controllers = new Map<string, PathController>([['guest-link', new GuestLinkController()]]);
+  // Controllers need the run directory (to keep their commands' output): made once it exists.
+  let controllers = new Map<string, PathController>();
   let dir: RunDir | undefined;
   let manifest: Manifest | undefined;
   const inFlight = new Set<{ host: Host; proc: BackgroundProcess }>();
@@ -132,6 +146,31 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         started: new Date().toISOString(),
       };
     }
+    const runDir = dir;
+    const ctx: ControllerContext = {
+      hosts,
+      local: new LocalHost('local', scenario.ssh.command_timeout * 1000),
+      keep: async (label, out) => {
+        await mkdir(join(runDir.rawDir, 'controller'), { recursive: true });
+        await writeFile(join(runDir.rawDir, 'controller', `${label}.stdout`), out.stdout);
+        await writeFile(join(runDir.rawDir, 'controller', `${label}.stderr`), out.stderr);
+      },
+    };
+    if (opts.resumeDir && manifest.originalPathState.length > 0) {
+      // The previous session may have died with a pair switched: put the recorded originals back first,
+      // so that what this session records as "original" really is.
+      const problems = await restoreOriginals(manifest.originalPathState, ctx);
+      if (problems.length > 0) throw new UserError(`cannot restore the recorded path state before resuming: ${problems.join('; ')}`);
+    }
+    controllers = new Map<string, PathController>([
+      ['guest-link', new GuestLinkController()],
+      ['command', new CommandController(ctx)],
+    ]);
+    const m = manifest;
+    const persistOriginals = async () => {
+      m.originalPathState = [...controllers.values()].flatMap((c) => c.originals());
+      await runDir.writeManifest(m);
+    };
     await dir.writeManifest(manifest);
     for (const [name, h] of hosts) scratch.set(name, await h.mkdtemp(`vfbench.${dir.id}`));
 
@@ -143,7 +182,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     for (const [index, trial] of todo.entries()) {
       if (opts.signal?.aborted) break;
       emit({ type: 'trial-start', trial, index, total: todo.length });
-      const record = await runTrial({ scenario, plan, trial, hosts, facts, scratch, controllers, current, dir, inFlight, signal: opts.signal });
+      const record = await runTrial({ scenario, plan, trial, hosts, facts, scratch, controllers, current, dir, inFlight, persistOriginals, signal: opts.signal });
       if (opts.signal?.aborted && record.status === 'failed') break; // the abort killed it: not a result
       await dir.appendRecord(record);
       manifest.originalPathState = [...controllers.values()].flatMap((c) => c.originals());
@@ -193,6 +232,8 @@ interface TrialContext {
   current: Map<number, string>;
   dir: RunDir;
   inFlight: Set<{ host: Host; proc: BackgroundProcess }>;
+  /** Write the recorded original path state to the manifest (before anything is switched). */
+  persistOriginals: () => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -254,7 +295,13 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
   let serverProc: BackgroundProcess | undefined;
   try {
     if (ctx.current.get(trial.point.pair) !== trial.variant) {
-      await ctx.controllers.get(variant.controller)!.apply({ client, server }, variant);
+      const controller = ctx.controllers.get(variant.controller)!;
+      // Record what to put back, on disk, before anything changes: a kill -9 after this can be undone
+      // with `vfbench restore RUN_DIR`.
+      await controller.prepare({ client, server }, variant);
+      await ctx.persistOriginals();
+      ctx.current.delete(trial.point.pair);
+      await controller.apply({ client, server }, variant);
       ctx.current.set(trial.point.pair, trial.variant);
     }
     const { protocol, port } = run.server.ready;

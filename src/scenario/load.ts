@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { z } from 'zod';
-import { scenarioSchema, hostSchema, testSchema, type HostSpec, type PairSpec, type ScenarioParsed, type TestSpec, type VerifySpec } from './schema.js';
+import { scenarioSchema, hostSchema, testSchema, type HostSpec, type PairSpec, type ScenarioParsed, type TestSpec, type VariantSpec, type VerifySpec } from './schema.js';
 import { defaultLabOptions, labLayout } from '../lab/lab.js';
 
 export interface Problem {
@@ -197,6 +197,11 @@ export function parseScenario(text: string, file: string): Scenario {
       if (p.client === p.server) problem(['pairs', i, 'server'], 'client and server must be different hosts');
     });
   }
+  for (const [name, v] of Object.entries(s.variants)) {
+    if (v.controller === 'command' && v.on !== 'both' && v.on !== 'local' && !inventoryProblem && !(v.on in hosts)) {
+      problem(['variants', name, 'on'], `unknown host "${v.on}" (hosts: ${Object.keys(hosts).join(', ')}; or both, local)`);
+    }
+  }
   const variantNames = Object.keys(s.variants);
   if (variantNames.length < 2) problem(['variants'], 'name at least two variants (e.g. vf and pv) to compare');
   if (!variantNames.includes(s.baseline)) {
@@ -219,6 +224,7 @@ export async function loadScenario(file: string): Promise<Scenario> {
 }
 
 /** The path a variant is expected to use. */
-export function expectedPath(v: { state: 'up' | 'down'; path?: 'accelerated' | 'synthetic' }): 'accelerated' | 'synthetic' {
+export function expectedPath(v: VariantSpec): 'accelerated' | 'synthetic' {
+  if (v.controller === 'command') return v.path;
   return v.path ?? (v.state === 'up' ? 'accelerated' : 'synthetic');
 }

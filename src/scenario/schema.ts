@@ -53,7 +53,7 @@ export const pairSchema = z
   })
   .strict();
 
-export const variantSchema = z
+export const guestLinkVariantSchema = z
   .object({
     controller: z.literal('guest-link'),
     interface: ifname,
@@ -64,6 +64,28 @@ export const variantSchema = z
     settle: duration(0, 600).default(0.5),
   })
   .strict();
+
+/** Where a `command` variant's commands run: both hosts of the pair, this machine, or one named host. */
+const commandTarget = z.union([z.literal('both'), z.literal('local'), name('host name')]);
+
+export const commandVariantSchema = z
+  .object({
+    controller: z.literal('command'),
+    /** Shell command that puts the data path into this variant (run with sh -c). */
+    apply: z.string().min(1),
+    /** Shell command that exits 0 when the variant is in effect; run after apply. */
+    verify: z.string().min(1).optional(),
+    /** Shell command that puts things back as they were before vfbench; run on every exit. */
+    restore: z.string().min(1),
+    on: commandTarget.default('both'),
+    timeout: duration(1, 3600).default(60),
+    /** The path this variant is expected to use (a command says nothing vfbench can infer). */
+    path: z.enum(['accelerated', 'synthetic']),
+    settle: duration(0, 600).default(0.5),
+  })
+  .strict();
+
+export const variantSchema = z.discriminatedUnion('controller', [guestLinkVariantSchema, commandVariantSchema]);
 
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) =>
   z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
@@ -198,6 +220,8 @@ export type ScenarioParsed = z.output<typeof scenarioSchema>;
 export type HostSpec = z.output<typeof hostSchema>;
 export type PairSpec = z.output<typeof pairSchema>;
 export type VariantSpec = z.output<typeof variantSchema>;
+export type GuestLinkVariant = z.output<typeof guestLinkVariantSchema>;
+export type CommandVariant = z.output<typeof commandVariantSchema>;
 export type TestSpec = z.output<typeof testSchema>;
 export type SockperfTestSpec = z.output<typeof sockperfTestSchema>;
 export type NetperfTestSpec = z.output<typeof netperfTestSchema>;

@@ -1,0 +1,39 @@
+// Put hosts back into the path state a run recorded before it switched anything: what `vfbench restore
+// RUN_DIR` does after a run was killed (kill -9, a lost machine), and what a resume does first.
+import type { Host } from '../hosts/host.js';
+import type { ControllerContext, OriginalState } from './controller.js';
+import { setGuestLink } from './guest-link.js';
+import { runUserCommand } from './command.js';
+import { errorMessage } from '../util/errors.js';
+
+/** Describe what restoring would run, for --dry-run. */
+export function describeRestore(originals: OriginalState[]): string[] {
+  return originals.map((o) => {
+    if (o.controller === 'guest-link') return `${o.host}: ip link set dev ${String(o.state.interface)} ${o.state.up ? 'up' : 'down'}`;
+    if (o.controller === 'command') return `${o.host}: sh -c ${JSON.stringify(o.state.restore)}`;
+    return `${o.host}: (unknown controller ${o.controller})`;
+  });
+}
+
+/** Apply every recorded original state; never throws, returns the problems. */
+export async function restoreOriginals(originals: OriginalState[], ctx: ControllerContext): Promise<string[]> {
+  const problems: string[] = [];
+  const hostOf = (name: string): Host | undefined => (name === 'local' ? ctx.local : ctx.hosts.get(name));
+  await Promise.all(
+    originals.map(async (o) => {
+      const host = hostOf(o.host);
+      if (!host) {
+        problems.push(`${o.host}: not connected, cannot restore its ${o.controller} state`);
+        return;
+      }
+      try {
+        if (o.controller === 'guest-link') await setGuestLink(host, String(o.state.interface), o.state.up === true);
+        else if (o.controller === 'command') await runUserCommand(ctx, host, String(o.state.restore), Number(o.state.timeout ?? 60), 'restore');
+        else problems.push(`${o.host}: unknown controller ${o.controller}`);
+      } catch (err) {
+        problems.push(`${o.host}: ${errorMessage(err)}`);
+      }
+    }),
+  );
+  return problems;
+}

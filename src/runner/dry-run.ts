@@ -1,0 +1,34 @@
+// `vfbench run --dry-run`: every command the run would send, in order, without connecting anywhere.
+import type { Scenario } from '../scenario/load.js';
+import { makePlan } from '../scenario/plan.js';
+import { command } from '../util/shell.js';
+import { describeGuestLink } from '../paths/guest-link.js';
+import { describeCommand } from '../paths/command.js';
+import { toolRun } from './tool-runs.js';
+
+export function dryRunLines(s: Scenario): string[] {
+  const plan = makePlan(s);
+  const lines: string[] = [];
+  const current = new Map<number, string>();
+  const touched = new Map<string, string>();
+  for (const t of plan.trials) {
+    const pair = s.pairs[t.point.pair]!;
+    const v = s.variants[t.variant]!;
+    if (current.get(t.point.pair) !== t.variant) {
+      lines.push(`# switch ${pair.client}->${pair.server} to ${t.variant} (${v.controller})`);
+      lines.push(...(v.controller === 'guest-link' ? describeGuestLink(pair, v) : describeCommand(pair, v)));
+      current.set(t.point.pair, t.variant);
+      if (v.controller === 'guest-link') {
+        for (const h of [pair.client, pair.server]) touched.set(`${h} ${v.interface}`, `${h}: ip link set dev ${v.interface} <up|down, as found before the first switch>`);
+      } else {
+        for (const h of v.on === 'both' ? [pair.client, pair.server] : [v.on]) touched.set(`${h} restore`, `${h}: sh -c ${JSON.stringify(v.restore)}`);
+      }
+    }
+    const run = toolRun(s.tests[t.point.test]!, t.point, { serverAddress: s.hosts[pair.server]!.data, clientDir: '/tmp/vfbench.RUN', trialId: t.id });
+    lines.push(`# trial ${t.id}`);
+    lines.push(`${pair.server}: ${command(run.server.argv)} &   (until ${run.server.ready.protocol} port ${run.server.ready.port} listens; stopped by PID after the trial)`);
+    lines.push(`${pair.client}: ${command(run.client.argv)}`);
+  }
+  lines.push('# on exit (success, failure, Ctrl-C, SIGTERM): restore', ...touched.values());
+  return lines;
+}

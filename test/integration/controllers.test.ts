@@ -1,0 +1,101 @@
+// Path controllers on the lab for real: `command` with the user's own commands, and `vfbench restore`
+// after the run was killed with SIGKILL (no chance to clean up).
+import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TrialRecord } from '../../src/results/record.js';
+import type { Manifest } from '../../src/runner/run.js';
+import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
+import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
+
+const records = async (dir: string) =>
+  (await readFile(join(dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+
+describe.skipIf(!labAvailable())('the command controller', () => {
+  it('switches with the user\'s commands, checks them with verify, keeps their output, restores', async () => {
+    const { inventoryPath, ns } = testLab();
+    const up = '[ $(( $(cat /sys/class/net/vf0/flags) & 1 )) -eq 1 ]';
+    const s = await scenarioFile(`name: it-command
+inventory: ${inventoryPath}
+variants:
+  pv: { controller: command, apply: "ip link set vf0 down && echo switched", restore: "ip link set vf0 up", path: synthetic }
+  vf: { controller: command, apply: "ip link set vf0 up", verify: '${up}', restore: "ip link set vf0 up", path: accelerated }
+  broken: { controller: command, apply: "true", verify: "echo vf0 is not what I wanted >&2; false", restore: "ip link set vf0 up", path: accelerated }
+baseline: pv
+repeat: 1
+order: sequential
+tests:
+  - tool: sockperf
+    sizes: [64]
+    duration: 1s
+`);
+    const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze']);
+    expect(r.exitCode, r.all).toBe(1); // the broken variant's trial failed
+    const dir = await onlyRunDir(s.results, 'it-command');
+    const recs = await records(dir);
+    expect(recs.map((x) => [x.variant, x.status, x.verification?.observed ?? x.failure?.message])).toEqual([
+      ['pv', 'ok', 'synthetic'],
+      ['vf', 'ok', 'accelerated'],
+      ['broken', 'failed', expect.stringContaining('the variant is not in effect (verify failed)')],
+    ]);
+    const kept = await readdir(join(dir, 'raw', 'controller'));
+    expect(kept).toEqual(expect.arrayContaining(['controller-1-apply.vm1.stdout', 'controller-1-apply.vm2.stdout', 'controller-2-verify.vm1.stdout', 'controller-restore.vm1.stdout']));
+    expect(await readFile(join(dir, 'raw', 'controller', 'controller-1-apply.vm1.stdout'), 'utf8')).toBe('switched\n');
+    expect(await readFile(join(dir, 'raw', 'controller', 'controller-3-verify.vm2.stderr'), 'utf8')).toContain('vf0 is not what I wanted');
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.originalPathState).toEqual(expect.arrayContaining([{ controller: 'command', host: 'vm1', state: { restore: 'ip link set vf0 up', timeout: 60 } }]));
+    expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
+    expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
+  });
+});
+
+describe.skipIf(!labAvailable())('vfbench restore after kill -9', () => {
+  it('puts both guests back, stops the tools the dead run left and removes its scratch folders', async () => {
+    const { inventoryPath, ns } = testLab();
+    const s = await scenarioFile(`name: it-restore
+inventory: ${inventoryPath}
+${VF_PV_VARIANTS}repeat: 1
+tests:
+  - tool: sockperf
+    sizes: [64]
+    duration: 30s
+`);
+    const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false });
+    const deadline = Date.now() + 30_000;
+    while (!((await processesIn(ns.vm1)).includes('sockperf') && !(await linkUp(ns.vm1, 'vf0')) && !(await linkUp(ns.vm2, 'vf0')))) {
+      if (Date.now() > deadline) throw new Error('the pv trial never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    await child;
+    const dir = await onlyRunDir(s.results, 'it-restore');
+    // Nothing could clean up: the guests are still switched and the tools still run.
+    expect(await linkUp(ns.vm1, 'vf0')).toBe(false);
+    expect(await processesIn(ns.vm2)).toContain('sockperf');
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.status).toBe('running');
+    expect(m.originalPathState).toEqual(
+      expect.arrayContaining([
+        { controller: 'guest-link', host: 'vm1', state: { interface: 'vf0', up: true } },
+        { controller: 'guest-link', host: 'vm2', state: { interface: 'vf0', up: true } },
+      ]),
+    );
+
+    const dry = await vfbench(['restore', dir, '--dry-run']);
+    expect(dry.stdout).toContain('would run: vm1: ip link set dev vf0 up');
+    expect(await linkUp(ns.vm1, 'vf0')).toBe(false);
+
+    const r = await vfbench(['restore', dir]);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toContain('restored: vm2: ip link set dev vf0 up');
+    expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
+    expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
+    expect(await processesIn(ns.vm1)).toEqual([]);
+    expect(await processesIn(ns.vm2)).toEqual([]);
+    expect((await readdir('/tmp')).filter((f) => f.startsWith(`vfbench.${m.id}.`))).toEqual([]);
+    const after = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest & { restored?: string };
+    expect(after.restored).toBeDefined();
+    expect(after.status).toBe('interrupted');
+  });
+});
