@@ -70,3 +70,31 @@ describe('vfbench parse', () => {
     expect(bad.stderr).toContain('server-unreachable: unable to connect to server: Connection refused');
   });
 });
+
+describe('vfbench run --dry-run', () => {
+  it('prints every switch, server, client and the restore, connecting to nothing', async () => {
+    // 192.0.2.x (TEST-NET-1) is never reached: a dry run opens no connection at all.
+    const s = await scenarioFile(
+      SCENARIO.replace('root@198.18.0.11', 'root@192.0.2.1').replace('root@198.18.0.12', 'root@192.0.2.2').replace('repeat: 2', 'repeat: 1').replace('protocol: [udp, tcp]', 'protocol: udp'),
+    );
+    const r = await vfbench(['run', s.file, '--dry-run']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      '# switch a->b to pv (guest-link)',
+      'a: ip link set dev vf0 down',
+      'b: ip link set dev vf0 down',
+      '# trial t0-udp-m64-p0-pv-r1',
+      'b: sockperf server -i 198.18.1.2 -p 11111 &   (until udp port 11111 listens; stopped by PID after the trial)',
+      'a: sockperf ping-pong -i 198.18.1.2 -p 11111 -m 64 -t 5 --mps=max --full-log /tmp/vfbench.RUN/t0-udp-m64-p0-pv-r1.fulllog.csv',
+      '# switch a->b to vf (guest-link)',
+      'a: ip link set dev vf0 up',
+      'b: ip link set dev vf0 up',
+      '# trial t0-udp-m64-p0-vf-r1',
+      'b: sockperf server -i 198.18.1.2 -p 11111 &   (until udp port 11111 listens; stopped by PID after the trial)',
+      'a: sockperf ping-pong -i 198.18.1.2 -p 11111 -m 64 -t 5 --mps=max --full-log /tmp/vfbench.RUN/t0-udp-m64-p0-vf-r1.fulllog.csv',
+      '# on exit (success, failure, Ctrl-C, SIGTERM): restore',
+      'a: ip link set dev vf0 <up|down, as found before the first switch>',
+      'b: ip link set dev vf0 <up|down, as found before the first switch>',
+    ]);
+  });
+});
