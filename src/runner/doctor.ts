@@ -7,6 +7,7 @@ import { quote, raw } from '../util/shell.js';
 import { errorMessage } from '../util/errors.js';
 import type { HostFacts } from './facts.js';
 import { hostFacts } from './facts.js';
+import { discoverVfs } from '../paths/discovery.js';
 import { unsupportedVersion } from './run.js';
 
 /** Binaries each tool needs (netperf's server is netserver). */
@@ -124,7 +125,11 @@ export async function installMissing(host: Host, missing: string[], dryRun: bool
 
 export async function checkHost(name: string, host: Host, tools: string[], interfaces: string[]): Promise<HostCheck> {
   try {
-    return checkFacts(name, await hostFacts(host), tools, interfaces);
+    const c = checkFacts(name, await hostFacts(host), tools, interfaces);
+    for (const p of await discoverVfs(host)) {
+      c.notes.push(`VF ${p.vf} paired with ${p.synthetic} (${p.by === 'lower' ? 'sysfs lower_*' : 'same MAC'})${p.model ? `: ${p.model}` : ''}${p.pciId ? ` [${p.pciId}]` : ''}${p.driver ? `, driver ${p.driver}` : ''}${p.pci ? ` at ${p.pci}` : ''}`);
+    }
+    return c;
   } catch (err) {
     return { host: name, ssh: host.describe(), problems: [`cannot read facts: ${errorMessage(err)}`], notes: [], missing: [] };
   }
