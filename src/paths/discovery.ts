@@ -103,8 +103,11 @@ export interface VfPair {
   driver?: string;
 }
 
-/** Pure: pair synthetic NICs with VFs from the captured outputs. */
-export function pairVfs(input: { lower?: string; ip: string; lspci?: string }): VfPair[] {
+/**
+ * Pure: pair synthetic NICs with VFs from the captured outputs. `drivers` (interface → driver of its
+ * device, from sysfs) keeps the MAC fallback to real devices: a bridge port shares its bridge's MAC too.
+ */
+export function pairVfs(input: { lower?: string; ip: string; lspci?: string; drivers?: Record<string, string> }): VfPair[] {
   const links = parseIpLink(input.ip);
   const pci = parseLspci(input.lspci ?? '');
   const pairs: VfPair[] = [];
@@ -112,6 +115,7 @@ export function pairVfs(input: { lower?: string; ip: string; lspci?: string }): 
   // Fallback as in LISA: an enslaved interface that shares its master's MAC, or two interfaces with one MAC.
   for (const l of links) {
     if (pairs.some((p) => p.vf === l.name) || !l.mac || l.mac === '00:00:00:00:00:00') continue;
+    if (input.drivers && !input.drivers[l.name]) continue; // no device behind it: a bridge port, a veth, a bond member
     const partner = links.find((o) => o.name !== l.name && o.mac === l.mac && (l.master ? o.name === l.master : !o.master && l.flags.includes('SLAVE')));
     if (partner) pairs.push({ synthetic: partner.name, vf: l.name, by: 'mac' });
   }
@@ -132,6 +136,7 @@ const DISCOVERY_SCRIPT = [
   'echo "==lower"; ls -la /sys/class/net/*/lower*/device 2>/dev/null',
   'echo "==ip"; ip addr 2>/dev/null',
   'echo "==lspci"; lspci -nkD 2>/dev/null',
+  'echo "==drivers"; for d in /sys/class/net/*; do v=$(readlink "$d/device/driver" 2>/dev/null) && echo "${d##*/} ${v##*/}"; done',
   'true',
 ].join('; ');
 
@@ -139,5 +144,11 @@ const DISCOVERY_SCRIPT = [
 export async function discoverVfs(host: Host): Promise<VfPair[]> {
   const out = (await host.exec([raw(DISCOVERY_SCRIPT)])).stdout;
   const section = (name: string) => (new RegExp(`^==${name}\\n([\\s\\S]*?)(?=^==|$(?![\\s\\S]))`, 'm').exec(out)?.[1] ?? '');
-  return pairVfs({ lower: section('lower'), ip: section('ip'), lspci: section('lspci') });
+  const drivers = Object.fromEntries(
+    section('drivers')
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length === 2) as [string, string][],
+  );
+  return pairVfs({ lower: section('lower'), ip: section('ip'), lspci: section('lspci'), drivers });
 }

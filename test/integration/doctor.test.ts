@@ -22,6 +22,9 @@ tests:
       expect(h.facts.tools).toMatchObject({ netperf: '2.7.0', netserver: '2.7.0', iperf3: '3.12' });
       expect(h.problems).toEqual([expect.stringMatching(/^interface eth9 does not exist \(interfaces: .*vf0.*\)$/)]);
       expect(h.notes).toEqual(expect.arrayContaining(['netperf 2.7.0', 'iperf3 3.12', 'interface vf0: up, mtu 1500, driver veth']));
+      // The lab's "VF" is a veth: discovery must not pair anything there (no device, no lower_* link).
+      expect(h.notes).toContain('no VF device found (no interface with a known VF driver)');
+      expect(h.notes.some((n) => n.includes('paired with'))).toBe(false);
     }
   });
 

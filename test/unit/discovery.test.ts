@@ -65,6 +65,13 @@ describe('VF discovery on a real Azure guest (LISA log)', () => {
     expect(netvscPathPackets({ rx_packets: 5 })).toBeUndefined(); // not a netvsc NIC
   });
 
+  it('does not take a bridge port for a VF when the drivers are known', () => {
+    const bridge = `3: br0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP\n    link/ether 1a:eb:21:a8:12:a2 brd ff:ff:ff:ff:ff:ff\n4: port1@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master br0 state UP\n    link/ether 1a:eb:21:a8:12:a2 brd ff:ff:ff:ff:ff:ff`;
+    expect(pairVfs({ ip: bridge }).map((p) => p.vf)).toEqual(['port1']); // what LISA's MAC rule alone would say
+    expect(pairVfs({ ip: bridge, drivers: {} })).toEqual([]);
+    expect(pairVfs({ ip, drivers: { enP31819s1: 'mlx5_core', enP41968s2: 'mlx5_core', eth0: 'hv_netvsc', eth1: 'hv_netvsc' } })).toHaveLength(2);
+  });
+
   it('reads the second VM too', () => {
     const pairs = pairVfs({ lower: stdoutOf(1, 7656), ip: stdoutOf(1, 9878) });
     expect(pairs.map((p) => [p.synthetic, p.vf, p.pci])).toEqual([
