@@ -87,6 +87,11 @@ export abstract class Host {
 
   abstract close(): Promise<void>;
 
+  /** Open the connection again (after the machine restarted), retrying until timeoutMs. */
+  async reconnect(timeoutMs: number): Promise<void> {
+    void timeoutMs; // nothing to do for hosts without a connection
+  }
+
   /** Human description for logs, e.g. root@198.18.0.11 (never a key or password). */
   abstract describe(): string;
 

@@ -158,4 +158,19 @@ export class SshHost extends Host {
   async close(): Promise<void> {
     this.ssh.dispose();
   }
+
+  override async reconnect(timeoutMs: number): Promise<void> {
+    this.ssh.dispose();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.open();
+        return;
+      } catch (err) {
+        // A refused host key is final; a host still booting is not.
+        if (/HOST KEY|unknown host key|revoked/.test((err as Error).message) || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 5000));
+      }
+    }
+  }
 }

@@ -4,6 +4,7 @@ import type { Host } from '../hosts/host.js';
 import type { ControllerContext, OriginalState } from './controller.js';
 import { setGuestLink } from './guest-link.js';
 import { runUserCommand } from './command.js';
+import { restoreAzureNics } from './azure-nic.js';
 import { errorMessage } from '../util/errors.js';
 
 /** Describe what restoring would run, for --dry-run. */
@@ -11,6 +12,7 @@ export function describeRestore(originals: OriginalState[]): string[] {
   return originals.map((o) => {
     if (o.controller === 'guest-link') return `${o.host}: ip link set dev ${String(o.state.interface)} ${o.state.up ? 'up' : 'down'}`;
     if (o.controller === 'command') return `${o.host}: sh -c ${JSON.stringify(o.state.restore)}`;
+    if (o.controller === 'azure-nic') return `local (for ${o.host}): az network nic update -g ${String(o.state.resource_group)} -n ${String(o.state.nic)} --accelerated-networking ${String(o.state.accelerated)}`;
     return `${o.host}: (unknown controller ${o.controller})`;
   });
 }
@@ -19,8 +21,10 @@ export function describeRestore(originals: OriginalState[]): string[] {
 export async function restoreOriginals(originals: OriginalState[], ctx: ControllerContext): Promise<string[]> {
   const problems: string[] = [];
   const hostOf = (name: string): Host | undefined => (name === 'local' ? ctx.local : ctx.hosts.get(name));
+  // Azure NICs go back per host (one wait for the guest to agree); the rest one by one.
+  problems.push(...(await restoreAzureNics(ctx, originals.filter((o) => o.controller === 'azure-nic'))));
   await Promise.all(
-    originals.map(async (o) => {
+    originals.filter((o) => o.controller !== 'azure-nic').map(async (o) => {
       const host = hostOf(o.host);
       if (!host) {
         problems.push(`${o.host}: not connected, cannot restore its ${o.controller} state`);

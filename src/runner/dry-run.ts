@@ -4,6 +4,7 @@ import { makePlan } from '../scenario/plan.js';
 import { command } from '../util/shell.js';
 import { describeGuestLink } from '../paths/guest-link.js';
 import { describeCommand } from '../paths/command.js';
+import { describeAzureNic, nicsOf } from '../paths/azure-nic.js';
 import { toolRun } from './tool-runs.js';
 
 export function dryRunLines(s: Scenario): string[] {
@@ -16,12 +17,16 @@ export function dryRunLines(s: Scenario): string[] {
     const v = s.variants[t.variant]!;
     if (current.get(t.point.pair) !== t.variant) {
       lines.push(`# switch ${pair.client}->${pair.server} to ${t.variant} (${v.controller})`);
-      lines.push(...(v.controller === 'guest-link' ? describeGuestLink(pair, v) : describeCommand(pair, v)));
+      lines.push(...(v.controller === 'guest-link' ? describeGuestLink(pair, v) : v.controller === 'command' ? describeCommand(pair, v) : describeAzureNic(pair, v)));
       current.set(t.point.pair, t.variant);
       if (v.controller === 'guest-link') {
         for (const h of [pair.client, pair.server]) touched.set(`${h} ${v.interface}`, `${h}: ip link set dev ${v.interface} <up|down, as found before the first switch>`);
-      } else {
+      } else if (v.controller === 'command') {
         for (const h of v.on === 'both' ? [pair.client, pair.server] : [v.on]) touched.set(`${h} restore`, `${h}: sh -c ${JSON.stringify(v.restore)}`);
+      } else {
+        for (const h of [pair.client, pair.server]) {
+          for (const nic of nicsOf(v, h)) touched.set(`${h} ${nic}`, `local (for ${h}): ${v.az} network nic update -g ${v.resource_group} -n ${nic} --accelerated-networking <as found before the first switch>`);
+        }
       }
     }
     const run = toolRun(s.tests[t.point.test]!, t.point, { serverAddress: s.hosts[pair.server]!.data, clientDir: '/tmp/vfbench.RUN', trialId: t.id });

@@ -10,6 +10,7 @@ import { RunDir } from '../results/run-dir.js';
 import { RECORD_SCHEMA, type TrialRecord } from '../results/record.js';
 import { GuestLinkController } from '../paths/guest-link.js';
 import { CommandController } from '../paths/command.js';
+import { AzureNicController } from '../paths/azure-nic.js';
 import { restoreOriginals } from '../paths/restore.js';
 import type { ControllerContext } from '../paths/controller.js';
 import { LocalHost } from '../hosts/local.js';
@@ -165,6 +166,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     controllers = new Map<string, PathController>([
       ['guest-link', new GuestLinkController()],
       ['command', new CommandController(ctx)],
+      ['azure-nic', new AzureNicController(ctx)],
     ]);
     const m = manifest;
     const persistOriginals = async () => {

@@ -201,6 +201,12 @@ export function parseScenario(text: string, file: string): Scenario {
     if (v.controller === 'command' && v.on !== 'both' && v.on !== 'local' && !inventoryProblem && !(v.on in hosts)) {
       problem(['variants', name, 'on'], `unknown host "${v.on}" (hosts: ${Object.keys(hosts).join(', ')}; or both, local)`);
     }
+    if (v.controller === 'azure-nic' && !inventoryProblem) {
+      for (const h of new Set(pairs.flatMap((p) => [p.client, p.server]))) {
+        if (!(h in v.nics)) problem(['variants', name, 'nics'], `no NIC named for host "${h}"`);
+        if (v.deallocate && !v.vms?.[h]) problem(['variants', name, 'vms'], `deallocate needs the VM name of host "${h}"`);
+      }
+    }
   }
   const variantNames = Object.keys(s.variants);
   if (variantNames.length < 2) problem(['variants'], 'name at least two variants (e.g. vf and pv) to compare');
@@ -226,5 +232,6 @@ export async function loadScenario(file: string): Promise<Scenario> {
 /** The path a variant is expected to use. */
 export function expectedPath(v: VariantSpec): 'accelerated' | 'synthetic' {
   if (v.controller === 'command') return v.path;
+  if (v.controller === 'azure-nic') return v.path ?? (v.accelerated ? 'accelerated' : 'synthetic');
   return v.path ?? (v.state === 'up' ? 'accelerated' : 'synthetic');
 }

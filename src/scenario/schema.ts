@@ -85,7 +85,32 @@ export const commandVariantSchema = z
   })
   .strict();
 
-export const variantSchema = z.discriminatedUnion('controller', [guestLinkVariantSchema, commandVariantSchema]);
+const azureName = (what: string) => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.()-]{0,89}$/, `${what} must be an Azure resource name (letters, digits, _ . ( ) -)`);
+
+export const azureNicVariantSchema = z
+  .object({
+    controller: z.literal('azure-nic'),
+    /** The Accelerated Networking setting this variant wants on every NIC listed. */
+    accelerated: z.boolean(),
+    resource_group: azureName('resource_group'),
+    /** Per scenario host, the NIC(s) to switch. */
+    nics: z.record(name('host name'), z.union([azureName('NIC name'), z.array(azureName('NIC name')).min(1)])),
+    /** Per scenario host, the VM name (needed with deallocate). */
+    vms: z.record(name('host name'), azureName('VM name')).optional(),
+    /** Deallocate, update, start (the documented route) instead of updating the running VM. */
+    deallocate: z.boolean().default(false),
+    /** The guest's VF interface; default: any VF paired with a synthetic NIC (sysfs, MAC). */
+    vf_interface: ifname.optional(),
+    /** Bound on waiting for the guests to see the VF appear or vanish (LISA allows 10 min). */
+    wait: duration(1, 3600).default(300),
+    /** The Azure CLI to run. */
+    az: z.string().regex(/^[A-Za-z0-9_./-]+$/, 'az must be a command name or path').default('az'),
+    path: z.enum(['accelerated', 'synthetic']).optional(),
+    settle: duration(0, 600).default(2),
+  })
+  .strict();
+
+export const variantSchema = z.discriminatedUnion('controller', [guestLinkVariantSchema, commandVariantSchema, azureNicVariantSchema]);
 
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) =>
   z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
@@ -222,6 +247,7 @@ export type PairSpec = z.output<typeof pairSchema>;
 export type VariantSpec = z.output<typeof variantSchema>;
 export type GuestLinkVariant = z.output<typeof guestLinkVariantSchema>;
 export type CommandVariant = z.output<typeof commandVariantSchema>;
+export type AzureNicVariant = z.output<typeof azureNicVariantSchema>;
 export type TestSpec = z.output<typeof testSchema>;
 export type SockperfTestSpec = z.output<typeof sockperfTestSchema>;
 export type NetperfTestSpec = z.output<typeof netperfTestSchema>;
