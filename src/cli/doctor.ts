@@ -39,7 +39,7 @@ export async function doctor(o: DoctorOptions): Promise<DoctorResult[]> {
     source = s;
     names = [...new Set(s.pairs.flatMap((p) => [p.client, p.server]))];
     tools = [...new Set(s.tests.map((t) => t.tool))];
-    interfaces = [...new Set([...Object.values(s.variants).flatMap((v) => (v.controller === 'guest-link' ? [v.interface] : [])), ...(s.verify ? [s.verify.accelerated, s.verify.synthetic] : [])])];
+    interfaces = [...new Set([...Object.values(s.variants).flatMap((v) => (v.controller === 'guest-link' ? [v.interface] : [])), ...(s.verify ? [s.verify.accelerated, s.verify.synthetic].filter((x): x is string => !!x) : [])])];
   } else {
     source = adHocHosts(o.hosts!, o);
     names = Object.keys(source.hosts);

@@ -1,6 +1,7 @@
 // Interface counters and the verdict on which path carried a trial's packets.
 import type { Host } from '../hosts/host.js';
 import { ifname, raw, quote } from '../util/shell.js';
+import { parseEthtoolStats } from './discovery.js';
 
 export interface IfCounters {
   rx_packets: number;
@@ -29,6 +30,35 @@ export async function readCounters(host: Host, interfaces: string[]): Promise<Co
     snap[name] = Object.fromEntries(FIELDS.map((f, i) => [f, nums[i]!])) as unknown as IfCounters;
   }
   return snap;
+}
+
+/** The interfaces and source a trial's verification reads. */
+export interface CounterSource {
+  source: 'sysfs' | 'netvsc';
+  accelerated?: string;
+  synthetic: string;
+}
+
+/** Names under which a snapshot holds the two paths' counters. */
+export function pathKeys(src: CounterSource): { accelerated: string; synthetic: string } {
+  return src.source === 'netvsc' ? { accelerated: `${src.synthetic}:vf`, synthetic: `${src.synthetic}:queues` } : { accelerated: src.accelerated!, synthetic: src.synthetic };
+}
+
+/** Pure: an `ethtool -S` of hv_netvsc as a snapshot of the VF path (vf_*) and the synthetic path (queues). */
+export function netvscSnapshot(nic: string, stats: Record<string, number>): CounterSnapshot {
+  const sum = (re: RegExp) => Object.entries(stats).reduce((a, [k, v]) => (re.test(k) ? a + v : a), 0);
+  return {
+    [`${nic}:vf`]: { rx_packets: stats.vf_rx_packets ?? 0, tx_packets: stats.vf_tx_packets ?? 0, rx_bytes: stats.vf_rx_bytes ?? 0, tx_bytes: stats.vf_tx_bytes ?? 0 },
+    [`${nic}:queues`]: { rx_packets: sum(/^rx_queue_\d+_packets$/), tx_packets: sum(/^tx_queue_\d+_packets$/), rx_bytes: sum(/^rx_queue_\d+_bytes$/), tx_bytes: sum(/^tx_queue_\d+_bytes$/) },
+  };
+}
+
+/** Read the counters that prove the path on one host. */
+export async function readPathCounters(host: Host, src: CounterSource): Promise<CounterSnapshot> {
+  if (src.source === 'sysfs') return readCounters(host, [src.accelerated!, src.synthetic]);
+  const r = await host.exec(['ethtool', '-S', ifname(src.synthetic)]);
+  if (r.code !== 0) throw new Error(`${host.name}: ethtool -S ${src.synthetic} failed: ${r.stderr.trim()}`);
+  return netvscSnapshot(src.synthetic, parseEthtoolStats(r.stdout));
 }
 
 export function delta(before: CounterSnapshot, after: CounterSnapshot, iface: string): IfCounters {
@@ -64,9 +94,7 @@ export interface Verification {
   reason?: string;
 }
 
-export interface VerifyRule {
-  accelerated: string;
-  synthetic: string;
+export interface VerifyRule extends CounterSource {
   share: number;
   min_packets: number;
 }
@@ -84,9 +112,10 @@ export function verifyPath(
   const hosts: Record<string, HostPathEvidence> = {};
   const verdicts: Verification['observed'][] = [];
   const reasons: string[] = [];
+  const keys = pathKeys(rule);
   for (const [name, { before, after }] of Object.entries(snapshots)) {
-    const acc = delta(before, after, rule.accelerated);
-    const syn = delta(before, after, rule.synthetic);
+    const acc = delta(before, after, keys.accelerated);
+    const syn = delta(before, after, keys.synthetic);
     const accPk = acc.rx_packets + acc.tx_packets;
     const synPk = syn.rx_packets + syn.tx_packets;
     const packets = accPk + synPk;
@@ -100,7 +129,7 @@ export function verifyPath(
     verdicts.push(v);
     if (v !== expected) {
       reasons.push(
-        `${name}: ${v === 'insufficient' ? `only ${packets} packets (< ${rule.min_packets})` : `${accPk} packets on ${rule.accelerated}, ${synPk} on ${rule.synthetic}`}`,
+        `${name}: ${v === 'insufficient' ? `only ${packets} packets (< ${rule.min_packets})` : `${accPk} packets on ${keys.accelerated}, ${synPk} on ${keys.synthetic}`}`,
       );
     }
   }

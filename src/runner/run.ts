@@ -17,7 +17,7 @@ import { LocalHost } from '../hosts/local.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PathController } from '../paths/controller.js';
-import { readCounters, verifyPath, type CounterSnapshot } from '../paths/counters.js';
+import { readPathCounters, verifyPath, type CounterSnapshot } from '../paths/counters.js';
 import { toolRun } from './tool-runs.js';
 import { command } from '../util/shell.js';
 import { errorMessage, UserError } from '../util/errors.js';
@@ -317,9 +317,9 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
     }
     if (ctx.signal?.aborted) return failed('interrupted', 'run interrupted');
 
-    const ifaces = scenario.verify ? [scenario.verify.accelerated, scenario.verify.synthetic] : [];
+    const verify = scenario.verify;
     const snap = async () =>
-      Object.fromEntries(await Promise.all([client, server].map(async (h) => [h.name, await readCounters(h, ifaces)] as const))) as Record<
+      Object.fromEntries(await Promise.all([client, server].map(async (h) => [h.name, await readPathCounters(h, verify!)] as const))) as Record<
         string,
         CounterSnapshot
       >;

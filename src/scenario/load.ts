@@ -179,7 +179,7 @@ export function parseScenario(text: string, file: string): Scenario {
       hosts = inv.hosts;
       if (s.pairs === undefined) pairs = inv.pairs;
       if (verify === undefined && inv.interfaces) {
-        verify = { ...inv.interfaces, share: 0.95, min_packets: 100 };
+        verify = { source: 'sysfs', ...inv.interfaces, share: 0.95, min_packets: 100 };
       }
     }
   } else if (s.hosts === undefined) {
@@ -208,6 +208,7 @@ export function parseScenario(text: string, file: string): Scenario {
       }
     }
   }
+  if (s.verify && s.verify.source === 'sysfs' && !s.verify.accelerated) problem(['verify'], 'source: sysfs needs `accelerated:` (the VF interface)');
   const variantNames = Object.keys(s.variants);
   if (variantNames.length < 2) problem(['variants'], 'name at least two variants (e.g. vf and pv) to compare');
   if (!variantNames.includes(s.baseline)) {

@@ -201,9 +201,15 @@ export const testSchema = z.discriminatedUnion('tool', [sockperfTestSchema, netp
 
 export const verifySchema = z
   .object({
-    /** Interface whose counters move when the accelerated path carries the traffic. */
-    accelerated: ifname,
-    /** Interface whose counters move when the synthetic path carries it. */
+    /**
+     * Where the counters come from. sysfs: /sys/class/net/IF/statistics of the two interfaces.
+     * netvsc: `ethtool -S` of the hv_netvsc NIC named by `synthetic` — vf_* count the VF path, the
+     * per-queue counters the synthetic path (on Azure the NIC's sysfs counters include the VF's traffic).
+     */
+    source: z.enum(['sysfs', 'netvsc']).default('sysfs'),
+    /** Interface whose counters move when the accelerated path carries the traffic (sysfs). */
+    accelerated: ifname.optional(),
+    /** Interface whose counters move when the synthetic path carries it (netvsc: the hv_netvsc NIC). */
     synthetic: ifname,
     /** Share of packets that must take the expected path. */
     share: z.number().gt(0.5).max(1).default(0.95),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { verifyPath, delta, type CounterSnapshot } from '../../src/paths/counters.js';
+import { verifyPath, delta, netvscSnapshot, type CounterSnapshot } from '../../src/paths/counters.js';
+import { parseEthtoolStats } from '../../src/paths/discovery.js';
 
-const rule = { accelerated: 'vf0', synthetic: 'pv0', share: 0.95, min_packets: 100 };
+const rule = { source: 'sysfs' as const, accelerated: 'vf0', synthetic: 'pv0', share: 0.95, min_packets: 100 };
 const snap = (vfRx: number, vfTx: number, pvRx: number, pvTx: number): CounterSnapshot => ({
   vf0: { rx_packets: vfRx, tx_packets: vfTx, rx_bytes: vfRx * 100, tx_bytes: vfTx * 100 },
   pv0: { rx_packets: pvRx, tx_packets: pvTx, rx_bytes: pvRx * 100, tx_bytes: pvTx * 100 },
@@ -53,5 +54,26 @@ describe('path verification from counters', () => {
     });
     expect(v.ok).toBe(false);
     expect(v.reason).toMatch(/^expected the synthetic path; vm2:/);
+  });
+});
+
+describe('verification from hv_netvsc counters (Azure)', () => {
+  // ethtool -S eth0 of an Azure guest, as LISA's sample shows it; the same NIC a 5 s trial later.
+  const before = parseEthtoolStats('NIC statistics:\n     vf_rx_packets: 228\n     vf_rx_bytes: 1158450\n     vf_tx_packets: 966\n     vf_tx_bytes: 140000\n     tx_queue_0_packets: 0\n     rx_queue_0_packets: 91\n     rx_queue_1_packets: 1108\n     tx_queue_1_packets: 3\n');
+  const netvsc = { source: 'netvsc' as const, synthetic: 'eth0', share: 0.95, min_packets: 100 };
+  const after = (vfRx: number, vfTx: number, q0: number) => ({ ...before, vf_rx_packets: 228 + vfRx, vf_tx_packets: 966 + vfTx, rx_queue_0_packets: 91 + q0 });
+
+  it('counts vf_* as the VF path and the per-queue counters as the synthetic path', () => {
+    const snap = netvscSnapshot('eth0', before);
+    expect(snap['eth0:vf']).toMatchObject({ rx_packets: 228, tx_packets: 966, rx_bytes: 1158450 });
+    expect(snap['eth0:queues']).toMatchObject({ rx_packets: 91 + 1108, tx_packets: 3 });
+  });
+
+  it('proves the accelerated path when the VF counters moved, and catches a VF that was not used', () => {
+    const vf = verifyPath('accelerated', netvsc, { vm1: { before: netvscSnapshot('eth0', before), after: netvscSnapshot('eth0', after(5000, 5000, 12)) } });
+    expect(vf).toMatchObject({ ok: true, observed: 'accelerated' });
+    const synthetic = verifyPath('accelerated', netvsc, { vm1: { before: netvscSnapshot('eth0', before), after: netvscSnapshot('eth0', after(0, 0, 9000)) } });
+    expect(synthetic).toMatchObject({ ok: false, observed: 'synthetic' });
+    expect(synthetic.reason).toContain('0 packets on eth0:vf, 9000 on eth0:queues');
   });
 });
