@@ -2,13 +2,11 @@
 // machine (`az network nic update --accelerated-networking true|false`), optionally with the documented
 // deallocate / update / start route. Then wait, bounded, until each guest sees its VF appear or vanish.
 import type { Host } from '../hosts/host.js';
-import { command, ifname, raw } from '../util/shell.js';
+import { command } from '../util/shell.js';
 import { errorMessage } from '../util/errors.js';
 import type { AzureNicVariant, VariantSpec } from '../scenario/schema.js';
 import type { ControllerContext, OriginalState, PairHosts, PathController } from './controller.js';
-import { discoverVfs } from './discovery.js';
-
-const POLL_MS = 2000;
+import { waitForVf } from './discovery.js';
 
 export function nicsOf(v: AzureNicVariant, host: string): string[] {
   const n = v.nics[host];
@@ -25,12 +23,6 @@ export function azCommands(v: Pick<AzureNicVariant, 'az' | 'resource_group' | 'd
 
 export function describeAzureNic(pair: { client: string; server: string }, v: AzureNicVariant): string[] {
   return [pair.client, pair.server].flatMap((h) => azCommands(v, h, nicsOf(v, h), v.accelerated).map((argv) => `local (for ${h}): ${command(argv)}`));
-}
-
-/** Does the guest see its VF? By the named interface, or by any VF paired with a synthetic NIC. */
-async function vfPresent(host: Host, vfInterface?: string): Promise<boolean> {
-  if (vfInterface) return (await host.exec([raw(`[ -e /sys/class/net/${ifname(vfInterface)} ]`)])).code === 0;
-  return (await discoverVfs(host)).length > 0;
 }
 
 export class AzureNicController implements PathController {
@@ -75,24 +67,8 @@ export class AzureNicController implements PathController {
       for (const argv of azCommands(v, host.name, nics, accelerated)) await this.az(argv, `azure-${argv[2]}-${argv[3]}-${host.name}`);
       if (v.deallocate) await host.reconnect(v.wait * 1000);
     }
-    const deadline = Date.now() + v.wait * 1000;
-    for (;;) {
-      let seen: boolean | undefined;
-      try {
-        seen = await vfPresent(host, v.vf_interface);
-      } catch {
-        seen = undefined; // the guest may be busy with the hot-plug: ask again
-      }
-      if (seen === accelerated) return;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `${host.name}: the VF${v.vf_interface ? ` ${v.vf_interface}` : ''} did not ${accelerated ? 'appear' : 'vanish'} in the guest within ${v.wait}s ` +
-            `after Accelerated Networking was set to ${accelerated}` +
-            (v.deallocate ? '' : ' (some sizes apply it only after deallocate: set deallocate: true, or use guest-link)'),
-        );
-      }
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+    await waitForVf(host, accelerated, v.wait, v.vf_interface, `after Accelerated Networking was set to ${accelerated}` +
+      (v.deallocate ? '' : ' (some sizes apply it only after deallocate: set deallocate: true, or use guest-link)'));
   }
 
   async apply(pair: PairHosts, variant: VariantSpec): Promise<void> {

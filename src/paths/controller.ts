@@ -30,8 +30,8 @@ export interface PathController {
   readonly name: string;
   /** Read and record the state to restore, changing nothing; the runner persists it before apply. */
   prepare(pair: PairHosts, variant: VariantSpec): Promise<void>;
-  /** Put the pair into the variant (and wait until it is in effect). */
-  apply(pair: PairHosts, variant: VariantSpec): Promise<void>;
+  /** Put the pair into the variant (and wait until it is in effect); may return timings, kept as metrics. */
+  apply(pair: PairHosts, variant: VariantSpec): Promise<Record<string, number> | void>;
   /** Original states recorded so far (written to the manifest). */
   originals(): OriginalState[];
   /** Put every touched host back as it was. Never throws; returns the problems it met. */

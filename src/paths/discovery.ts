@@ -2,7 +2,7 @@
 // real clouds): pair each synthetic NIC with its VF (sysfs lower_* links, else the same MAC address), name
 // the VF's driver and PCI ids, and read the counters that prove which path carried traffic.
 import type { Host } from '../hosts/host.js';
-import { raw } from '../util/shell.js';
+import { ifname, raw } from '../util/shell.js';
 
 /** PCI vendor:device ids of the VFs clouds hand to guests (LISA's list, plus Intel and Amazon). */
 export const KNOWN_VFS: Record<string, string> = {
@@ -151,4 +151,28 @@ export async function discoverVfs(host: Host): Promise<VfPair[]> {
       .filter((f) => f.length === 2) as [string, string][],
   );
   return pairVfs({ lower: section('lower'), ip: section('ip'), lspci: section('lspci'), drivers });
+}
+
+/** Does the guest see its VF? By the named interface, or by any VF paired with a synthetic NIC. */
+export async function vfPresent(host: Host, vfInterface?: string): Promise<boolean> {
+  if (vfInterface) return (await host.exec([raw(`[ -e /sys/class/net/${ifname(vfInterface)} ]`)])).code === 0;
+  return (await discoverVfs(host)).length > 0;
+}
+
+/** Poll (every `pollMs`, at most `waitS`) until the guest sees its VF (present) or no longer does. */
+export async function waitForVf(host: Host, present: boolean, waitS: number, vfInterface: string | undefined, after: string, pollMs = 500): Promise<void> {
+  const deadline = Date.now() + waitS * 1000;
+  for (;;) {
+    let seen: boolean | undefined;
+    try {
+      seen = await vfPresent(host, vfInterface);
+    } catch {
+      seen = undefined; // the guest may be busy with the hot-plug: ask again
+    }
+    if (seen === present) return;
+    if (Date.now() > deadline) {
+      throw new Error(`${host.name}: the VF${vfInterface ? ` ${vfInterface}` : ''} did not ${present ? 'appear' : 'vanish'} in the guest within ${waitS}s ${after}`);
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }

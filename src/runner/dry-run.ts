@@ -5,6 +5,7 @@ import { command } from '../util/shell.js';
 import { describeGuestLink } from '../paths/guest-link.js';
 import { describeCommand } from '../paths/command.js';
 import { describeAzureNic, nicsOf } from '../paths/azure-nic.js';
+import { describeLibvirt } from '../paths/libvirt-hotplug.js';
 import { toolRun } from './tool-runs.js';
 
 export function dryRunLines(s: Scenario): string[] {
@@ -17,12 +18,22 @@ export function dryRunLines(s: Scenario): string[] {
     const v = s.variants[t.variant]!;
     if (current.get(t.point.pair) !== t.variant) {
       lines.push(`# switch ${pair.client}->${pair.server} to ${t.variant} (${v.controller})`);
-      lines.push(...(v.controller === 'guest-link' ? describeGuestLink(pair, v) : v.controller === 'command' ? describeCommand(pair, v) : describeAzureNic(pair, v)));
+      lines.push(
+        ...(v.controller === 'guest-link'
+          ? describeGuestLink(pair, v)
+          : v.controller === 'command'
+            ? describeCommand(pair, v)
+            : v.controller === 'azure-nic'
+              ? describeAzureNic(pair, v)
+              : describeLibvirt(pair, v)),
+      );
       current.set(t.point.pair, t.variant);
       if (v.controller === 'guest-link') {
         for (const h of [pair.client, pair.server]) touched.set(`${h} ${v.interface}`, `${h}: ip link set dev ${v.interface} <up|down, as found before the first switch>`);
       } else if (v.controller === 'command') {
         for (const h of v.on === 'both' ? [pair.client, pair.server] : [v.on]) touched.set(`${h} restore`, `${h}: sh -c ${JSON.stringify(v.restore)}`);
+      } else if (v.controller === 'libvirt-hotplug') {
+        for (const h of [pair.client, pair.server]) touched.set(`${h} vf`, `${v.hypervisor} (for ${h}): ${v.virsh} attach-device|detach-device ${v.domains[h]!.domain} ${v.domains[h]!.xml} --live <as found before the first switch>`);
       } else {
         for (const h of [pair.client, pair.server]) {
           for (const nic of nicsOf(v, h)) touched.set(`${h} ${nic}`, `local (for ${h}): ${v.az} network nic update -g ${v.resource_group} -n ${nic} --accelerated-networking <as found before the first switch>`);

@@ -11,6 +11,7 @@ import { RECORD_SCHEMA, type TrialRecord } from '../results/record.js';
 import { GuestLinkController } from '../paths/guest-link.js';
 import { CommandController } from '../paths/command.js';
 import { AzureNicController } from '../paths/azure-nic.js';
+import { LibvirtHotplugController } from '../paths/libvirt-hotplug.js';
 import { restoreOriginals } from '../paths/restore.js';
 import type { ControllerContext } from '../paths/controller.js';
 import { LocalHost } from '../hosts/local.js';
@@ -93,7 +94,10 @@ export async function loadForRun(file: string | undefined, resumeDir: string | u
 /** The hosts a run talks to: both ends of every pair, and hosts that command variants run on. */
 export function scenarioHostNames(s: Scenario): Set<string> {
   const names = new Set(s.pairs.flatMap((p) => [p.client, p.server]));
-  for (const v of Object.values(s.variants)) if (v.controller === 'command' && v.on !== 'both' && v.on !== 'local') names.add(v.on);
+  for (const v of Object.values(s.variants)) {
+    if (v.controller === 'command' && v.on !== 'both' && v.on !== 'local') names.add(v.on);
+    if (v.controller === 'libvirt-hotplug') names.add(v.hypervisor);
+  }
   return names;
 }
 
@@ -167,6 +171,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       ['guest-link', new GuestLinkController()],
       ['command', new CommandController(ctx)],
       ['azure-nic', new AzureNicController(ctx)],
+      ['libvirt-hotplug', new LibvirtHotplugController(ctx)],
     ]);
     const m = manifest;
     const persistOriginals = async () => {
@@ -295,6 +300,7 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
   if (unsupported) return failed('tool-unsupported', unsupported);
 
   let serverProc: BackgroundProcess | undefined;
+  let switchMetrics: Record<string, number> = {};
   try {
     if (ctx.current.get(trial.point.pair) !== trial.variant) {
       const controller = ctx.controllers.get(variant.controller)!;
@@ -303,7 +309,8 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
       await controller.prepare({ client, server }, variant);
       await ctx.persistOriginals();
       ctx.current.delete(trial.point.pair);
-      await controller.apply({ client, server }, variant);
+      // Timings of the switch (e.g. VF hot-plug) become metrics of this, the first trial after it.
+      switchMetrics = (await controller.apply({ client, server }, variant)) ?? {};
       ctx.current.set(trial.point.pair, trial.variant);
     }
     const { protocol, port } = run.server.ready;
@@ -360,7 +367,7 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
       ...base,
       status: verification && !verification.ok ? 'invalid' : 'ok',
       ended: new Date().toISOString(),
-      metrics: parsed.value.metrics,
+      metrics: { ...parsed.value.metrics, ...switchMetrics },
       latencyKind: parsed.value.latencyKind,
       verification,
     };

@@ -201,6 +201,12 @@ export function parseScenario(text: string, file: string): Scenario {
     if (v.controller === 'command' && v.on !== 'both' && v.on !== 'local' && !inventoryProblem && !(v.on in hosts)) {
       problem(['variants', name, 'on'], `unknown host "${v.on}" (hosts: ${Object.keys(hosts).join(', ')}; or both, local)`);
     }
+    if (v.controller === 'libvirt-hotplug' && !inventoryProblem) {
+      if (!(v.hypervisor in hosts)) problem(['variants', name, 'hypervisor'], `unknown host "${v.hypervisor}" (hosts: ${Object.keys(hosts).join(', ')})`);
+      for (const h of new Set(pairs.flatMap((p) => [p.client, p.server]))) {
+        if (!(h in v.domains)) problem(['variants', name, 'domains'], `no domain named for guest "${h}"`);
+      }
+    }
     if (v.controller === 'azure-nic' && !inventoryProblem) {
       for (const h of new Set(pairs.flatMap((p) => [p.client, p.server]))) {
         if (!(h in v.nics)) problem(['variants', name, 'nics'], `no NIC named for host "${h}"`);
@@ -234,5 +240,6 @@ export async function loadScenario(file: string): Promise<Scenario> {
 export function expectedPath(v: VariantSpec): 'accelerated' | 'synthetic' {
   if (v.controller === 'command') return v.path;
   if (v.controller === 'azure-nic') return v.path ?? (v.accelerated ? 'accelerated' : 'synthetic');
+  if (v.controller === 'libvirt-hotplug') return v.path ?? (v.attached ? 'accelerated' : 'synthetic');
   return v.path ?? (v.state === 'up' ? 'accelerated' : 'synthetic');
 }

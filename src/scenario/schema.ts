@@ -110,7 +110,30 @@ export const azureNicVariantSchema = z
   })
   .strict();
 
-export const variantSchema = z.discriminatedUnion('controller', [guestLinkVariantSchema, commandVariantSchema, azureNicVariantSchema]);
+const pciAddress = z.string().regex(/^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/, 'PCI address must look like 0000:3b:02.1');
+
+export const libvirtHotplugVariantSchema = z
+  .object({
+    controller: z.literal('libvirt-hotplug'),
+    /** The VF attached (accelerated) or detached (virtio / synthetic path). */
+    attached: z.boolean(),
+    /** The scenario host that runs libvirt (virsh runs there over SSH). */
+    hypervisor: name('host name'),
+    /** Per guest (scenario host name): its libvirt domain, the hostdev XML file on the hypervisor, the VF's PCI address. */
+    domains: z.record(
+      name('host name'),
+      z.object({ domain: azureName('domain'), xml: z.string().regex(/^\/[A-Za-z0-9_./-]+$/, 'xml must be an absolute path'), pci: pciAddress }).strict(),
+    ),
+    /** The guest's VF interface; default: any VF paired with a synthetic NIC. */
+    vf_interface: ifname.optional(),
+    wait: duration(1, 3600).default(60),
+    virsh: z.string().regex(/^[A-Za-z0-9_./-]+$/).default('virsh'),
+    path: z.enum(['accelerated', 'synthetic']).optional(),
+    settle: duration(0, 600).default(1),
+  })
+  .strict();
+
+export const variantSchema = z.discriminatedUnion('controller', [guestLinkVariantSchema, commandVariantSchema, azureNicVariantSchema, libvirtHotplugVariantSchema]);
 
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) =>
   z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
@@ -254,6 +277,7 @@ export type VariantSpec = z.output<typeof variantSchema>;
 export type GuestLinkVariant = z.output<typeof guestLinkVariantSchema>;
 export type CommandVariant = z.output<typeof commandVariantSchema>;
 export type AzureNicVariant = z.output<typeof azureNicVariantSchema>;
+export type LibvirtHotplugVariant = z.output<typeof libvirtHotplugVariantSchema>;
 export type TestSpec = z.output<typeof testSchema>;
 export type SockperfTestSpec = z.output<typeof sockperfTestSchema>;
 export type NetperfTestSpec = z.output<typeof netperfTestSchema>;
