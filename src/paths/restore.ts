@@ -6,6 +6,7 @@ import { setGuestLink } from './guest-link.js';
 import { runUserCommand } from './command.js';
 import { restoreAzureNics } from './azure-nic.js';
 import { restoreLibvirt } from './libvirt-hotplug.js';
+import { restoreAwsEnaExpress } from './aws-ena-express.js';
 import { errorMessage } from '../util/errors.js';
 
 /** Describe what restoring would run, for --dry-run. */
@@ -13,6 +14,7 @@ export function describeRestore(originals: OriginalState[]): string[] {
   return originals.map((o) => {
     if (o.controller === 'guest-link') return `${o.host}: ip link set dev ${String(o.state.interface)} ${o.state.up ? 'up' : 'down'}`;
     if (o.controller === 'command') return `${o.host}: sh -c ${JSON.stringify(o.state.restore)}`;
+    if (o.controller === 'aws-ena-express') return `local (for ${o.host}): aws ec2 modify-network-interface-attribute --network-interface-id ${String(o.state.eni)} --ena-srd-specification EnaSrdEnabled=${String(o.state.enabled)},…`;
     if (o.controller === 'libvirt-hotplug') return `${String(o.state.hypervisor)} (for ${o.host}): virsh ${o.state.attached ? 'attach-device' : 'detach-device'} ${String(o.state.domain)} ${String(o.state.xml)} --live`;
     if (o.controller === 'azure-nic') return `local (for ${o.host}): az network nic update -g ${String(o.state.resource_group)} -n ${String(o.state.nic)} --accelerated-networking ${String(o.state.accelerated)}`;
     return `${o.host}: (unknown controller ${o.controller})`;
@@ -26,8 +28,9 @@ export async function restoreOriginals(originals: OriginalState[], ctx: Controll
   // Azure NICs go back per host (one wait for the guest to agree); the rest one by one.
   problems.push(...(await restoreAzureNics(ctx, originals.filter((o) => o.controller === 'azure-nic'))));
   problems.push(...(await restoreLibvirt(ctx, originals.filter((o) => o.controller === 'libvirt-hotplug'))));
+  problems.push(...(await restoreAwsEnaExpress(ctx, originals.filter((o) => o.controller === 'aws-ena-express'))));
   await Promise.all(
-    originals.filter((o) => o.controller !== 'azure-nic' && o.controller !== 'libvirt-hotplug').map(async (o) => {
+    originals.filter((o) => !['azure-nic', 'libvirt-hotplug', 'aws-ena-express'].includes(o.controller)).map(async (o) => {
       const host = hostOf(o.host);
       if (!host) {
         problems.push(`${o.host}: not connected, cannot restore its ${o.controller} state`);

@@ -6,6 +6,7 @@ import { describeGuestLink } from '../paths/guest-link.js';
 import { describeCommand } from '../paths/command.js';
 import { describeAzureNic, nicsOf } from '../paths/azure-nic.js';
 import { describeLibvirt } from '../paths/libvirt-hotplug.js';
+import { describeAwsEnaExpress } from '../paths/aws-ena-express.js';
 import { toolRun } from './tool-runs.js';
 
 export function dryRunLines(s: Scenario): string[] {
@@ -25,13 +26,17 @@ export function dryRunLines(s: Scenario): string[] {
             ? describeCommand(pair, v)
             : v.controller === 'azure-nic'
               ? describeAzureNic(pair, v)
-              : describeLibvirt(pair, v)),
+              : v.controller === 'aws-ena-express'
+                ? describeAwsEnaExpress(pair, v)
+                : describeLibvirt(pair, v)),
       );
       current.set(t.point.pair, t.variant);
       if (v.controller === 'guest-link') {
         for (const h of [pair.client, pair.server]) touched.set(`${h} ${v.interface}`, `${h}: ip link set dev ${v.interface} <up|down, as found before the first switch>`);
       } else if (v.controller === 'command') {
         for (const h of v.on === 'both' ? [pair.client, pair.server] : [v.on]) touched.set(`${h} restore`, `${h}: sh -c ${JSON.stringify(v.restore)}`);
+      } else if (v.controller === 'aws-ena-express') {
+        for (const h of [pair.client, pair.server]) touched.set(`${h} eni`, `local (for ${h}): ${v.aws} ec2 modify-network-interface-attribute --network-interface-id ${v.enis[h]} --ena-srd-specification <as found before the first switch>`);
       } else if (v.controller === 'libvirt-hotplug') {
         for (const h of [pair.client, pair.server]) touched.set(`${h} vf`, `${v.hypervisor} (for ${h}): ${v.virsh} attach-device|detach-device ${v.domains[h]!.domain} ${v.domains[h]!.xml} --live <as found before the first switch>`);
       } else {

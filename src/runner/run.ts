@@ -12,6 +12,7 @@ import { GuestLinkController } from '../paths/guest-link.js';
 import { CommandController } from '../paths/command.js';
 import { AzureNicController } from '../paths/azure-nic.js';
 import { LibvirtHotplugController } from '../paths/libvirt-hotplug.js';
+import { AwsEnaExpressController } from '../paths/aws-ena-express.js';
 import { restoreOriginals } from '../paths/restore.js';
 import type { ControllerContext } from '../paths/controller.js';
 import { LocalHost } from '../hosts/local.js';
@@ -172,6 +173,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       ['command', new CommandController(ctx)],
       ['azure-nic', new AzureNicController(ctx)],
       ['libvirt-hotplug', new LibvirtHotplugController(ctx)],
+      ['aws-ena-express', new AwsEnaExpressController(ctx)],
     ]);
     const m = manifest;
     const persistOriginals = async () => {

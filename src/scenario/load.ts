@@ -207,6 +207,9 @@ export function parseScenario(text: string, file: string): Scenario {
         if (!(h in v.domains)) problem(['variants', name, 'domains'], `no domain named for guest "${h}"`);
       }
     }
+    if (v.controller === 'aws-ena-express' && !inventoryProblem) {
+      for (const h of new Set(pairs.flatMap((p) => [p.client, p.server]))) if (!(h in v.enis)) problem(['variants', name, 'enis'], `no ENI named for host "${h}"`);
+    }
     if (v.controller === 'azure-nic' && !inventoryProblem) {
       for (const h of new Set(pairs.flatMap((p) => [p.client, p.server]))) {
         if (!(h in v.nics)) problem(['variants', name, 'nics'], `no NIC named for host "${h}"`);
@@ -238,7 +241,7 @@ export async function loadScenario(file: string): Promise<Scenario> {
 
 /** The path a variant is expected to use. */
 export function expectedPath(v: VariantSpec): 'accelerated' | 'synthetic' {
-  if (v.controller === 'command') return v.path;
+  if (v.controller === 'command' || v.controller === 'aws-ena-express') return v.path;
   if (v.controller === 'azure-nic') return v.path ?? (v.accelerated ? 'accelerated' : 'synthetic');
   if (v.controller === 'libvirt-hotplug') return v.path ?? (v.attached ? 'accelerated' : 'synthetic');
   return v.path ?? (v.state === 'up' ? 'accelerated' : 'synthetic');

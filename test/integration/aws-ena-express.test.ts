@@ -1,0 +1,69 @@
+// aws-ena-express against a STAND-IN aws CLI (it cannot run here): test/stand-ins/aws records the calls and
+// keeps each ENI's SRD setting, answering describe-network-interfaces with a configurable lag.
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TrialRecord } from '../../src/results/record.js';
+import { labAvailable, testLab } from '../helpers/lab.js';
+import { onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
+
+async function setup(wait: string) {
+  const { inventory } = testLab();
+  const state = await mkdtemp(join(tmpdir(), 'fake-aws-'));
+  // Both ENIs start with ENA Express on for TCP only.
+  for (const eni of ['eni-0a1b2c3d4e5f60001', 'eni-0a1b2c3d4e5f60002']) await writeFile(join(state, `${eni}.srd`), '{"EnaSrdEnabled": true, "EnaSrdUdpSpecification": {"EnaSrdUdpEnabled": false}}\n');
+  const host = (h: { ssh: string; data: string; key: string; known_hosts: string }) => `{ ssh: ${h.ssh}, data: ${h.data}, key: ${h.key}, known_hosts: ${h.known_hosts} }`;
+  const enis = '{ vm1: eni-0a1b2c3d4e5f60001, vm2: eni-0a1b2c3d4e5f60002 }';
+  const s = await scenarioFile(`name: it-aws
+hosts:
+  vm1: ${host(inventory.hosts.vm1!)}
+  vm2: ${host(inventory.hosts.vm2!)}
+pairs: [{ client: vm1, server: vm2 }]
+variants:
+  srd: { controller: aws-ena-express, enabled: true, udp: true, enis: ${enis}, region: eu-west-1, wait: ${wait}, settle: 0s }
+  plain: { controller: aws-ena-express, enabled: false, enis: ${enis}, region: eu-west-1, wait: ${wait}, settle: 0s }
+baseline: plain
+repeat: 1
+tests:
+  - tool: sockperf
+    sizes: [64]
+    duration: 1s
+`);
+  const env = { PATH: `${resolve('test/stand-ins')}:${process.env.PATH}`, FAKE_AWS_DIR: state };
+  const calls = async () => (await readFile(join(state, 'calls.log'), 'utf8')).trim().split('\n');
+  return { s, env, state, calls };
+}
+
+const DESCRIBE = (eni: string) => `aws --region eu-west-1 ec2 describe-network-interfaces --network-interface-ids ${eni} --query NetworkInterfaces[0].Attachment.EnaSrdSpecification --output json`;
+const MODIFY = (eni: string, en: boolean, udp: boolean) =>
+  `aws --region eu-west-1 ec2 modify-network-interface-attribute --network-interface-id ${eni} --ena-srd-specification EnaSrdEnabled=${en},EnaSrdUdpSpecification={EnaSrdUdpEnabled=${udp}}`;
+
+describe.skipIf(!labAvailable())('aws-ena-express with a stand-in aws CLI', () => {
+  it('sends the exact modify calls, waits until the API reports them, and restores the original (TCP-only) setting', async () => {
+    const { s, env, calls, state } = await setup('20s');
+    const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env: { ...env, FAKE_AWS_LAG: '2' } });
+    expect(r.exitCode, r.all).toBe(0);
+    const recs = (await readFile(join(await onlyRunDir(s.results, 'it-aws'), 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    expect(recs.map((x) => [x.variant, x.status])).toEqual([
+      ['plain', 'ok'],
+      ['srd', 'ok'],
+    ]);
+    const eni = 'eni-0a1b2c3d4e5f60001';
+    const mine = (await calls()).filter((c) => c.includes(eni));
+    const modifies = mine.filter((c) => c.includes('modify-network-interface-attribute'));
+    expect(modifies).toEqual([MODIFY(eni, false, false), MODIFY(eni, true, true), MODIFY(eni, true, false)]);
+    // With a lag of 2 the API shows the old setting twice: vfbench keeps asking until it changes.
+    const afterFirst = mine.slice(mine.indexOf(MODIFY(eni, false, false)) + 1, mine.indexOf(MODIFY(eni, true, true)));
+    expect(afterFirst.filter((c) => c === DESCRIBE(eni)).length).toBeGreaterThanOrEqual(3);
+    expect(JSON.parse(await readFile(join(state, `${eni}.srd`), 'utf8'))).toEqual({ EnaSrdEnabled: true, EnaSrdUdpSpecification: { EnaSrdUdpEnabled: false } });
+  });
+
+  it('fails the trial with a clear timeout when the setting never takes effect', async () => {
+    const { s, env } = await setup('2s');
+    const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env: { ...env, FAKE_AWS_LAG: '1000' } });
+    expect(r.exitCode).toBe(1);
+    const [first] = (await readFile(join(await onlyRunDir(s.results, 'it-aws'), 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    expect(first!.failure!.message).toMatch(/vm[12]: ENA Express on eni-0a1b2c3d4e5f6000[12] was not disabled within 2s \(API: true, guest ena_srd_mode: n\/a\)/);
+  });
+});
