@@ -77,20 +77,21 @@ describe.skipIf(!labAvailable())('lab', () => {
 
   it('cleans up a partial lab, and down leaves nothing behind', async () => {
     const { options } = testLab();
-    const o = { ...options, prefix: 'vfbp', block: 2, rules: 10 };
+    const p = `${options.prefix}p`;
+    const o = { ...options, prefix: p, block: options.block + 1, rules: 10 };
     // A half-built lab: a namespace and a root bridge of its own, as a crash midway would leave.
-    await execa('ip', ['netns', 'add', 'vfbp-vswitch']);
-    await execa('ip', ['link', 'add', 'vfbp-mgmt', 'type', 'bridge']);
+    await execa('ip', ['netns', 'add', `${p}-vswitch`]);
+    await execa('ip', ['link', 'add', `${p}-mgmt`, 'type', 'bridge']);
     try {
       const inv = await labUp(o);
-      expect(inv.hosts.vm1!.ssh).toBe('root@198.18.8.11');
+      expect(inv.hosts.vm1!.ssh).toBe(`root@198.18.${o.block * 4}.11`);
       expect((await labStatus(o)).up).toBe(true);
     } finally {
       await labDown(o);
     }
-    expect((await namespaces()).filter((n) => n.startsWith('vfbp-'))).toEqual([]);
+    expect((await namespaces()).filter((n) => n.startsWith(`${p}-`))).toEqual([]);
     const links = await execa('ip', ['-j', 'link', 'show']);
-    expect((JSON.parse(links.stdout) as { ifname: string }[]).filter((l) => l.ifname.startsWith('vfbp-'))).toEqual([]);
+    expect((JSON.parse(links.stdout) as { ifname: string }[]).filter((l) => l.ifname.startsWith(`${p}-`))).toEqual([]);
     expect((await labStatus(o)).up).toBe(false);
     await labDown(o); // twice is harmless too
   });

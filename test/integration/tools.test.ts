@@ -110,7 +110,7 @@ tests:
       expect(r.metrics.lost_pct!).toBeLessThanOrEqual(100);
       expect(r.metrics.jitter_ms!).toBeGreaterThanOrEqual(0);
     }
-    expect(pick('forward')[0]!.tool.command).toMatch(/^iperf3 -c 198\.18\.5\.2 -p 5201 -J -t 1 -P 2$/);
+    expect(pick('forward')[0]!.tool.command).toBe(`iperf3 -c ${testLab().inventory.hosts.vm2!.data} -p 5201 -J -t 1 -P 2`);
   });
 
   it('left no tool running', async () => {

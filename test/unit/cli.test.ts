@@ -98,3 +98,15 @@ describe('vfbench run --dry-run', () => {
     ]);
   });
 });
+
+describe('dry runs of the cloud examples', () => {
+  it.each([
+    ['scenarios/azure-nic-example.yaml', 'local (for vm1): az network nic update -g rg-bench -n vm1-nic --accelerated-networking false -o none'],
+    ['scenarios/aws-ena-express-example.yaml', "local (for a): aws --region eu-west-1 ec2 modify-network-interface-attribute --network-interface-id eni-0123456789abcdef0 --ena-srd-specification 'EnaSrdEnabled=false,EnaSrdUdpSpecification={EnaSrdUdpEnabled=false}'"],
+    ['scenarios/libvirt-hotplug-example.yaml', 'kvm (for g1): virsh detach-device guest1 /etc/vfbench/guest1-vf.xml --live'],
+  ])('%s prints its controller commands', async (file, line) => {
+    const r = await vfbench(['run', file, '--dry-run']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')).toContain(line);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseScenario, ScenarioError, loadScenario, type Problem } from '../../src/scenario/load.js';
@@ -156,6 +157,12 @@ describe('scenario loading', () => {
     expect(at(ps, 'tests[0].protocol')!.message).toContain('bitrate');
     expect(at(ps, 'tests[1].test')).toMatchObject({ line: 15 });
     expect(at(ps, 'tests[2].tool')).toMatchObject({ line: 16 });
+  });
+
+  it.each(readdirSync('scenarios').filter((f) => f.endsWith('.yaml')))('bundled scenario %s is valid', async (f) => {
+    const sc = await loadScenario(join('scenarios', f));
+    expect(Object.keys(sc.variants).length).toBeGreaterThanOrEqual(2);
+    expect(sc.tests.length).toBeGreaterThan(0);
   });
 
   it('loads the bundled scenarios', async () => {
