@@ -5,10 +5,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TrialRecord } from '../../src/results/record.js';
-import { labAvailable, testLab } from '../helpers/lab.js';
-import { onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { labAvailable, processesIn, testLab } from '../helpers/lab.js';
+import { CLI, onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
 
-async function setup(wait: string) {
+async function setup(wait: string, duration = '1s') {
   const { inventory } = testLab();
   const state = await mkdtemp(join(tmpdir(), 'fake-aws-'));
   // Both ENIs start with ENA Express on for TCP only.
@@ -28,7 +29,7 @@ repeat: 1
 tests:
   - tool: sockperf
     sizes: [64]
-    duration: 1s
+    duration: ${duration}
 `);
   const env = { PATH: `${resolve('test/stand-ins')}:${process.env.PATH}`, FAKE_AWS_DIR: state };
   const calls = async () => (await readFile(join(state, 'calls.log'), 'utf8')).trim().split('\n');
@@ -65,5 +66,23 @@ describe.skipIf(!labAvailable())('aws-ena-express with a stand-in aws CLI', () =
     expect(r.exitCode).toBe(1);
     const [first] = (await readFile(join(await onlyRunDir(s.results, 'it-aws'), 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
     expect(first!.failure!.message).toMatch(/vm[12]: ENA Express on eni-0a1b2c3d4e5f6000[12] was not disabled within 2s \(API: true, guest ena_srd_mode: n\/a\)/);
+  });
+
+  it('restores both ENIs when the run is interrupted', async () => {
+    const { s, env, state, calls } = await setup('20s', '30s');
+    const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false, all: true, env });
+    const deadline = Date.now() + 40_000;
+    const switched = async () => (await calls().catch(() => [])).filter((c) => c.includes('EnaSrdEnabled=false')).length === 2;
+    while (!((await switched()) && (await processesIn(testLab().ns.vm1)).includes('sockperf'))) {
+      if (Date.now() > deadline) throw new Error('the plain trial never started');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, r.all).toBe(130);
+    for (const eni of ['eni-0a1b2c3d4e5f60001', 'eni-0a1b2c3d4e5f60002']) {
+      expect((await calls()).filter((c) => c.includes(eni)).filter((c) => c.includes('modify')).at(-1)).toBe(MODIFY(eni, true, false));
+      expect(JSON.parse(await readFile(join(state, `${eni}.srd`), 'utf8')).EnaSrdEnabled).toBe(true);
+    }
   });
 });

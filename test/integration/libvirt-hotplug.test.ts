@@ -5,11 +5,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TrialRecord } from '../../src/results/record.js';
-import { labAvailable, linkUp, testLab } from '../helpers/lab.js';
-import { onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
+import { CLI, onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
 
-describe.skipIf(!labAvailable())('libvirt-hotplug with a stand-in virsh', () => {
-  it('detaches and attaches each guest\'s VF on the hypervisor, times it, verifies the path, restores', async () => {
+async function setup(wait = '20s', duration = '1s') {
     const { inventory, ns } = testLab();
     const state = await mkdtemp(join(tmpdir(), 'fake-virsh-'));
     const xml = join(state, 'vf.xml');
@@ -24,16 +24,22 @@ hosts:
 pairs: [{ client: vm1, server: vm2 }]
 verify: { accelerated: vf0, synthetic: pv0 }
 variants:
-  vf: { controller: libvirt-hotplug, attached: true, hypervisor: hv, domains: ${domains}, vf_interface: vf0, wait: 20s, settle: 0.5s }
-  pv: { controller: libvirt-hotplug, attached: false, hypervisor: hv, domains: ${domains}, vf_interface: vf0, wait: 20s, settle: 0.5s }
+  vf: { controller: libvirt-hotplug, attached: true, hypervisor: hv, domains: ${domains}, vf_interface: vf0, wait: ${wait}, settle: 0.5s }
+  pv: { controller: libvirt-hotplug, attached: false, hypervisor: hv, domains: ${domains}, vf_interface: vf0, wait: ${wait}, settle: 0.5s }
 baseline: pv
 repeat: 1
 tests:
   - tool: sockperf
     sizes: [64]
-    duration: 1s
+    duration: ${duration}
 `);
     const env = { PATH: `${resolve('test/stand-ins')}:${process.env.PATH}`, FAKE_VIRSH_DIR: state, FAKE_VIRSH_NETNS: `guest1=${ns.vm1},guest2=${ns.vm2}`, FAKE_VIRSH_DELAY: '0.3' };
+    return { s, env, state, xml, ns };
+}
+
+describe.skipIf(!labAvailable())('libvirt-hotplug with a stand-in virsh', () => {
+  it('detaches and attaches each guest\'s VF on the hypervisor, times it, verifies the path, restores', async () => {
+    const { s, env, state, xml, ns } = await setup();
     const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env });
     expect(r.exitCode, r.all).toBe(0);
     const dir = await onlyRunDir(s.results, 'it-libvirt');
@@ -62,6 +68,34 @@ tests:
     ]);
     const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
     expect(m.originalPathState).toEqual(expect.arrayContaining([expect.objectContaining({ controller: 'libvirt-hotplug', host: 'vm1', state: expect.objectContaining({ attached: true, domain: 'guest1' }) })]));
+    expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
+    expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
+  });
+
+  it('fails the switch with a clear timeout when the guest never sees the VF go, and puts it back', async () => {
+    const { s, env, ns } = await setup('2s');
+    const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env: { ...env, FAKE_VIRSH_DELAY: '4' } });
+    expect(r.exitCode).toBe(1);
+    const [pv] = (await readFile(join(await onlyRunDir(s.results, 'it-libvirt'), 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    expect(pv!.failure!.message).toMatch(/vm[12]: the VF vf0 did not vanish in the guest within 2s after detach-device on hv/);
+    await new Promise((res) => setTimeout(res, 5000)); // the stand-in's late change lands, then restore's attach does too
+    expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
+  });
+
+  it('re-attaches the VFs when the run is interrupted', async () => {
+    const { s, env, state, ns } = await setup('20s', '30s');
+    const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false, all: true, env });
+    const deadline = Date.now() + 40_000;
+    const detached = async () => (await readFile(join(state, 'calls.log'), 'utf8').catch(() => '')).split('\n').filter((c) => c.startsWith('virsh detach-device')).length === 2;
+    while (!((await detached()) && (await processesIn(ns.vm1)).includes('sockperf'))) {
+      if (Date.now() > deadline) throw new Error('the pv trial never started');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode, r.all).toBe(130);
+    const calls = (await readFile(join(state, 'calls.log'), 'utf8')).trim().split('\n');
+    expect(calls.filter((c) => c.startsWith('virsh attach-device')).length).toBe(2);
     expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
     expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
   });
