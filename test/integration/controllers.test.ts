@@ -98,4 +98,37 @@ tests:
     expect(after.restored).toBeDefined();
     expect(after.status).toBe('interrupted');
   });
+
+  it('runs a command variant\'s restore after kill -9', async () => {
+    const { inventoryPath, ns } = testLab();
+    const s = await scenarioFile(`name: it-restore-command
+inventory: ${inventoryPath}
+variants:
+  pv: { controller: command, apply: "ip link set vf0 down", restore: "ip link set vf0 up && echo restored-by-command", path: synthetic }
+  vf: { controller: command, apply: "ip link set vf0 up", restore: "ip link set vf0 up && echo restored-by-command", path: accelerated }
+baseline: pv
+repeat: 1
+tests:
+  - tool: sockperf
+    sizes: [64]
+    duration: 30s
+`);
+    const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false });
+    const deadline = Date.now() + 30_000;
+    while (!((await processesIn(ns.vm1)).includes('sockperf') && !(await linkUp(ns.vm2, 'vf0')))) {
+      if (Date.now() > deadline) throw new Error('the pv trial never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    await child;
+    expect(await linkUp(ns.vm1, 'vf0')).toBe(false);
+    const dir = await onlyRunDir(s.results, 'it-restore-command');
+    const r = await vfbench(['restore', dir]);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toContain('restored: vm1: sh -c "ip link set vf0 up && echo restored-by-command"');
+    expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
+    expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
+    expect(await readFile(join(dir, 'raw', 'controller', 'restore.vm2.stdout'), 'utf8')).toBe('restored-by-command\n');
+    expect(await processesIn(ns.vm2)).toEqual([]);
+  });
 });
