@@ -107,13 +107,14 @@ export interface VerifyRule extends CounterSource {
 export function verifyPath(
   expected: PathName,
   rule: VerifyRule,
-  snapshots: Record<string, { before: CounterSnapshot; after: CounterSnapshot }>,
+  snapshots: Record<string, { before: CounterSnapshot; after: CounterSnapshot; source?: CounterSource }>,
 ): Verification {
   const hosts: Record<string, HostPathEvidence> = {};
   const verdicts: Verification['observed'][] = [];
   const reasons: string[] = [];
-  const keys = pathKeys(rule);
-  for (const [name, { before, after }] of Object.entries(snapshots)) {
+  for (const [name, { before, after, source }] of Object.entries(snapshots)) {
+    // Hosts may read different interfaces (found per host when the scenario names none).
+    const keys = pathKeys(source ?? rule);
     const acc = delta(before, after, keys.accelerated);
     const syn = delta(before, after, keys.synthetic);
     const accPk = acc.rx_packets + acc.tx_packets;
@@ -136,4 +137,15 @@ export function verifyPath(
   const observed = verdicts.every((v) => v === verdicts[0]) ? verdicts[0]! : verdicts.includes('insufficient') ? 'insufficient' : 'mixed';
   const ok = verdicts.length > 0 && verdicts.every((v) => v === expected);
   return { expected, observed, ok, hosts, reason: ok ? undefined : `expected the ${expected} path; ${reasons.join('; ')}` };
+}
+
+/**
+ * Counters to verify with when the scenario names none: per host, the hv_netvsc NIC that has a VF
+ * (Azure), whose ethtool -S splits VF and synthetic traffic. Undefined for a host where that cannot be
+ * proven from counters (no VF, or a driver whose counters mix the paths).
+ */
+export function autoCounterSource(pairs: { synthetic: string; vf: string }[], drivers: Record<string, string | undefined>): CounterSource | undefined {
+  const netvsc = pairs.filter((p) => drivers[p.synthetic] === 'hv_netvsc');
+  if (netvsc.length !== 1) return undefined; // none, or several NICs: which one carries the test is not known
+  return { source: 'netvsc', synthetic: netvsc[0]!.synthetic };
 }

@@ -19,7 +19,8 @@ import { LocalHost } from '../hosts/local.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PathController } from '../paths/controller.js';
-import { readPathCounters, verifyPath, type CounterSnapshot } from '../paths/counters.js';
+import { autoCounterSource, readPathCounters, verifyPath, type CounterSnapshot, type CounterSource } from '../paths/counters.js';
+import { discoverVfs } from '../paths/discovery.js';
 import { toolRun } from './tool-runs.js';
 import { command } from '../util/shell.js';
 import { errorMessage, UserError } from '../util/errors.js';
@@ -108,6 +109,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const emit = opts.onEvent ?? (() => {});
   const hosts = await connectHosts(scenario, scenarioHostNames(scenario), { acceptNewHostKeys: opts.acceptNewHostKeys });
   const scratch = new Map<string, string>();
+  const autoVerify = new Map<string, CounterSource>();
   // Controllers need the run directory (to keep their commands' output): made once it exists.
   let controllers = new Map<string, PathController>();
   let dir: RunDir | undefined;
@@ -123,6 +125,22 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const facts: Record<string, HostFacts> = {};
     // A tool missing on a host fails only the trials that need it (recorded as tool-missing).
     await Promise.all([...hosts].map(async ([name, h]) => (facts[name] = await hostFacts(h))));
+    // Without `verify:`, prove the path from what discovery finds (hv_netvsc with its VF); else say so.
+    if (!scenario.verify) {
+      for (const name of new Set(scenario.pairs.flatMap((p) => [p.client, p.server]))) {
+        const drivers = Object.fromEntries(facts[name]!.interfaces.map((i) => [i.name, i.driver]));
+        const src = autoCounterSource(await discoverVfs(hosts.get(name)!).catch(() => []), drivers);
+        if (src) autoVerify.set(name, src);
+      }
+      const all = [...new Set(scenario.pairs.flatMap((p) => [p.client, p.server]))].every((n) => autoVerify.has(n));
+      if (!all) autoVerify.clear();
+      emit({
+        type: 'log',
+        message: all
+          ? `verification: from hv_netvsc counters (${[...autoVerify].map(([h, s]) => `${h}: ethtool -S ${s.synthetic}`).join(', ')})`
+          : 'warning: trials will not be verified: name the counters with `verify:` (no hv_netvsc VF found on every host)',
+      });
+    }
     let done = new Set<string>();
     if (opts.resumeDir) {
       dir = await RunDir.open(opts.resumeDir);
@@ -191,7 +209,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     for (const [index, trial] of todo.entries()) {
       if (opts.signal?.aborted) break;
       emit({ type: 'trial-start', trial, index, total: todo.length });
-      const record = await runTrial({ scenario, plan, trial, hosts, facts, scratch, controllers, current, dir, inFlight, persistOriginals, signal: opts.signal });
+      const record = await runTrial({ scenario, plan, trial, hosts, facts, scratch, controllers, current, dir, inFlight, persistOriginals, autoVerify, signal: opts.signal });
       if (opts.signal?.aborted && record.status === 'failed') break; // the abort killed it: not a result
       await dir.appendRecord(record);
       manifest.originalPathState = [...controllers.values()].flatMap((c) => c.originals());
@@ -241,6 +259,8 @@ interface TrialContext {
   current: Map<number, string>;
   dir: RunDir;
   inFlight: Set<{ host: Host; proc: BackgroundProcess }>;
+  /** Counters found per host when the scenario has no `verify:` (empty: not verified). */
+  autoVerify: Map<string, CounterSource>;
   /** Write the recorded original path state to the manifest (before anything is switched). */
   persistOriginals: () => Promise<void>;
   signal?: AbortSignal;
@@ -326,13 +346,14 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
     }
     if (ctx.signal?.aborted) return failed('interrupted', 'run interrupted');
 
-    const verify = scenario.verify;
+    const sourceOf = (h: Host): CounterSource | undefined => scenario.verify ?? ctx.autoVerify.get(h.name);
+    const verifying = !!(sourceOf(client) && sourceOf(server));
     const snap = async () =>
-      Object.fromEntries(await Promise.all([client, server].map(async (h) => [h.name, await readPathCounters(h, verify!)] as const))) as Record<
+      Object.fromEntries(await Promise.all([client, server].map(async (h) => [h.name, await readPathCounters(h, sourceOf(h)!)] as const))) as Record<
         string,
         CounterSnapshot
       >;
-    const before = scenario.verify ? await snap() : undefined;
+    const before = verifying ? await snap() : undefined;
 
     const proc = await client.start(run.client.argv, clientDir, `${trial.id}.client`, { exitCode: true });
     const entry = { host: client, proc };
@@ -346,7 +367,7 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
     }
     const [files, after] = await Promise.all([
       keep(client, { 'client.stdout': proc.stdoutPath, 'client.stderr': proc.stderrPath, 'client.rc': proc.rcPath!, ...run.client.files }),
-      scenario.verify ? snap() : undefined,
+      verifying ? snap() : undefined,
     ]);
     if (waited.timedOut) return failed('tool-error', `${test.tool} client did not finish within ${run.client.seconds}s + ${CLIENT_GRACE_MS / 1000}s`);
     const rc = files['client.rc']?.trim();
@@ -358,10 +379,11 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
     base.tool.summary = parsed.value.summary;
 
     let verification: TrialRecord['verification'];
-    if (scenario.verify && before && after) {
-      const v = verifyPath(expectedPath(variant), scenario.verify, {
-        [client.name]: { before: before[client.name]!, after: after[client.name]! },
-        [server.name]: { before: before[server.name]!, after: after[server.name]! },
+    if (verifying && before && after) {
+      const rule = scenario.verify ?? { ...sourceOf(client)!, share: 0.95, min_packets: 100 };
+      const v = verifyPath(expectedPath(variant), rule, {
+        [client.name]: { before: before[client.name]!, after: after[client.name]!, source: sourceOf(client) },
+        [server.name]: { before: before[server.name]!, after: after[server.name]!, source: sourceOf(server) },
       });
       verification = { expected: v.expected, observed: v.observed, ok: v.ok, reason: v.reason, hosts: v.hosts };
     }

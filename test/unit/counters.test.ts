@@ -77,3 +77,26 @@ describe('verification from hv_netvsc counters (Azure)', () => {
     expect(synthetic.reason).toContain('0 packets on eth0:vf, 9000 on eth0:queues');
   });
 });
+
+describe('verification chosen from discovery when the scenario names no counters', () => {
+  it('uses hv_netvsc counters of the one NIC paired with a VF (Azure)', async () => {
+    const { autoCounterSource } = await import('../../src/paths/counters.js');
+    const pairs = [{ synthetic: 'eth0', vf: 'enP31819s1' }];
+    expect(autoCounterSource(pairs, { eth0: 'hv_netvsc', enP31819s1: 'mlx5_core' })).toEqual({ source: 'netvsc', synthetic: 'eth0' });
+    // Two accelerated NICs: which one carries the test is not known, so nothing is guessed.
+    expect(autoCounterSource([...pairs, { synthetic: 'eth1', vf: 'enP41968s2' }], { eth0: 'hv_netvsc', eth1: 'hv_netvsc' })).toBeUndefined();
+    // A failover or other master whose counters mix the paths: not automatic either.
+    expect(autoCounterSource([{ synthetic: 'eth0', vf: 'ens5' }], { eth0: 'virtio_net' })).toBeUndefined();
+    expect(autoCounterSource([], {})).toBeUndefined();
+  });
+
+  it('judges each host by its own counters', () => {
+    const snapA = (vf: number, q: number) => netvscSnapshot('eth0', parseEthtoolStats(`vf_rx_packets: ${vf}\nvf_tx_packets: ${vf}\nrx_queue_0_packets: ${q}\ntx_queue_0_packets: ${q}\n`));
+    const snapB = (vf: number, q: number) => netvscSnapshot('eth1', parseEthtoolStats(`vf_rx_packets: ${vf}\nvf_tx_packets: ${vf}\nrx_queue_0_packets: ${q}\ntx_queue_0_packets: ${q}\n`));
+    const v = verifyPath('accelerated', { source: 'netvsc', synthetic: 'eth0', share: 0.95, min_packets: 100 }, {
+      a: { before: snapA(0, 0), after: snapA(5000, 3), source: { source: 'netvsc', synthetic: 'eth0' } },
+      b: { before: snapB(0, 0), after: snapB(5000, 3), source: { source: 'netvsc', synthetic: 'eth1' } },
+    });
+    expect(v).toMatchObject({ ok: true, observed: 'accelerated' });
+  });
+});
