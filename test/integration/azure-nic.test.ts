@@ -13,7 +13,7 @@ import { CLI, onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
 const records = async (dir: string) =>
   (await readFile(join(dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
 
-async function setup(wait = '20s', duration = '1s') {
+async function setup(wait = '20s', duration = '1s', extra = '') {
   const { inventoryPath, ns } = testLab();
   const state = await mkdtemp(join(tmpdir(), 'fake-az-'));
   const env = {
@@ -25,8 +25,8 @@ async function setup(wait = '20s', duration = '1s') {
   const s = await scenarioFile(`name: it-azure
 inventory: ${inventoryPath}
 variants:
-  vf: { controller: azure-nic, accelerated: true, resource_group: rg-bench, nics: ${nics}, vf_interface: vf0, wait: ${wait}, settle: 0.5s }
-  pv: { controller: azure-nic, accelerated: false, resource_group: rg-bench, nics: ${nics}, vf_interface: vf0, wait: ${wait}, settle: 0.5s }
+  vf: { controller: azure-nic, accelerated: true, resource_group: rg-bench, nics: ${nics}, vf_interface: vf0, wait: ${wait}, settle: 0.5s${extra} }
+  pv: { controller: azure-nic, accelerated: false, resource_group: rg-bench, nics: ${nics}, vf_interface: vf0, wait: ${wait}, settle: 0.5s${extra} }
 baseline: pv
 repeat: 1
 tests:
@@ -99,5 +99,22 @@ describe.skipIf(!labAvailable())('azure-nic with a stand-in az', () => {
     for (const nic of ['vm1-nic', 'vm2-nic']) expect(forNic(await calls(), nic).at(-1)).toBe('az network nic update --accelerated-networking true -o none');
     expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
     expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
+  });
+
+  it('with deallocate: true, deallocates, updates and starts each VM in that order, then reconnects', async () => {
+    const { s, env, calls } = await setup('20s', '1s', ', deallocate: true, vms: { vm1: vm-one, vm2: vm-two }');
+    const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env });
+    expect(r.exitCode, r.all).toBe(0);
+    const vm1 = (await calls()).filter((c) => c.includes('vm-one') || c.includes('vm1-nic')).filter((c) => !c.includes(' show '));
+    expect(vm1).toEqual([
+      'az vm deallocate -g rg-bench -n vm-one',
+      'az network nic update -g rg-bench -n vm1-nic --accelerated-networking false -o none',
+      'az vm start -g rg-bench -n vm-one',
+      'az vm deallocate -g rg-bench -n vm-one',
+      'az network nic update -g rg-bench -n vm1-nic --accelerated-networking true -o none',
+      'az vm start -g rg-bench -n vm-one',
+    ]);
+    const recs = await records(await onlyRunDir(s.results, 'it-azure'));
+    expect(recs.map((x) => x.status)).toEqual(['ok', 'ok']);
   });
 });
