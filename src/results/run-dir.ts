@@ -39,6 +39,13 @@ export class RunDir {
     return new RunDir(path);
   }
 
+  /** Keep the output of a path controller's command in raw/controller/<label>.{stdout,stderr}. */
+  async keepControllerOutput(label: string, out: { stdout: string; stderr: string }): Promise<void> {
+    await mkdir(join(this.rawDir, 'controller'), { recursive: true });
+    await writeFile(join(this.rawDir, 'controller', `${label}.stdout`), out.stdout);
+    await writeFile(join(this.rawDir, 'controller', `${label}.stderr`), out.stderr);
+  }
+
   rawPath(trialId: string, suffix: string): string {
     return join(this.rawDir, `${trialId}.${suffix}`);
   }

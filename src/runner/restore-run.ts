@@ -1,6 +1,4 @@
 // `vfbench restore RUN_DIR`: re-apply the path state a run recorded before its first switch.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { RunDir } from '../results/run-dir.js';
 import { parseScenario } from '../scenario/load.js';
 import { LocalHost } from '../hosts/local.js';
@@ -41,11 +39,7 @@ export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptN
     const problems = await restoreOriginals(originals, {
       hosts,
       local: new LocalHost('local', scenario.ssh.command_timeout * 1000),
-      keep: async (label, out) => {
-        await mkdir(join(dir.rawDir, 'controller'), { recursive: true });
-        await writeFile(join(dir.rawDir, 'controller', `${label}.stdout`), out.stdout);
-        await writeFile(join(dir.rawDir, 'controller', `${label}.stderr`), out.stderr);
-      },
+      keep: (label, out) => dir.keepControllerOutput(label, out),
     });
     // Tools a killed run left running, and its scratch folders: found by where their output goes.
     for (const [name, host] of hosts) {

@@ -16,8 +16,6 @@ import { AwsEnaExpressController } from '../paths/aws-ena-express.js';
 import { restoreOriginals } from '../paths/restore.js';
 import type { ControllerContext } from '../paths/controller.js';
 import { LocalHost } from '../hosts/local.js';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { PathController } from '../paths/controller.js';
 import { autoCounterSource, readPathCounters, verifyPath, type CounterSnapshot, type CounterSource } from '../paths/counters.js';
 import { discoverVfs } from '../paths/discovery.js';
@@ -174,11 +172,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const ctx: ControllerContext = {
       hosts,
       local: new LocalHost('local', scenario.ssh.command_timeout * 1000),
-      keep: async (label, out) => {
-        await mkdir(join(runDir.rawDir, 'controller'), { recursive: true });
-        await writeFile(join(runDir.rawDir, 'controller', `${label}.stdout`), out.stdout);
-        await writeFile(join(runDir.rawDir, 'controller', `${label}.stderr`), out.stderr);
-      },
+      keep: (label, out) => runDir.keepControllerOutput(label, out),
     };
     if (opts.resumeDir && manifest.originalPathState.length > 0) {
       // The previous session may have died with a pair switched: put the recorded originals back first,

@@ -38,3 +38,12 @@ export async function processesIn(ns: string): Promise<string[]> {
   }
   return names.filter((n) => n !== 'sshd');
 }
+
+/** Poll `check` every 100 ms until it holds; bounded by timeoutMs. */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TrialRecord } from '../../src/results/record.js';
 import { execa } from 'execa';
-import { labAvailable, processesIn, testLab } from '../helpers/lab.js';
+import { labAvailable, processesIn, testLab, until } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
 
 async function setup(wait: string, duration = '1s') {
@@ -71,12 +71,8 @@ describe.skipIf(!labAvailable())('aws-ena-express with a stand-in aws CLI', () =
   it('restores both ENIs when the run is interrupted', async () => {
     const { s, env, state, calls } = await setup('20s', '30s');
     const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false, all: true, env });
-    const deadline = Date.now() + 40_000;
     const switched = async () => (await calls().catch(() => [])).filter((c) => c.includes('EnaSrdEnabled=false')).length === 2;
-    while (!((await switched()) && (await processesIn(testLab().ns.vm1)).includes('sockperf'))) {
-      if (Date.now() > deadline) throw new Error('the plain trial never started');
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    await until('the plain trial', async () => (await switched()) && (await processesIn(testLab().ns.vm1)).includes('sockperf'), 40_000);
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode, r.all).toBe(130);

@@ -7,7 +7,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TrialRecord } from '../../src/results/record.js';
-import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
+import { labAvailable, linkUp, processesIn, testLab, until } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
 
 const records = async (dir: string) =>
@@ -87,12 +87,8 @@ describe.skipIf(!labAvailable())('azure-nic with a stand-in az', () => {
   it('restores both NICs when the run is interrupted', async () => {
     const { s, env, calls, ns } = await setup('20s', '30s');
     const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false, all: true, env });
-    const deadline = Date.now() + 40_000;
     const switched = async () => (await calls().catch(() => [])).filter((c) => c.includes('--accelerated-networking false')).length === 2;
-    while (!((await switched()) && (await processesIn(ns.vm1)).includes('sockperf'))) {
-      if (Date.now() > deadline) throw new Error('the pv trial never started');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until('the pv trial', async () => (await switched()) && (await processesIn(ns.vm1)).includes('sockperf'), 40_000);
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode, r.all).toBe(130);

@@ -6,7 +6,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrialRecord } from '../../src/results/record.js';
 import type { Manifest } from '../../src/runner/run.js';
-import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
+import { labAvailable, linkUp, processesIn, testLab, until } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
 
 const records = async (dir: string) =>
@@ -62,11 +62,7 @@ tests:
     duration: 30s
 `);
     const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false });
-    const deadline = Date.now() + 30_000;
-    while (!((await processesIn(ns.vm1)).includes('sockperf') && !(await linkUp(ns.vm1, 'vf0')) && !(await linkUp(ns.vm2, 'vf0')))) {
-      if (Date.now() > deadline) throw new Error('the pv trial never started');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until('the pv trial', async () => (await processesIn(ns.vm1)).includes('sockperf') && !(await linkUp(ns.vm1, 'vf0')) && !(await linkUp(ns.vm2, 'vf0')), 30_000);
     child.kill('SIGKILL');
     await child;
     const dir = await onlyRunDir(s.results, 'it-restore');
@@ -114,11 +110,7 @@ tests:
     duration: 30s
 `);
     const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false });
-    const deadline = Date.now() + 30_000;
-    while (!((await processesIn(ns.vm1)).includes('sockperf') && !(await linkUp(ns.vm2, 'vf0')))) {
-      if (Date.now() > deadline) throw new Error('the pv trial never started');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until('the pv trial', async () => (await processesIn(ns.vm1)).includes('sockperf') && !(await linkUp(ns.vm2, 'vf0')), 30_000);
     child.kill('SIGKILL');
     await child;
     expect(await linkUp(ns.vm1, 'vf0')).toBe(false);

@@ -4,16 +4,8 @@ import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/runner/run.js';
-import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
+import { labAvailable, linkUp, processesIn, testLab, until } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, VF_PV_VARIANTS } from '../helpers/cli.js';
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.skipIf(!labAvailable())('interrupting a run', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-trial restores vf0 on both VMs and leaves no tool running', async (signal) => {

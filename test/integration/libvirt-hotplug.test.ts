@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TrialRecord } from '../../src/results/record.js';
 import { execa } from 'execa';
-import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
+import { labAvailable, linkUp, processesIn, testLab, until } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
 
 async function setup(wait = '20s', duration = '1s') {
@@ -85,12 +85,8 @@ describe.skipIf(!labAvailable())('libvirt-hotplug with a stand-in virsh', () => 
   it('re-attaches the VFs when the run is interrupted', async () => {
     const { s, env, state, ns } = await setup('20s', '30s');
     const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false, all: true, env });
-    const deadline = Date.now() + 40_000;
     const detached = async () => (await readFile(join(state, 'calls.log'), 'utf8').catch(() => '')).split('\n').filter((c) => c.startsWith('virsh detach-device')).length === 2;
-    while (!((await detached()) && (await processesIn(ns.vm1)).includes('sockperf'))) {
-      if (Date.now() > deadline) throw new Error('the pv trial never started');
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    await until('the pv trial', async () => (await detached()) && (await processesIn(ns.vm1)).includes('sockperf'), 40_000);
     child.kill('SIGTERM');
     const r = await child;
     expect(r.exitCode, r.all).toBe(130);

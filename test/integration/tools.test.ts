@@ -5,7 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialRecord } from '../../src/results/record.js';
-import { labAvailable, processesIn, testLab } from '../helpers/lab.js';
+import { labAvailable, processesIn, testLab, until } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
 
 const records = async (dir: string) =>
@@ -123,11 +123,7 @@ tests:
 
 /** Kill every process named `comm` in the namespace once the client has run for a moment. */
 async function killServerMidTrial(serverNs: string, clientNs: string, comm: string, client: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!((await processesIn(clientNs)).includes(client) && (await processesIn(serverNs)).includes(comm))) {
-    if (Date.now() > deadline) throw new Error(`${client} never ran`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(`${client} to run`, async () => (await processesIn(clientNs)).includes(client) && (await processesIn(serverNs)).includes(comm), 30_000);
   await new Promise((r) => setTimeout(r, 1000));
   const pids = (await execa('ip', ['netns', 'pids', serverNs])).stdout.split(/\s+/).filter(Boolean);
   for (const pid of pids) {
