@@ -3,6 +3,8 @@ import { execa, type ResultPromise } from 'execa';
 import { mkdtemp, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RunDir } from '../../src/results/run-dir.js';
+import type { TrialRecord } from '../../src/results/record.js';
 
 export const CLI = ['dist/cli/main.js'];
 
@@ -31,3 +33,13 @@ export const VF_PV_VARIANTS = `variants:
   pv: { controller: guest-link, interface: vf0, state: down }
 baseline: pv
 `;
+
+/** Every record of a run directory, in the order they were appended (RunDir reads them as analyze does). */
+export async function records(dir: string): Promise<TrialRecord[]> {
+  return (await RunDir.open(dir)).readRecords();
+}
+
+/** A lab host as a scenario `hosts:` entry, for scenarios that add other hosts next to the lab's. */
+export function labHostYaml(h: { ssh: string; data: string; key: string; known_hosts: string }): string {
+  return `{ ssh: ${h.ssh}, data: ${h.data}, key: ${h.key}, known_hosts: ${h.known_hosts} }`;
+}

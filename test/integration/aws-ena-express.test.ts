@@ -4,22 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { TrialRecord } from '../../src/results/record.js';
 import { execa } from 'execa';
 import { labAvailable, processesIn, testLab, until } from '../helpers/lab.js';
-import { CLI, onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
+import { CLI, onlyRunDir, scenarioFile, vfbench, records, labHostYaml } from '../helpers/cli.js';
 
 async function setup(wait: string, duration = '1s') {
   const { inventory } = testLab();
   const state = await mkdtemp(join(tmpdir(), 'fake-aws-'));
   // Both ENIs start with ENA Express on for TCP only.
   for (const eni of ['eni-0a1b2c3d4e5f60001', 'eni-0a1b2c3d4e5f60002']) await writeFile(join(state, `${eni}.srd`), '{"EnaSrdEnabled": true, "EnaSrdUdpSpecification": {"EnaSrdUdpEnabled": false}}\n');
-  const host = (h: { ssh: string; data: string; key: string; known_hosts: string }) => `{ ssh: ${h.ssh}, data: ${h.data}, key: ${h.key}, known_hosts: ${h.known_hosts} }`;
   const enis = '{ vm1: eni-0a1b2c3d4e5f60001, vm2: eni-0a1b2c3d4e5f60002 }';
   const s = await scenarioFile(`name: it-aws
 hosts:
-  vm1: ${host(inventory.hosts.vm1!)}
-  vm2: ${host(inventory.hosts.vm2!)}
+  vm1: ${labHostYaml(inventory.hosts.vm1!)}
+  vm2: ${labHostYaml(inventory.hosts.vm2!)}
 pairs: [{ client: vm1, server: vm2 }]
 variants:
   srd: { controller: aws-ena-express, enabled: true, udp: true, enis: ${enis}, region: eu-west-1, wait: ${wait}, settle: 0s }
@@ -45,7 +43,7 @@ describe.skipIf(!labAvailable())('aws-ena-express with a stand-in aws CLI', () =
     const { s, env, calls, state } = await setup('20s');
     const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env: { ...env, FAKE_AWS_LAG: '2' } });
     expect(r.exitCode, r.all).toBe(0);
-    const recs = (await readFile(join(await onlyRunDir(s.results, 'it-aws'), 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const recs = await records(await onlyRunDir(s.results, 'it-aws'));
     expect(recs.map((x) => [x.variant, x.status])).toEqual([
       ['plain', 'ok'],
       ['srd', 'ok'],
@@ -64,7 +62,7 @@ describe.skipIf(!labAvailable())('aws-ena-express with a stand-in aws CLI', () =
     const { s, env } = await setup('2s');
     const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env: { ...env, FAKE_AWS_LAG: '1000' } });
     expect(r.exitCode).toBe(1);
-    const [first] = (await readFile(join(await onlyRunDir(s.results, 'it-aws'), 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const [first] = await records(await onlyRunDir(s.results, 'it-aws'));
     expect(first!.failure!.message).toMatch(/vm[12]: ENA Express on eni-0a1b2c3d4e5f6000[12] was not disabled within 2s \(API: true, guest ena_srd_mode: n\/a\)/);
   });
 

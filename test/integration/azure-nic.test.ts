@@ -6,12 +6,8 @@ import { execa } from 'execa';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { TrialRecord } from '../../src/results/record.js';
 import { labAvailable, linkUp, processesIn, testLab, until } from '../helpers/lab.js';
-import { CLI, onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
-
-const records = async (dir: string) =>
-  (await readFile(join(dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+import { CLI, onlyRunDir, scenarioFile, vfbench, records } from '../helpers/cli.js';
 
 async function setup(wait = '20s', duration = '1s', extra = '') {
   const { inventoryPath, ns } = testLab();

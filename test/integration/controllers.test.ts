@@ -4,13 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TrialRecord } from '../../src/results/record.js';
 import type { Manifest } from '../../src/runner/run.js';
 import { labAvailable, linkUp, processesIn, testLab, until } from '../helpers/lab.js';
-import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
-
-const records = async (dir: string) =>
-  (await readFile(join(dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS, records } from '../helpers/cli.js';
 
 describe.skipIf(!labAvailable())('the command controller', () => {
   it('switches with the user\'s commands, checks them with verify, keeps their output, restores', async () => {

@@ -4,22 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { TrialRecord } from '../../src/results/record.js';
 import { execa } from 'execa';
 import { labAvailable, linkUp, processesIn, testLab, until } from '../helpers/lab.js';
-import { CLI, onlyRunDir, scenarioFile, vfbench } from '../helpers/cli.js';
+import { CLI, onlyRunDir, scenarioFile, vfbench, records, labHostYaml } from '../helpers/cli.js';
 
 async function setup(wait = '20s', duration = '1s') {
     const { inventory, ns } = testLab();
     const state = await mkdtemp(join(tmpdir(), 'fake-virsh-'));
     const xml = join(state, 'vf.xml');
     await writeFile(xml, "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x3b' slot='0x02' function='0x1'/></source></hostdev>\n");
-    const host = (h: { ssh: string; data: string; key: string; known_hosts: string }) => `{ ssh: ${h.ssh}, data: ${h.data}, key: ${h.key}, known_hosts: ${h.known_hosts} }`;
     const domains = `{ vm1: { domain: guest1, xml: ${xml}, pci: "0000:3b:02.1" }, vm2: { domain: guest2, xml: ${xml}, pci: "0000:3b:02.1" } }`;
     const s = await scenarioFile(`name: it-libvirt
 hosts:
-  vm1: ${host(inventory.hosts.vm1!)}
-  vm2: ${host(inventory.hosts.vm2!)}
+  vm1: ${labHostYaml(inventory.hosts.vm1!)}
+  vm2: ${labHostYaml(inventory.hosts.vm2!)}
   hv: { ssh: local, data: 127.0.0.1 }
 pairs: [{ client: vm1, server: vm2 }]
 verify: { accelerated: vf0, synthetic: pv0 }
@@ -43,7 +41,7 @@ describe.skipIf(!labAvailable())('libvirt-hotplug with a stand-in virsh', () => 
     const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env });
     expect(r.exitCode, r.all).toBe(0);
     const dir = await onlyRunDir(s.results, 'it-libvirt');
-    const recs = (await readFile(join(dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const recs = await records(dir);
     expect(recs.map((x) => [x.variant, x.status, x.verification?.observed])).toEqual([
       ['pv', 'ok', 'synthetic'],
       ['vf', 'ok', 'accelerated'],
@@ -76,7 +74,7 @@ describe.skipIf(!labAvailable())('libvirt-hotplug with a stand-in virsh', () => 
     const { s, env, ns } = await setup('2s');
     const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env: { ...env, FAKE_VIRSH_DELAY: '4' } });
     expect(r.exitCode).toBe(1);
-    const [pv] = (await readFile(join(await onlyRunDir(s.results, 'it-libvirt'), 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const [pv] = await records(await onlyRunDir(s.results, 'it-libvirt'));
     expect(pv!.failure!.message).toMatch(/vm[12]: the VF vf0 did not vanish in the guest within 2s after detach-device on hv/);
     await new Promise((res) => setTimeout(res, 5000)); // the stand-in's late change lands, then restore's attach does too
     expect(await linkUp(ns.vm1, 'vf0')).toBe(true);

@@ -6,10 +6,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { TrialRecord } from '../../src/results/record.js';
 import type { Manifest } from '../../src/runner/run.js';
 import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
-import { onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
+import { onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS, records } from '../helpers/cli.js';
 
-const records = async (dir: string) =>
-  (await readFile(join(dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
 const csv = async (path: string) => parseCsv(await readFile(path, 'utf8'), { columns: true }) as Record<string, string>[];
 
 describe.skipIf(!labAvailable())('vfbench run on the lab', () => {

@@ -6,10 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialRecord } from '../../src/results/record.js';
 import { labAvailable, processesIn, testLab, until } from '../helpers/lab.js';
-import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
-
-const records = async (dir: string) =>
-  (await readFile(join(dir, 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS, records } from '../helpers/cli.js';
 
 describe.skipIf(!labAvailable())('every tool and mode on both paths', () => {
   let recs: TrialRecord[];
