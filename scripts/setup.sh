@@ -2,6 +2,7 @@
 # Install what vfbench needs on a Debian/Ubuntu machine, then its npm dependencies, then build.
 # Idempotent, and fast when everything is already there (no apt or npm call at all).
 # System packages need root; as another user it says what is missing and stops.
+# --test: also what the tests need beyond vfbench itself (Debian's Chromium, for the report test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,11 @@ declare -A NEED=(
   [timeout]=coreutils
   [ping]=iputils-ping
   [ps]=procps
+  [rsvg-convert]=librsvg2-bin
 )
+if [ "${1:-}" = --test ]; then
+  NEED[chromium]=chromium
+fi
 missing=()
 for cmd in "${!NEED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${NEED[$cmd]}")

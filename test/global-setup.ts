@@ -13,6 +13,8 @@ export interface LabContext {
   reason?: string;
   options?: LabOptions;
   inventoryPath?: string;
+  /** A second lab of 4 pairs for groups run together (FlexVF Fig. 7). */
+  groups?: { options: LabOptions; inventoryPath: string };
 }
 
 declare module 'vitest' {
@@ -22,6 +24,7 @@ declare module 'vitest' {
 }
 
 let options: LabOptions | undefined;
+let groupOptions: LabOptions | undefined;
 let home: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
@@ -31,16 +34,24 @@ export async function setup(project: TestProject): Promise<void> {
     return;
   }
   home = await mkdtemp(join(tmpdir(), 'vfbench-test-home-'));
-  // An odd block per run (the next one is left for the partial-lab test), skipping blocks in use.
+  // Three blocks per run: the lab, the partial-lab test's, the groups lab; skipping blocks in use.
   const used = new Set(((JSON.parse((await execa('ip', ['-j', 'netns', 'list'])).stdout || '[]') as { name: string }[]).map((n) => n.name)));
-  let block = 1 + 2 * (process.pid % 30);
-  while (used.has(`t${block}-vm1`) || used.has(`t${block + 1}-vm1`)) block = block + 2 > 61 ? 1 : block + 2;
+  let block = 1 + 3 * (process.pid % 20);
+  while ([0, 1, 2].some((k) => used.has(`t${block + k}-vm1`) || used.has(`t${block}g-vm1`))) block = block + 3 > 58 ? 1 : block + 3;
   options = { prefix: `t${block}`, block, rules: 2000, home };
+  groupOptions = { prefix: `t${block}g`, block: block + 2, rules: 2000, home, pairs: 4 };
   await labUp(options);
-  project.provide('lab', { available: true, options, inventoryPath: join(home, 'lab', options.prefix, 'inventory.json') });
+  await labUp(groupOptions);
+  project.provide('lab', {
+    available: true,
+    options,
+    inventoryPath: join(home, 'lab', options.prefix, 'inventory.json'),
+    groups: { options: groupOptions, inventoryPath: join(home, 'lab', groupOptions.prefix, 'inventory.json') },
+  });
 }
 
 export async function teardown(): Promise<void> {
   if (options) await labDown(options);
+  if (groupOptions) await labDown(groupOptions);
   if (home) await rm(home, { recursive: true, force: true });
 }

@@ -208,6 +208,7 @@ export function summaryRows(a: Analysis): Record<string, string | number | undef
       protocol: s.protocol,
       size: s.size,
       streams: s.streams,
+      rate: s.rate,
       pair: s.pair,
       group: s.group,
       latency_kind: s.latencyKind,
@@ -226,7 +227,7 @@ export function summaryRows(a: Analysis): Record<string, string | number | undef
   });
 }
 
-export const SUMMARY_COLUMNS = ['point', 'test', 'tool', 'mode', 'protocol', 'size', 'streams', 'pair', 'group', 'latency_kind', 'variant', 'n', 'invalid', 'failed'];
+export const SUMMARY_COLUMNS = ['point', 'test', 'tool', 'mode', 'protocol', 'size', 'streams', 'rate', 'pair', 'group', 'latency_kind', 'variant', 'n', 'invalid', 'failed'];
 
 /** Flat rows for boost.csv: one per point, variant and metric. */
 export function boostRows(a: Analysis): Record<string, string | number | undefined>[] {
@@ -237,6 +238,7 @@ export function boostRows(a: Analysis): Record<string, string | number | undefin
     protocol: b.protocol,
     size: b.size,
     streams: b.streams,
+    rate: b.rate,
     pair: b.pair,
     group: b.group,
     variant: b.variant,
@@ -258,6 +260,6 @@ export function boostRows(a: Analysis): Record<string, string | number | undefin
 }
 
 export const BOOST_COLUMNS = [
-  'point', 'test', 'mode', 'protocol', 'size', 'streams', 'pair', 'group', 'variant', 'baseline', 'metric', 'direction',
+  'point', 'test', 'mode', 'protocol', 'size', 'streams', 'rate', 'pair', 'group', 'variant', 'baseline', 'metric', 'direction',
   'baseline_value', 'variant_value', 'boost_percent', 'ci_low', 'ci_high', 'ci_level', 'paired', 'p_value', 'n_baseline', 'n_variant', 'note',
 ];

@@ -5,6 +5,10 @@ export type Direction = 'lower' | 'higher';
 
 /** Which metrics are performance figures, and which way is better; undefined = not compared. */
 export function metricDirection(name: string): Direction | undefined {
+  // Per-host sampler readings and the background load describe a trial; they are not its result.
+  if (name.startsWith('client_') || name.startsWith('server_') || name.startsWith('background_')) return undefined;
+  // CPU cost: less is better (cpu_cores, cpu_cores_per_gbps, cpu_ms_per_1k_trans).
+  if (name.startsWith('cpu_') || name === 'gap_ms' || name === 'lost_messages') return 'lower';
   if (name.endsWith('_us') || name === 'jitter_ms' || name === 'lost_pct') return 'lower';
   if (name.endsWith('_per_s') || name.endsWith('_bps')) return 'higher';
   return undefined;
@@ -28,6 +32,13 @@ export function metricLabel(name: string): string {
     messages_per_s: 'messages/s',
     jitter_ms: 'jitter',
     lost_pct: 'loss',
+    cpu_cores: 'busy CPUs',
+    cpu_cores_per_gbps: 'CPUs per Gbit/s',
+    cpu_ms_per_1k_trans: 'CPU ms per 1000 transactions',
+    round_trips_per_s: 'round trips/s',
+    background_pps: 'background packets/s',
+    gap_ms: 'longest gap',
+    lost_messages: 'messages lost',
   };
   const pct = /^p(\d+)(?:_(\d+))?_us$/.exec(name);
   if (pct) return `p${pct[1]}${pct[2] ? `.${pct[2]}` : ''}`;
@@ -46,12 +57,13 @@ export function formatMetric(name: string, v: number | undefined): string {
 }
 
 /** How a point reads in tables: test, mode, protocol, size and streams where they say something. */
-export function pointLabel(p: { test: string; mode: string; protocol: string; size: number; streams?: number; group?: string }): string {
+export function pointLabel(p: { test: string; mode: string; protocol: string; size: number; streams?: number; rate?: number; group?: string }): string {
   const parts = [p.test];
   if (!p.test.includes(p.mode)) parts.push(p.mode);
   parts.push(p.protocol);
   if (p.size > 0) parts.push(`${p.size}B`);
   if ((p.streams ?? 1) > 1) parts.push(`×${p.streams}`);
+  if (p.rate !== undefined) parts.push(`bg ${p.rate} pkt/s`);
   if (p.group) parts.push(p.group);
   return parts.join(' ');
 }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import * as vl from 'vega-lite';
 import * as vega from 'vega';
 import { Resvg } from '@resvg/resvg-js';
+import { execa } from 'execa';
+import { UserError } from '../util/errors.js';
 import type { TopLevelSpec } from 'vega-lite';
 
 export const FONT = 'DejaVu Sans';
@@ -25,6 +27,8 @@ export const THEME: vl.Config = {
 export interface RenderedFigure {
   name: string;
   files: string[];
+  /** The SVG text (for the self-contained report). */
+  svg: string;
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -46,13 +50,23 @@ export function svgToPng(svg: string, scale = 2): Buffer {
   return r.render().asPng();
 }
 
-/** Write <name>.vl.json, <name>.svg and <name>.png into dir. */
+/** Vector PDF from the SVG with librsvg's rsvg-convert (fonts through fontconfig, as the PNG's). */
+export async function svgToPdf(svg: string): Promise<Buffer> {
+  const r = await execa('rsvg-convert', ['--format', 'pdf'], { input: svg, encoding: 'buffer', reject: false }).catch((err: Error) => ({ exitCode: -1, stdout: Buffer.alloc(0), stderr: Buffer.from(err.message) }));
+  if (r.exitCode !== 0) {
+    throw new UserError(`cannot write PDF figures: rsvg-convert failed (${Buffer.from(r.stderr).toString().trim() || `exit ${r.exitCode}`}); scripts/setup.sh installs it (librsvg2-bin)`);
+  }
+  return Buffer.from(r.stdout);
+}
+
+/** Write <name>.vl.json, <name>.svg, <name>.png and <name>.pdf into dir. */
 export async function writeFigure(dir: string, name: string, spec: TopLevelSpec): Promise<RenderedFigure> {
   await mkdir(dir, { recursive: true });
   const svg = await renderSvg(spec);
-  const files = [join(dir, `${name}.vl.json`), join(dir, `${name}.svg`), join(dir, `${name}.png`)];
+  const files = [join(dir, `${name}.vl.json`), join(dir, `${name}.svg`), join(dir, `${name}.png`), join(dir, `${name}.pdf`)];
   await writeFile(files[0]!, JSON.stringify(spec, null, 2) + '\n');
   await writeFile(files[1]!, svg);
   await writeFile(files[2]!, svgToPng(svg));
-  return { name, files };
+  await writeFile(files[3]!, await svgToPdf(svg));
+  return { name, files, svg };
 }

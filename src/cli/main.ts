@@ -9,7 +9,7 @@ import { loadScenario, ScenarioError } from '../scenario/load.js';
 import { makePlan } from '../scenario/plan.js';
 import { formatSeconds } from '../util/duration.js';
 import { UserError, errorMessage } from '../util/errors.js';
-import { defaultLabOptions, labDown, labStatus, labUp, DEFAULT_RULES } from '../lab/lab.js';
+import { defaultLabOptions, labDown, labStatus, labUp, DEFAULT_RULES, MAX_PAIRS } from '../lab/lab.js';
 import { loadForRun, runScenario, type RunEvent } from '../runner/run.js';
 import { analyzeRun, reportRun, boostTable } from './stages.js';
 import { parseSaved, PARSE_TOOLS } from './parse.js';
@@ -25,8 +25,9 @@ import { formatMetric, headlineMetrics, metricLabel } from '../analysis/metrics.
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
 
-function labOpts(argv: { prefix?: string; block?: number; rules?: number; 'rate-cap'?: string }) {
+function labOpts(argv: { prefix?: string; block?: number; rules?: number; 'rate-cap'?: string; pairs?: number }) {
   return defaultLabOptions({
+    ...(argv.pairs !== undefined ? { pairs: argv.pairs } : {}),
     ...(argv.prefix ? { prefix: argv.prefix } : {}),
     ...(argv.block !== undefined ? { block: argv.block } : {}),
     ...(argv.rules !== undefined ? { rules: argv.rules } : {}),
@@ -56,7 +57,12 @@ function progressReporter(): (e: RunEvent) => void {
       const detail =
         r.status === 'failed'
           ? `${r.failure?.kind}: ${r.failure?.message}`
-          : `${headlineMetrics(r.metrics, 2).map((m) => `${metricLabel(m)} ${formatMetric(m, r.metrics[m])}`).join(', ')}, path ${r.verification?.observed ?? 'unverified'}` +
+          : `${headlineMetrics(r.metrics, 2).map((m) => `${metricLabel(m)} ${formatMetric(m, r.metrics[m])}`).join(', ')}, ` +
+            (r.switchover
+              ? `switchover: gap ${r.switchover.gapMs.toFixed(1)} ms, ${r.switchover.lost} lost, path ${r.switchover.segments.map((x) => x.observed ?? '?').join(' → ')}`
+              : `path ${r.verification?.observed ?? 'unverified'}`) +
+            (r.background && r.background.targetPps > 0 ? `, background ${Math.round(r.background.sentPps ?? 0)}/${r.background.targetPps} pkt/s` : '') +
+            (r.batch?.skewMs !== undefined ? `, start skew ${r.batch.skewMs.toFixed(1)} ms` : '') +
             (r.status === 'invalid' ? ` — INVALID: ${r.verification?.reason}` : '');
       if (bar) {
         bar.update(e.index + 1, { trial: r.trial });
@@ -81,11 +87,12 @@ async function main(): Promise<number> {
   await yargs(hideBin(process.argv))
     .scriptName('vfbench')
     .usage('$0 <command>\n\nMeasure what accelerated networking (SR-IOV VFs) buys a pair of VMs.')
-    .command('lab <action>', 'the local network-namespace lab that stands in for two VMs (root)', (y) =>
+    .command('lab <action>', 'the local network-namespace lab that stands in for pairs of VMs (root)', (y) =>
       y
         .positional('action', { choices: ['up', 'down', 'status'] as const, demandOption: true })
         .option('rules', { type: 'number', describe: `nftables rules on the synthetic path (default ${DEFAULT_RULES})` })
         .option('rate-cap', { type: 'string', describe: 'rate cap on the synthetic path, e.g. 2gbit' })
+        .option('pairs', { type: 'number', describe: `client/server pairs sharing the vswitch, 1..${MAX_PAIRS} (default 1)` })
         .option('prefix', { type: 'string', describe: 'name prefix (several labs can coexist)' })
         .option('block', { type: 'number', describe: 'address block 0..63 inside 198.18.0.0/16' })
         .option('json', { type: 'boolean', default: false }),
@@ -106,7 +113,7 @@ async function main(): Promise<number> {
             for (const [k, v] of Object.entries(s.namespaces)) out(`  namespace ${k}: ${v ? 'present' : 'absent'}`);
             for (const [k, v] of Object.entries(s.sshd)) out(`  sshd ${k}: ${v ? 'running' : 'not running'}`);
             for (const [k, v] of Object.entries(s.links)) out(`  link ${k}: ${v}`);
-            if (s.rules !== undefined) out(`  vswitch rules: ${s.rules}${s.rateCap ? `, rate cap ${s.rateCap}` : ''}`);
+            if (s.rules !== undefined) out(`  vswitch rules: ${s.rules}${s.rateCap ? `, rate cap ${s.rateCap}` : ''}; pairs: ${s.pairs}`);
           }
           if (!s.up) exitCode = 1;
         }
@@ -152,6 +159,7 @@ async function main(): Promise<number> {
         .option('results', { type: 'string', default: 'results', describe: 'root of run directories' })
         .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
         .option('analyze', { type: 'boolean', default: true, describe: 'analyze and report at the end (--no-analyze to skip)' })
+        .option('repeat', { type: 'number', describe: 'repetitions of every point, instead of the scenario\'s `repeat` (e.g. 1 for a quick look)' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print every command the run would send (switches, servers, clients, restore); connect to nothing' }),
       async (argv) => {
         if (argv['dry-run']) {
@@ -160,7 +168,9 @@ async function main(): Promise<number> {
           for (const l of dryRunLines(scenario)) out(l);
           return;
         }
-        const r = await runCommand({ file: argv.file, resume: argv.resume, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: argv.analyze });
+        if (argv.repeat !== undefined && (!Number.isInteger(argv.repeat) || argv.repeat < 1 || argv.repeat > 1000)) throw new UserError(`--repeat must be an integer 1..1000, got ${argv.repeat}`);
+        if (argv.repeat !== undefined && argv.resume) throw new UserError('--repeat cannot change a run being resumed (its plan is fixed)');
+        const r = await runCommand({ file: argv.file, resume: argv.resume, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: argv.analyze, repeat: argv.repeat });
         exitCode = r.exitCode;
       },
     )
@@ -365,11 +375,13 @@ interface RunCommandOptions {
   results: string;
   acceptNewHostKeys: boolean;
   analyze: boolean;
+  repeat?: number;
 }
 
 /** `vfbench run`: run (or resume), print progress, analyze and report; Ctrl-C restores and stops. */
 async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; dir?: string; status?: string }> {
   const { scenario } = await loadForRun(argv.file, argv.resume);
+  if (argv.repeat !== undefined) scenario.repeat = argv.repeat;
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (ac.signal.aborted) {

@@ -8,7 +8,14 @@ import { latencyFigure } from '../charts/latency.js';
 import { writeFigure, type RenderedFigure } from '../charts/render.js';
 import type { Manifest } from '../runner/run.js';
 import type { TrialRecord } from '../results/record.js';
-import { formatMetric, headlineMetrics, metricLabel, pointLabel } from '../analysis/metrics.js';
+import { formatMetric, headlineMetrics, metricDirection, metricLabel, pointLabel } from '../analysis/metrics.js';
+import { writeFile } from 'node:fs/promises';
+import type { TopLevelSpec } from 'vega-lite';
+import { parseFullLog, dropWarmup, type FullLog } from '../tools/sockperf.js';
+import { parseSamples, packetRates, type Samples } from '../tools/proc.js';
+import { pool, cdfPoints, boxStats, timeline } from '../analysis/distributions.js';
+import { cdfFigure, barsWithCi, barFigure, boostVsRateData, boostVsRateFigure, groupBoxFigure, switchoverFigure, type CdfDatum, type GroupBoxDatum, type TimelineData } from '../charts/figures.js';
+import { reportHtml } from '../charts/report-html.js';
 
 /** The analysis of a run directory, computed from its records (nothing written). */
 export async function computeAnalysis(path: string): Promise<{ analysis: Analysis; manifest: Manifest; records: TrialRecord[] }> {
@@ -35,16 +42,153 @@ export async function analyzeRun(path: string): Promise<Analysis> {
   return a;
 }
 
+/** The per-message log of a sockperf trial, warm-up dropped as the trial's metrics did. */
+async function fullLog(dir: RunDir, r: TrialRecord, warmup: number): Promise<FullLog | undefined> {
+  const file = r.raw.find((f) => f.endsWith('.fulllog.csv'));
+  if (!file) return undefined;
+  const text = await readFile(join(dir.path, file), 'utf8').catch(() => undefined);
+  const parsed = text === undefined ? undefined : parseFullLog(text);
+  return parsed?.ok ? dropWarmup(parsed.value, warmup) : undefined;
+}
+
+async function clientSamples(dir: RunDir, r: TrialRecord): Promise<Samples | undefined> {
+  const file = r.raw.find((f) => f.endsWith('.client.samples'));
+  const text = file ? await readFile(join(dir.path, file), 'utf8').catch(() => undefined) : undefined;
+  const parsed = text === undefined ? undefined : parseSamples(text);
+  return parsed?.ok ? parsed.value : undefined;
+}
+
+const THROUGHPUT: Record<string, { factor: number; unit: string }> = {
+  throughput_bps: { factor: 1e-9, unit: 'Gbit/s' },
+  sent_bps: { factor: 1e-9, unit: 'Gbit/s' },
+  transactions_per_s: { factor: 1, unit: '1/s' },
+  round_trips_per_s: { factor: 1, unit: '1/s' },
+  messages_per_s: { factor: 1, unit: '1/s' },
+};
+const CPU: Record<string, { factor: number; unit: string }> = {
+  cpu_cores: { factor: 1, unit: 'CPUs' },
+  cpu_cores_per_gbps: { factor: 1, unit: 'CPUs per Gbit/s' },
+  cpu_ms_per_1k_trans: { factor: 1, unit: 'ms' },
+};
+
+/** Figures (Vega-Lite + SVG + PNG + PDF) and report.html of a run directory. */
 export async function reportRun(path: string): Promise<RenderedFigure[]> {
   const dir = await RunDir.open(path);
   const manifest = await dir.readManifest<Manifest>();
   const text = await readFile(join(dir.analysisDir, 'analysis.json'), 'utf8').catch(() => undefined);
   const a = text ? (JSON.parse(text) as Analysis) : await analyzeRun(path);
-  const figures: RenderedFigure[] = [];
-  if (a.summary.some((s) => s.n > 0)) {
-    figures.push(await writeFigure(dir.figuresDir, 'latency-percentiles', latencyFigure(a, `${manifest.scenario.name}: latency by variant`)));
+  const records = (await dir.latestRecords()).filter((r) => r.status === 'ok');
+  const name = manifest.scenario.name;
+  const tests = manifest.scenario.tests;
+  const figures: (RenderedFigure & { caption: string })[] = [];
+  const add = async (file: string, spec: TopLevelSpec, caption: string) => figures.push({ ...(await writeFigure(dir.figuresDir, file, spec)), caption });
+
+  if (a.summary.some((s) => s.n > 0 && s.metrics.p50_us !== undefined)) {
+    await add('latency-percentiles', latencyFigure(a, `${name}: latency by variant`), 'Latency percentiles per variant: median over repetitions of the pooled per-message percentiles.');
   }
+  // Pooled per-message samples of every sockperf latency trial (switchover trials have their own figure).
+  const logs = new Map<string, FullLog>();
+  for (const r of records) {
+    const t = tests[r.point.test];
+    if (t?.tool !== 'sockperf' || r.switchover) continue;
+    const log = await fullLog(dir, r, t.warmup);
+    if (log) logs.set(r.trial, log);
+  }
+  const cdf: CdfDatum[] = [];
+  for (const s of a.summary) {
+    const mine = records.filter((r) => r.pointKey === s.pointKey && r.variant === s.variant && logs.has(r.trial));
+    if (mine.length === 0) continue;
+    const pooled = pool(mine.map((r) => logs.get(r.trial)!.samples));
+    for (const p of cdfPoints(pooled)) cdf.push({ panel: pointLabel(s), variant: s.variant, ...p, trials: mine.length, messages: pooled.length });
+  }
+  if (cdf.length > 0) await add('latency-cdf', cdfFigure(a, cdf, `${name}: latency CDF`), 'Empirical CDF of per-message latency per variant, pooled over the repetitions.');
+
+  const tp = barsWithCi(a, Object.keys(THROUGHPUT), THROUGHPUT);
+  if (tp.length > 0) {
+    await add('throughput', barFigure(a, tp, `${name}: throughput`, `median over repetitions; whiskers: ${Math.round(a.level * 100)}% bootstrap CI of the median (n ≥ 3)`), 'Throughput and transaction rates per variant with confidence intervals.');
+  }
+  const cpu = barsWithCi(a, Object.keys(CPU), CPU);
+  if (cpu.length > 0) {
+    const shared = records.some((r) => r.sampling?.sharedKernel);
+    await add(
+      'cpu-cost',
+      barFigure(a, cpu, `${name}: CPU cost`, `busy CPUs of both hosts over the measured window${shared ? ' (hosts share one kernel: counted once)' : ''}; whiskers: ${Math.round(a.level * 100)}% CI`),
+      'CPU cost per variant from /proc/stat sampled during each trial; per Gbit/s and per 1000 transactions where the tool measured them.',
+    );
+  }
+  const boostRate = boostVsRateData(a);
+  if (boostRate.length > 0) {
+    await add('boost-vs-background', boostVsRateFigure(a, boostRate, `${name}: Boost% vs background load`), 'FlexVF Fig. 5: Boost% of p50 and p99 latency against the background packet rate, one line per message size.');
+  }
+  const grouped = records.filter((r) => r.point.group !== undefined && logs.has(r.trial));
+  if (grouped.length > 0) {
+    const box: GroupBoxDatum[] = [];
+    for (const g of [...new Set(grouped.map((r) => r.point.group!))]) {
+      for (const v of a.variants) {
+        const mine = grouped.filter((r) => r.point.group === g && r.variant === v);
+        const st = boxStats(pool(mine.map((r) => logs.get(r.trial)!.samples)));
+        if (st) box.push({ ...st, group: g, variant: v, pairs: new Set(mine.map((r) => r.point.pair)).size, trials: mine.length });
+      }
+    }
+    await add('latency-by-group', groupBoxFigure(a, box, `${name}: latency per group of pairs`), 'FlexVF Fig. 7: latency per group and variant, pooled over the pairs of each group.');
+  }
+  let k = 0;
+  for (const r of records.filter((x) => x.switchover)) {
+    const t = tests[r.point.test];
+    if (t?.tool !== 'sockperf') continue;
+    const log = await fullLog(dir, r, t.warmup);
+    if (!log) continue;
+    const sw = r.switchover!;
+    const origin = sw.clientStart + log.txTimes[0]!;
+    const samples = await clientSamples(dir, r);
+    const ifaces = Object.keys(sw.segments[0]?.packets ?? {});
+    const data: TimelineData = {
+      latency: timeline(log.rxTimes.map((x) => sw.clientStart + x), log.samples, origin, 0.05),
+      switches: sw.switches.map((s) => ({ variant: `→ ${s.variant}`, begin: s.begin - origin, end: s.end - origin })),
+      counters: samples ? packetRates(samples, ifaces).map((c) => ({ t: c.time - origin, iface: c.iface, pps: c.rxPps + c.txPps })) : [],
+      gapMs: sw.gapMs,
+      lost: sw.lost,
+    };
+    await add(`switchover-timeline${k++ ? `-${k}` : ''}`, switchoverFigure(data, `${name}: live switchover (${r.trial})`), 'FlexVF Fig. 6: latency over time (50 ms bins) with the switch instants, and the client\'s packets/s per interface from its counters.');
+  }
+
+  await writeFile(join(dir.path, 'report.html'), reportPage(manifest, a, records, figures));
   return figures;
+}
+
+function reportPage(manifest: Manifest, a: Analysis, records: TrialRecord[], figures: (RenderedFigure & { caption: string })[]): string {
+  const hosts = Object.entries(manifest.hosts).map(([h, f]) => `${h}: ${f.kernel ?? '?'}`);
+  const skews = records.flatMap((r) => (r.batch?.skewMs !== undefined ? [r.batch.skewMs] : []));
+  const meta: [string, string][] = [
+    ['scenario', `${manifest.scenario.name} (${manifest.scenarioFile})`],
+    ['run', `${manifest.id}, ${manifest.status}, ${manifest.started} – ${manifest.ended ?? '…'}`],
+    ['vfbench', manifest.vfbench],
+    ['trials', Object.entries(manifest.counts ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')],
+    ['baseline', a.baseline],
+    ['order, repeat', `${manifest.scenario.order}, ${manifest.scenario.repeat}`],
+    ['hosts', hosts.join('; ')],
+    ['tools', [...new Set(records.map((r) => `${r.tool.name} ${r.tool.version ?? ''}`.trim()))].join(', ')],
+  ];
+  if (skews.length > 0) meta.push(['start skew of pairs run together', `max ${Math.max(...skews).toFixed(2)} ms over ${new Set(records.map((r) => r.batch?.id)).size} batches`]);
+  const rows = a.boost.filter((b) => metricDirection(b.metric) !== undefined && headlineMetrics({ [b.metric]: 1 }, 1).length > 0);
+  return reportHtml({
+    title: `vfbench report: ${manifest.scenario.name}`,
+    meta,
+    warnings: a.warnings,
+    figures: figures.map((f) => ({ name: f.name, caption: f.caption, svg: f.svg })),
+    tables: [
+      {
+        title: `Boost% against ${a.baseline} (${Math.round(a.level * 100)}% CI)`,
+        columns: ['point', 'variant', 'metric', a.baseline, 'variant value', 'Boost%', 'CI low', 'CI high', 'p', 'n'],
+        rows: rows.map((b) => [pointLabel(b), b.variant, metricLabel(b.metric), formatMetric(b.metric, b.baselineValue), formatMetric(b.metric, b.variantValue), b.boostPercent, b.ciLow, b.ciHigh, b.pValue, `${b.nBaseline}/${b.nVariant}`]),
+      },
+      {
+        title: 'Summary (median over repetitions)',
+        columns: ['point', 'variant', 'n', 'invalid', 'failed', 'headline'],
+        rows: a.summary.map((s) => [pointLabel(s), s.variant, s.n, s.invalid, s.failed, headlineMetrics(s.metrics, 4).map((m) => `${metricLabel(m)} ${formatMetric(m, s.metrics[m])}`).join(', ')]),
+      },
+    ],
+  });
 }
 
 /**

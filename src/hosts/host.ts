@@ -34,6 +34,14 @@ export interface BackgroundProcess {
   stderrPath: string;
   /** Where the exit status is written when the process ends (start with `exitCode: true`). */
   rcPath?: string;
+  /** Wall-clock start and end, one epoch per line (start with `stamp: true`). */
+  timesPath?: string;
+}
+
+/** The start and end epochs a stamped process wrote. */
+export function parseTimes(text: string | undefined): { start?: number; end?: number } {
+  const [start, end] = (text ?? '').split('\n').map((l) => Number(l.trim())).filter((n) => Number.isFinite(n) && n > 0);
+  return { start, end };
 }
 
 /**
@@ -115,21 +123,37 @@ export abstract class Host {
     argv: readonly Arg[],
     dir: string,
     label: string,
-    opts: { exitCode?: boolean; ready?: { protocol: 'tcp' | 'udp'; port: number; timeoutMs: number } } = {},
+    opts: {
+      exitCode?: boolean;
+      ready?: { protocol: 'tcp' | 'udp'; port: number; timeoutMs: number };
+      /** Start at this wall-clock time (epoch seconds) on the host: the barrier of pairs run together. */
+      at?: number;
+      /** Write the wall-clock start (and, with exitCode, end) time to `timesPath`. */
+      stamp?: boolean;
+    } = {},
   ): Promise<BackgroundProcess & { ready?: boolean }> {
     const stdoutPath = `${dir}/${label}.stdout`;
     const stderrPath = `${dir}/${label}.stderr`;
     const rcPath = opts.exitCode ? `${dir}/${label}.rc` : undefined;
+    const timesPath = opts.stamp ? `${dir}/${label}.times` : undefined;
     const redirect = `>${quote(stdoutPath)} 2>${quote(stderrPath)} </dev/null`;
+    let prologue = '';
+    if (opts.at !== undefined) {
+      if (!Number.isFinite(opts.at) || opts.at <= 0) throw new Error(`start time must be an epoch in seconds, got ${opts.at}`);
+      const at = opts.at.toFixed(6);
+      prologue += `d=$(awk -v t=${at} -v n=$(date +%s.%N) 'BEGIN { d = t - n; if (d > 0) printf "%.6f", d; else print 0 }'); sleep "$d"; `;
+    }
+    if (timesPath) prologue += `date +%s.%N >${quote(timesPath)}; `;
+    const epilogue = timesPath ? `; date +%s.%N >>${quote(timesPath)}` : '';
     // With an exit code the PID is the wrapping shell's; stop() signals the whole session either way.
-    const inner = rcPath ? `${command(argv)} ${redirect}; echo $? >${quote(rcPath)}` : `exec ${command(argv)} ${redirect}`;
+    const inner = prologue + (rcPath ? `${command(argv)} ${redirect}; echo $? >${quote(rcPath)}${epilogue}` : `exec ${command(argv)} ${redirect}`);
     // Readiness is polled in the same round trip: on a distant host every round trip counts.
     const ready = opts.ready ? raw(`; if (${pollUntil(listening(opts.ready.protocol, opts.ready.port), opts.ready.timeoutMs)}); then echo ready; fi`) : raw('');
     const out = await this.run([raw('mkdir -p'), dir, raw('&& { setsid sh -c'), inner, raw('</dev/null >/dev/null 2>&1 & echo $!; }'), ready]);
     const [first, second] = out.trim().split('\n');
     const pid = Number(first);
     if (!Number.isInteger(pid) || pid <= 1) throw new Error(`${this.name}: could not start ${label}: got "${out.trim()}"`);
-    return { pid, stdoutPath, stderrPath, rcPath, ready: opts.ready ? second === 'ready' : undefined };
+    return { pid, stdoutPath, stderrPath, rcPath, timesPath, ready: opts.ready ? second === 'ready' : undefined };
   }
 
   async isAlive(pid: number): Promise<boolean> {

@@ -1,10 +1,11 @@
-// The lab: two "VMs" in network namespaces, an accelerated path (vf0, a veth straight between them)
-// and a synthetic path (pv0, through a vswitch namespace whose bridge makes every packet traverse an
-// nftables chain). Each VM runs its own sshd on a management bridge in the root namespace.
+// The lab: pairs of "VMs" in network namespaces (vm1-vm2, vm3-vm4, …), each pair with an accelerated
+// path (vf0, a veth straight between its two VMs) and all of them with a synthetic path (pv0, through
+// one shared vswitch namespace whose bridge makes every packet traverse an nftables chain). Each VM
+// runs its own sshd on a management bridge in the root namespace.
 //
-// Addressing (all inside 198.18.0.0/15, the benchmarking range), for lab block B:
-//   management 198.18.(4B).0/24: root bridge .1, vm1 .11, vm2 .12
-//   data       198.18.(4B+1).0/24: vm1 .1, vm2 .2 on BOTH vf0 (prefix-route metric 10) and pv0 (metric 100)
+// Addressing (all inside 198.18.0.0/15, the benchmarking range), for lab block B and VM number i:
+//   management 198.18.(4B).0/24: root bridge .1, vm<i> .(10+i)
+//   data       198.18.(4B+1).0/24: vm<i> .i on BOTH vf0 (prefix-route metric 10) and pv0 (metric 100)
 // Why the address sits on both interfaces: the kernel flushes routes through a link that goes down and
 // does not bring them back on up, but it does re-create an address's prefix route (with its metric)
 // when the link comes up. So `ip link set vf0 down` falls back to pv0 and `up` returns to vf0 by itself,
@@ -25,6 +26,8 @@ export interface LabOptions {
   rules: number;
   /** Optional rate cap on the synthetic path (tc tbf rate, e.g. "2gbit"). */
   rateCap?: string;
+  /** Client/server pairs (2 VMs each), all sharing the vswitch. */
+  pairs?: number;
   /** State directory (keys, known_hosts, inventory). */
   home: string;
 }
@@ -41,24 +44,30 @@ export function defaultLabOptions(over: Partial<LabOptions> = {}): LabOptions {
   };
 }
 
-export const VMS = ['vm1', 'vm2'] as const;
-export type VmName = (typeof VMS)[number];
+export const MAX_PAIRS = 32;
 export const ACCELERATED_IF = 'vf0';
 export const SYNTHETIC_IF = 'pv0';
 
+/** A value per VM; every lab has at least vm1 and vm2. */
+export type PerVm = Record<string, string> & { vm1: string; vm2: string };
+
 export interface LabLayout {
   dir: string;
-  namespaces: Record<VmName | 'vswitch', string>;
+  /** vm1 … vm<2·pairs>; pair k is vm<2k-1> (client) and vm<2k> (server). */
+  vms: string[];
+  /** Per VM and `vswitch`. */
+  namespaces: PerVm & { vswitch: string };
   mgmtBridge: string;
   mgmtGateway: string;
-  mgmt: Record<VmName, string>;
-  data: Record<VmName, string>;
-  rootLinks: string[];
+  mgmt: PerVm;
+  data: PerVm;
   keyPath: string;
   knownHostsPath: string;
   inventoryPath: string;
   statePath: string;
 }
+
+const perVm = (vms: string[], f: (vm: string, i: number) => string): PerVm => Object.fromEntries(vms.map((vm, i) => [vm, f(vm, i)])) as PerVm;
 
 export function labLayout(opts: LabOptions): LabLayout {
   if (!/^[a-z][a-z0-9]{0,5}$/.test(opts.prefix)) {
@@ -67,18 +76,23 @@ export function labLayout(opts: LabOptions): LabLayout {
   if (!Number.isInteger(opts.block) || opts.block < 0 || opts.block > 63) {
     throw new UserError(`lab block must be an integer 0..63, got ${opts.block}`);
   }
+  const pairs = opts.pairs ?? 1;
+  if (!Number.isInteger(pairs) || pairs < 1 || pairs > MAX_PAIRS) {
+    throw new UserError(`lab pairs must be an integer 1..${MAX_PAIRS}, got ${pairs}`);
+  }
   const p = opts.prefix;
   const mgmtNet = `198.18.${opts.block * 4}`;
   const dataNet = `198.18.${opts.block * 4 + 1}`;
   const dir = join(opts.home, 'lab', p);
+  const vms = Array.from({ length: 2 * pairs }, (_, i) => `vm${i + 1}`);
   return {
     dir,
-    namespaces: { vm1: `${p}-vm1`, vm2: `${p}-vm2`, vswitch: `${p}-vswitch` },
+    vms,
+    namespaces: { ...perVm(vms, (vm) => `${p}-${vm}`), vswitch: `${p}-vswitch` },
     mgmtBridge: `${p}-mgmt`,
     mgmtGateway: `${mgmtNet}.1`,
-    mgmt: { vm1: `${mgmtNet}.11`, vm2: `${mgmtNet}.12` },
-    data: { vm1: `${dataNet}.1`, vm2: `${dataNet}.2` },
-    rootLinks: [`${p}-mgmt`, `${p}-m1`, `${p}-m2`, `${p}-f1`, `${p}-f2`, `${p}-p1`, `${p}-p2`, `${p}-s1`, `${p}-s2`],
+    mgmt: perVm(vms, (_, i) => `${mgmtNet}.${11 + i}`),
+    data: perVm(vms, (_, i) => `${dataNet}.${i + 1}`),
     keyPath: join(dir, 'id_ed25519'),
     knownHostsPath: join(dir, 'known_hosts'),
     inventoryPath: join(dir, 'inventory.json'),
@@ -132,10 +146,10 @@ export function vswitchRuleset(rules: number): string {
   return lines.join('\n') + '\n';
 }
 
-function sshdConfig(l: LabLayout, vm: VmName): string {
+function sshdConfig(l: LabLayout, vm: string): string {
   const d = join(l.dir, vm);
   return [
-    `ListenAddress ${l.mgmt[vm]}`,
+    `ListenAddress ${l.mgmt[vm]!}`,
     'Port 22',
     `HostKey ${join(d, 'ssh_host_ed25519_key')}`,
     `PidFile ${join(d, 'sshd.pid')}`,
@@ -188,7 +202,20 @@ export interface LabStatus {
   links: Record<string, string>;
   rules?: number;
   rateCap?: string;
+  pairs?: number;
   inventory?: string;
+}
+
+interface LabState {
+  rules: number;
+  rateCap?: string | null;
+  pairs?: number;
+}
+
+async function readState(l: LabLayout): Promise<LabState | undefined> {
+  return readFile(l.statePath, 'utf8')
+    .then((s) => JSON.parse(s) as LabState)
+    .catch(() => undefined);
 }
 
 async function namespaceList(): Promise<Set<string>> {
@@ -198,26 +225,26 @@ async function namespaceList(): Promise<Set<string>> {
 }
 
 export async function labStatus(opts: LabOptions): Promise<LabStatus> {
-  const l = labLayout(opts);
+  // The lab that is there, whatever size was asked for now.
+  const built = await readState(labLayout({ ...opts, pairs: 1 }));
+  const l = labLayout({ ...opts, pairs: built?.pairs ?? opts.pairs ?? 1 });
   const present = await namespaceList();
   const namespaces: Record<string, boolean> = {};
   const sshd: Record<string, boolean> = {};
   const links: Record<string, string> = {};
   for (const [key, ns] of Object.entries(l.namespaces)) namespaces[key] = present.has(ns);
-  for (const vm of VMS) {
+  for (const vm of l.vms) {
     sshd[vm] = false;
     if (!namespaces[vm]) continue;
     const pid = await readFile(join(l.dir, vm, 'sshd.pid'), 'utf8').catch(() => '');
     sshd[vm] = pid.trim() !== '' && (await exists(`/proc/${pid.trim()}`));
     for (const dev of [ACCELERATED_IF, SYNTHETIC_IF]) {
-      const r = await execa('ip', ['-n', l.namespaces[vm], '-j', 'link', 'show', dev], { reject: false });
+      const r = await execa('ip', ['-n', l.namespaces[vm]!, '-j', 'link', 'show', dev], { reject: false });
       const info = r.exitCode === 0 ? (JSON.parse(r.stdout) as { operstate: string; flags: string[] }[])[0] : undefined;
       links[`${vm}:${dev}`] = info ? (info.flags.includes('UP') ? 'up' : 'down') : 'missing';
     }
   }
-  const state = await readFile(l.statePath, 'utf8')
-    .then((s) => JSON.parse(s) as { rules: number; rateCap?: string })
-    .catch(() => undefined);
+  const state = await readState(l);
   const up =
     Object.values(namespaces).every(Boolean) &&
     Object.values(sshd).every(Boolean) &&
@@ -228,7 +255,8 @@ export async function labStatus(opts: LabOptions): Promise<LabStatus> {
     sshd,
     links,
     rules: state?.rules,
-    rateCap: state?.rateCap,
+    rateCap: state?.rateCap ?? undefined,
+    pairs: state?.pairs ?? 1,
     inventory: up ? l.inventoryPath : undefined,
   };
 }
@@ -240,20 +268,23 @@ async function configureVswitch(l: LabLayout, opts: LabOptions): Promise<void> {
   await execa('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: vswitchRuleset(opts.rules) }).catch((e) => {
     throw new Error(`lab: loading the vswitch ruleset failed: ${e.stderr ?? e.message}`);
   });
-  for (const port of ['port1', 'port2']) {
+  for (const port of l.vms.map((_, i) => `port${i + 1}`)) {
     await execa('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'del', 'dev', port, 'root'], { reject: false });
     if (opts.rateCap) {
       await inNs(ns, 'tc', 'qdisc', 'add', 'dev', port, 'root', 'tbf', 'rate', opts.rateCap, 'burst', '256k', 'latency', '20ms');
     }
   }
-  await writeFile(l.statePath, JSON.stringify({ rules: opts.rules, rateCap: opts.rateCap ?? null }, null, 2) + '\n');
+  const state: LabState = { rules: opts.rules, rateCap: opts.rateCap ?? null, pairs: l.vms.length / 2 };
+  await writeFile(l.statePath, JSON.stringify(state, null, 2) + '\n');
 }
 
 export async function labUp(opts: LabOptions, log: (msg: string) => void = () => {}): Promise<LabInventory> {
   await checkLabPrerequisites();
   const l = labLayout(opts);
   const status = await labStatus(opts);
-  if (status.up) {
+  if (status.up && status.pairs !== (opts.pairs ?? 1)) {
+    log(`lab ${opts.prefix} is up with ${status.pairs} pair(s): rebuilding it with ${opts.pairs ?? 1}`);
+  } else if (status.up) {
     if (status.rules !== opts.rules || (status.rateCap ?? undefined) !== opts.rateCap) {
       log(`lab ${opts.prefix} is up: updating the vswitch (${opts.rules} rules${opts.rateCap ? `, cap ${opts.rateCap}` : ''})`);
       await configureVswitch(l, opts);
@@ -282,46 +313,49 @@ async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void)
     await run('ip', ['netns', 'add', n]);
     await run('ip', ['-n', n, 'link', 'set', 'lo', 'up']);
   }
-  for (const vm of VMS) {
+  for (const vm of l.vms) {
     // No IPv6 in the guests: router solicitations and MLD would otherwise show up in the path counters.
-    await inNs(ns[vm], 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
+    await inNs(ns[vm]!, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
     // When the peer takes its vf0 down, our vf0 loses carrier: skip its route, as the host would.
-    await inNs(ns[vm], 'sysctl', '-q', '-w', 'net.ipv4.conf.all.ignore_routes_with_linkdown=1', 'net.ipv4.conf.default.ignore_routes_with_linkdown=1');
+    await inNs(ns[vm]!, 'sysctl', '-q', '-w', 'net.ipv4.conf.all.ignore_routes_with_linkdown=1', 'net.ipv4.conf.default.ignore_routes_with_linkdown=1');
   }
 
   // Management network: a bridge in the root namespace, one veth per VM.
   await run('ip', ['link', 'add', l.mgmtBridge, 'type', 'bridge']);
   await run('ip', ['addr', 'add', `${l.mgmtGateway}/24`, 'dev', l.mgmtBridge]);
   await run('ip', ['link', 'set', l.mgmtBridge, 'up']);
-  for (const [i, vm] of VMS.entries()) {
+  for (const [i, vm] of l.vms.entries()) {
     const host = `${p}-m${i + 1}`;
-    await run('ip', ['link', 'add', host, 'type', 'veth', 'peer', 'name', `${p}-g${i + 1}`, 'netns', ns[vm]]);
-    await run('ip', ['-n', ns[vm], 'link', 'set', `${p}-g${i + 1}`, 'name', 'mgmt0']);
+    await run('ip', ['link', 'add', host, 'type', 'veth', 'peer', 'name', `${p}-g${i + 1}`, 'netns', ns[vm]!]);
+    await run('ip', ['-n', ns[vm]!, 'link', 'set', `${p}-g${i + 1}`, 'name', 'mgmt0']);
     await run('ip', ['link', 'set', host, 'master', l.mgmtBridge, 'up']);
-    await run('ip', ['-n', ns[vm], 'addr', 'add', `${l.mgmt[vm]}/24`, 'dev', 'mgmt0']);
-    await run('ip', ['-n', ns[vm], 'link', 'set', 'mgmt0', 'up']);
+    await run('ip', ['-n', ns[vm]!, 'addr', 'add', `${l.mgmt[vm]!}/24`, 'dev', 'mgmt0']);
+    await run('ip', ['-n', ns[vm]!, 'link', 'set', 'mgmt0', 'up']);
   }
 
-  // Accelerated path: one veth straight between the VMs.
-  await run('ip', ['link', 'add', `${p}-f1`, 'netns', ns.vm1, 'type', 'veth', 'peer', 'name', `${p}-f2`, 'netns', ns.vm2]);
-  await run('ip', ['-n', ns.vm1, 'link', 'set', `${p}-f1`, 'name', ACCELERATED_IF]);
-  await run('ip', ['-n', ns.vm2, 'link', 'set', `${p}-f2`, 'name', ACCELERATED_IF]);
+  // Accelerated path: per pair, one veth straight between its two VMs.
+  for (let k = 0; k < l.vms.length; k += 2) {
+    const [a, b] = [l.vms[k]!, l.vms[k + 1]!];
+    await run('ip', ['link', 'add', `${p}-f${k + 1}`, 'netns', ns[a]!, 'type', 'veth', 'peer', 'name', `${p}-f${k + 2}`, 'netns', ns[b]!]);
+    await run('ip', ['-n', ns[a]!, 'link', 'set', `${p}-f${k + 1}`, 'name', ACCELERATED_IF]);
+    await run('ip', ['-n', ns[b]!, 'link', 'set', `${p}-f${k + 2}`, 'name', ACCELERATED_IF]);
+  }
 
-  // Synthetic path: each VM to the vswitch bridge.
-  await run('ip', ['-n', ns.vswitch, 'link', 'add', 'br0', 'type', 'bridge']);
-  await run('ip', ['-n', ns.vswitch, 'link', 'set', 'br0', 'up']);
-  for (const [i, vm] of VMS.entries()) {
+  // Synthetic path: each VM to the one vswitch bridge, which all pairs share.
+  await run('ip', ['-n', ns.vswitch!, 'link', 'add', 'br0', 'type', 'bridge']);
+  await run('ip', ['-n', ns.vswitch!, 'link', 'set', 'br0', 'up']);
+  for (const [i, vm] of l.vms.entries()) {
     const port = `port${i + 1}`;
-    await run('ip', ['link', 'add', `${p}-p${i + 1}`, 'netns', ns[vm], 'type', 'veth', 'peer', 'name', `${p}-s${i + 1}`, 'netns', ns.vswitch]);
-    await run('ip', ['-n', ns[vm], 'link', 'set', `${p}-p${i + 1}`, 'name', SYNTHETIC_IF]);
+    await run('ip', ['link', 'add', `${p}-p${i + 1}`, 'netns', ns[vm]!, 'type', 'veth', 'peer', 'name', `${p}-s${i + 1}`, 'netns', ns.vswitch]);
+    await run('ip', ['-n', ns[vm]!, 'link', 'set', `${p}-p${i + 1}`, 'name', SYNTHETIC_IF]);
     await run('ip', ['-n', ns.vswitch, 'link', 'set', `${p}-s${i + 1}`, 'name', port]);
     await run('ip', ['-n', ns.vswitch, 'link', 'set', port, 'master', 'br0', 'up']);
   }
-  for (const vm of VMS) {
-    await run('ip', ['-n', ns[vm], 'addr', 'add', `${l.data[vm]}/24`, 'dev', ACCELERATED_IF, 'metric', '10']);
-    await run('ip', ['-n', ns[vm], 'addr', 'add', `${l.data[vm]}/24`, 'dev', SYNTHETIC_IF, 'metric', '100']);
-    await run('ip', ['-n', ns[vm], 'link', 'set', SYNTHETIC_IF, 'up']);
-    await run('ip', ['-n', ns[vm], 'link', 'set', ACCELERATED_IF, 'up']);
+  for (const vm of l.vms) {
+    await run('ip', ['-n', ns[vm]!, 'addr', 'add', `${l.data[vm]!}/24`, 'dev', ACCELERATED_IF, 'metric', '10']);
+    await run('ip', ['-n', ns[vm]!, 'addr', 'add', `${l.data[vm]!}/24`, 'dev', SYNTHETIC_IF, 'metric', '100']);
+    await run('ip', ['-n', ns[vm]!, 'link', 'set', SYNTHETIC_IF, 'up']);
+    await run('ip', ['-n', ns[vm]!, 'link', 'set', ACCELERATED_IF, 'up']);
   }
   await configureVswitch(l, opts);
 
@@ -331,38 +365,38 @@ async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void)
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `vfbench-lab-${p}`, '-f', l.keyPath]);
   await writeFile(join(l.dir, 'authorized_keys'), await readFile(`${l.keyPath}.pub`, 'utf8'), { mode: 0o600 });
   const known: string[] = [];
-  for (const vm of VMS) {
+  for (const vm of l.vms) {
     const d = join(l.dir, vm);
     await mkdir(d, { recursive: true, mode: 0o700 });
     const hostKey = join(d, 'ssh_host_ed25519_key');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${p}-${vm}`, '-f', hostKey]);
     const pub = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(/\s+/);
-    known.push(`${l.mgmt[vm]} ${pub[0]} ${pub[1]}`);
+    known.push(`${l.mgmt[vm]!} ${pub[0]} ${pub[1]}`);
     await writeFile(join(d, 'sshd_config'), sshdConfig(l, vm));
-    await inNs(ns[vm], '/usr/sbin/sshd', '-f', join(d, 'sshd_config'), '-E', join(d, 'sshd.log'));
+    await inNs(ns[vm]!, '/usr/sbin/sshd', '-f', join(d, 'sshd_config'), '-E', join(d, 'sshd.log'));
   }
   await writeFile(l.knownHostsPath, known.join('\n') + '\n');
-  for (const vm of VMS) await waitForPort(l.mgmt[vm], 22, 10_000);
+  for (const vm of l.vms) await waitForPort(l.mgmt[vm]!, 22, 10_000);
 
   const inventory: LabInventory = {
     lab: p,
     hosts: Object.fromEntries(
-      VMS.map((vm) => [vm, { ssh: `root@${l.mgmt[vm]}`, data: l.data[vm], key: l.keyPath, known_hosts: l.knownHostsPath }]),
+      l.vms.map((vm) => [vm, { ssh: `root@${l.mgmt[vm]!}`, data: l.data[vm]!, key: l.keyPath, known_hosts: l.knownHostsPath }]),
     ),
-    pairs: [{ client: 'vm1', server: 'vm2' }],
+    pairs: l.vms.filter((_, i) => i % 2 === 0).map((vm, k) => ({ client: vm, server: l.vms[2 * k + 1]! })),
     interfaces: { accelerated: ACCELERATED_IF, synthetic: SYNTHETIC_IF },
   };
   await writeFile(l.inventoryPath, JSON.stringify(inventory, null, 2) + '\n');
-  log(`lab ${p} is up: ${VMS.map((vm) => `${vm} ssh root@${l.mgmt[vm]} data ${l.data[vm]}`).join('; ')}`);
+  log(`lab ${p} is up: ${l.vms.map((vm) => `${vm} ssh root@${l.mgmt[vm]!} data ${l.data[vm]!}`).join('; ')}`);
   return inventory;
 }
 
 /** Remove everything the lab made, whatever state it is in. Safe to call any number of times. */
 export async function labDown(opts: LabOptions, log: (msg: string) => void = () => {}): Promise<void> {
-  const l = labLayout(opts);
-  const present = await namespaceList();
-  for (const ns of Object.values(l.namespaces)) {
-    if (!present.has(ns)) continue;
+  const l = labLayout({ ...opts, pairs: 1 });
+  // Whatever size the lab has (or a crash left): every namespace and root link with its prefix.
+  const mine = new RegExp(`^${opts.prefix}-(vm\\d+|vswitch)$`);
+  for (const ns of [...(await namespaceList())].filter((n) => mine.test(n))) {
     // Every process in the namespace (sshd, stray tool servers) goes first, then the namespace.
     const pids = await execa('ip', ['netns', 'pids', ns], { reject: false });
     for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
@@ -375,9 +409,11 @@ export async function labDown(opts: LabOptions, log: (msg: string) => void = () 
     await execa('ip', ['netns', 'del', ns], { reject: false });
     log(`removed namespace ${ns}`);
   }
-  for (const link of l.rootLinks) {
-    const r = await execa('ip', ['link', 'del', link], { reject: false });
-    if (r.exitCode === 0) log(`removed link ${link}`);
+  const links = await run('ip', ['-j', 'link', 'show']).catch(() => '[]');
+  for (const { ifname } of JSON.parse(links || '[]') as { ifname: string }[]) {
+    if (!ifname.startsWith(`${opts.prefix}-`)) continue;
+    const r = await execa('ip', ['link', 'del', ifname], { reject: false });
+    if (r.exitCode === 0) log(`removed link ${ifname}`);
   }
   await rm(l.dir, { recursive: true, force: true });
 }

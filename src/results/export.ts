@@ -23,6 +23,7 @@ export function trialRows(records: TrialRecord[]): Row[] {
     mode: r.point.mode,
     protocol: r.point.protocol,
     size: r.point.size,
+    rate: r.point.rate,
     pair: r.point.pair,
     group: r.point.group,
     variant: r.variant,
@@ -33,13 +34,14 @@ export function trialRows(records: TrialRecord[]): Row[] {
     path_observed: r.verification?.observed,
     failure: r.failure ? `${r.failure.kind}: ${r.failure.message}` : undefined,
     started: r.started,
+    start_skew_ms: r.batch?.skewMs,
     ...r.metrics,
   }));
 }
 
 export const TRIAL_COLUMNS = [
-  'trial', 'seq', 'point', 'test', 'tool', 'mode', 'protocol', 'size', 'pair', 'group', 'variant', 'repetition',
-  'status', 'latency_kind', 'path_expected', 'path_observed', 'failure', 'started',
+  'trial', 'seq', 'point', 'test', 'tool', 'mode', 'protocol', 'size', 'rate', 'pair', 'group', 'variant', 'repetition',
+  'status', 'latency_kind', 'path_expected', 'path_observed', 'failure', 'started', 'start_skew_ms',
 ];
 
 export async function writeTables(dir: string, tables: Record<string, string>, json: unknown): Promise<void> {

@@ -12,6 +12,8 @@ export interface PointRef {
   size: number;
   /** Parallel streams (iperf3); absent means 1. */
   streams?: number;
+  /** Background load in packets/s (0 = none); absent when the test has none. */
+  rate?: number;
   pair: number;
   group?: string;
 }
@@ -42,6 +44,27 @@ export interface TrialRecord {
     hosts: Record<string, unknown>;
   };
   failure?: { kind: string; message: string };
+  /** Pairs run together: the batch, its common start (client clock), this pair's actual start, the batch's skew. */
+  batch?: { id: string; at: number; start?: number; skewMs?: number; pairs: number };
+  /** Sampling on both hosts over the measured window: per host, the counter deltas per interface. */
+  sampling?: {
+    intervalS: number;
+    /** Both hosts run on one kernel (the lab): CPU counted once. */
+    sharedKernel: boolean;
+    hosts: Record<string, { role: string; ncpu: number; seconds: number; samples: number; interfaces: Record<string, { rxBytes: number; rxPackets: number; txBytes: number; txPackets: number }> }>;
+  };
+  /** The background load as asked and as measured. */
+  background?: { tool: string; targetPps: number; size: number; streams: number; sentPps?: number; receivedPps?: number; lostPct?: number };
+  /** Live switchover: the switch instants (client clock) and what each segment between them showed. */
+  switchover?: {
+    switches: { variant: string; at: number; begin: number; end: number }[];
+    gapMs: number;
+    gapAt: number;
+    lost: number;
+    /** Epoch (client clock) of the client process start: the full log's times are relative to it. */
+    clientStart: number;
+    segments: { variant: string; from: number; to: number; messages: number; p50_us?: number; p99_us?: number; packets: Record<string, number>; observed?: string }[];
+  };
   /** Raw files of this trial, relative to the run directory. */
   raw: string[];
 }

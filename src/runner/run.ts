@@ -24,6 +24,12 @@ import { command } from '../util/shell.js';
 import { errorMessage, UserError } from '../util/errors.js';
 import { connectHosts } from './connect.js';
 import { hostFacts, type HostFacts } from './facts.js';
+import { parseTimes } from '../hosts/host.js';
+import { Barrier, startSkewMs } from './barrier.js';
+import { startSampler, cpuCost, type RunningSampler } from './sampling.js';
+import { parseSamples } from '../tools/proc.js';
+import { backgroundPlan, backgroundRate, startBackground, BACKGROUND_TAIL_S, type RunningBackground } from './background.js';
+import { summarizeSwitchover, type SwitchInstant } from './switchover.js';
 
 export const VFBENCH_VERSION = '0.1.0';
 export const MANIFEST_SCHEMA = 1;
@@ -78,6 +84,7 @@ export async function loadForRun(file: string | undefined, resumeDir: string | u
     const m = await dir.readManifest<Manifest>();
     // The scenario as it was when the run started, so the plan (and trial ids) match.
     const scenario = parseScenario(m.scenarioText, m.scenarioFile);
+    scenario.repeat = m.scenario.repeat; // `run --repeat` may have overridden the file's
     if (file && resolve(file) !== m.scenarioFile) {
       const given = parseScenario(await readFile(file, 'utf8'), resolve(file));
       if (given.name !== scenario.name) throw new UserError(`${resumeDir} is a run of "${scenario.name}", not of ${file}`);
@@ -200,15 +207,41 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     emit({ type: 'start', dir: dir.path, total: todo.length, skipped: plan.trials.length - todo.length, estimateSeconds: estimate });
 
     const current = new Map<number, string>(); // pair index -> variant applied
-    for (const [index, trial] of todo.entries()) {
+    const clockOffset = await clockOffsets(hosts);
+    const base = { scenario, plan, hosts, facts, scratch, controllers, current, dir, inFlight, persistOriginals, autoVerify, clockOffset, signal: opts.signal };
+    for (let index = 0; index < todo.length; ) {
       if (opts.signal?.aborted) break;
-      emit({ type: 'trial-start', trial, index, total: todo.length });
-      const record = await runTrial({ scenario, plan, trial, hosts, facts, scratch, controllers, current, dir, inFlight, persistOriginals, autoVerify, signal: opts.signal });
-      if (opts.signal?.aborted && record.status === 'failed') break; // the abort killed it: not a result
-      await dir.appendRecord(record);
+      // A batch: the consecutive trials of one (point, variant, repetition) on every pair, run at once.
+      const first = todo[index]!;
+      let n = 1;
+      while (first.batch !== undefined && todo[index + n]?.batch === first.batch) n++;
+      const batch = todo.slice(index, index + n);
+      for (const [k, trial] of batch.entries()) emit({ type: 'trial-start', trial, index: index + k, total: todo.length });
+      let records: TrialRecord[];
+      if (n === 1 && first.batch === undefined) {
+        records = [await runTrial({ ...base, trial: first })];
+      } else {
+        // Switch every pair first (one at a time: each persists the originals), then start together.
+        const switched = new Map<string, Record<string, number>>();
+        for (const t of batch) switched.set(t.id, await ensureVariant({ ...base, trial: t }, t.point.pair, t.variant));
+        const barrier = new Barrier(batch.length, BARRIER_MARGIN_S);
+        records = await Promise.all(batch.map((t) => runTrial({ ...base, trial: t, barrier, switched: switched.get(t.id) })));
+        const skew = startSkewMs(records.flatMap((r) => (r.batch?.start !== undefined ? [r.batch.start] : [])));
+        for (const r of records) if (r.batch && skew !== undefined) r.batch.skewMs = skew;
+      }
+      let stop = false;
+      for (const [k, record] of records.entries()) {
+        if (opts.signal?.aborted && record.status === 'failed') {
+          stop = true; // the abort killed it: not a result
+          continue;
+        }
+        await dir.appendRecord(record);
+        emit({ type: 'trial-end', record, index: index + k, total: todo.length });
+      }
       manifest.originalPathState = [...controllers.values()].flatMap((c) => c.originals());
       await dir.writeManifest(manifest);
-      emit({ type: 'trial-end', record, index, total: todo.length });
+      if (stop) break;
+      index += n;
     }
     manifest.status = opts.signal?.aborted ? 'interrupted' : 'complete';
   } catch (err) {
@@ -257,10 +290,48 @@ interface TrialContext {
   autoVerify: Map<string, CounterSource>;
   /** Write the recorded original path state to the manifest (before anything is switched). */
   persistOriginals: () => Promise<void>;
+  /** Host clock minus local clock, seconds, per host (for the barrier's common start). */
+  clockOffset: Map<string, number>;
+  /** Set when the trial runs together with other pairs' trials. */
+  barrier?: Barrier;
+  /** The pair was switched before the batch started: the switch's metrics. */
+  switched?: Record<string, number>;
   signal?: AbortSignal;
 }
 
+/** Seconds a tool needs from process start to its first measured message (sockperf's fixed sleep). */
+const TOOL_STARTUP_S: Record<string, number> = { sockperf: 2.3, netperf: 0.3, iperf3: 0.5 };
+/** How far ahead the barrier puts the common start: every start command must reach its host first. */
+const BARRIER_MARGIN_S = 1;
+
+/** Put the pair into the variant if it is not there yet; returns the switch's timings as metrics. */
+async function ensureVariant(ctx: TrialContext, pairIndex: number, variantName: string): Promise<Record<string, number>> {
+  if (ctx.current.get(pairIndex) === variantName) return {};
+  const pairSpec = ctx.scenario.pairs[pairIndex]!;
+  const pair = { client: ctx.hosts.get(pairSpec.client)!, server: ctx.hosts.get(pairSpec.server)! };
+  const variant = ctx.scenario.variants[variantName]!;
+  const controller = ctx.controllers.get(variant.controller)!;
+  // Record what to put back, on disk, before anything changes: a kill -9 after this can be undone
+  // with `vfbench restore RUN_DIR`.
+  await controller.prepare(pair, variant);
+  await ctx.persistOriginals();
+  ctx.current.delete(pairIndex);
+  // Timings of the switch (e.g. VF hot-plug) become metrics of this, the first trial after it.
+  const metrics = (await controller.apply(pair, variant)) ?? {};
+  ctx.current.set(pairIndex, variantName);
+  return metrics;
+}
+
 async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
+  let arrived = false;
+  try {
+    return await trialBody(ctx, () => (arrived = true));
+  } finally {
+    if (!arrived) ctx.barrier?.leave();
+  }
+}
+
+async function trialBody(ctx: TrialContext, arriving: () => void): Promise<TrialRecord> {
   const { scenario, trial, dir } = ctx;
   const test = scenario.tests[trial.point.test]!;
   const pairSpec = scenario.pairs[trial.point.pair]!;
@@ -305,9 +376,22 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
 
   const clientDir = ctx.scratch.get(pairSpec.client)!;
   const serverDir = ctx.scratch.get(pairSpec.server)!;
-  const run = toolRun(test, trial.point, { serverAddress: scenario.hosts[pairSpec.server]!.data, clientDir, trialId: trial.id });
+  const groupMps = pairSpec.group ? scenario.groups?.[pairSpec.group]?.mps : undefined;
+  const run = toolRun(test, trial.point, { serverAddress: scenario.hosts[pairSpec.server]!.data, clientDir, trialId: trial.id, mps: groupMps });
   base.tool.command = command(run.client.argv);
-  for (const [host, binary] of [[client, run.needs.client], [server, run.needs.server]] as const) {
+  const bgSpec = test.tool !== 'iperf3' ? test.background : undefined;
+  const bgRate = bgSpec ? (trial.point.rate ?? 0) : 0;
+  const bgSize = bgSpec?.size ?? trial.point.size;
+  const bgPlan = bgSpec && bgRate > 0
+    ? backgroundPlan(bgSpec, {
+        address: scenario.hosts[pairSpec.server]!.data,
+        rate: bgRate,
+        size: bgSize,
+        // The load outlasts the measured client: its lead, the client's whole run, a tail.
+        seconds: bgSpec.lead + TOOL_STARTUP_S[test.tool]! + run.client.seconds + BACKGROUND_TAIL_S + 1,
+      })
+    : undefined;
+  for (const [host, binary] of [[client, run.needs.client], [server, run.needs.server], ...(bgPlan ? [[client, bgPlan.needs], [server, bgPlan.needs]] : [])] as [Host, string][]) {
     if (!ctx.facts[host.name]?.tools[binary]) {
       return failed('tool-missing', `${binary} is not installed on ${host.name} (${host.describe()}): vfbench doctor --install installs it`);
     }
@@ -315,20 +399,16 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
   const unsupported = unsupportedVersion(test.tool, ctx.facts[client.name]!.tools[run.needs.client]!);
   if (unsupported) return failed('tool-unsupported', unsupported);
 
+  const started: { host: Host; proc: BackgroundProcess }[] = [];
+  const track = (host: Host, proc: BackgroundProcess) => {
+    const entry = { host, proc };
+    started.push(entry);
+    ctx.inFlight.add(entry);
+  };
   let serverProc: BackgroundProcess | undefined;
-  let switchMetrics: Record<string, number> = {};
+  let switchMetrics: Record<string, number> = ctx.switched ?? {};
   try {
-    if (ctx.current.get(trial.point.pair) !== trial.variant) {
-      const controller = ctx.controllers.get(variant.controller)!;
-      // Record what to put back, on disk, before anything changes: a kill -9 after this can be undone
-      // with `vfbench restore RUN_DIR`.
-      await controller.prepare({ client, server }, variant);
-      await ctx.persistOriginals();
-      ctx.current.delete(trial.point.pair);
-      // Timings of the switch (e.g. VF hot-plug) become metrics of this, the first trial after it.
-      switchMetrics = (await controller.apply({ client, server }, variant)) ?? {};
-      ctx.current.set(trial.point.pair, trial.variant);
-    }
+    if (!ctx.barrier) switchMetrics = await ensureVariant(ctx, trial.point.pair, trial.variant);
     const { protocol, port } = run.server.ready;
     const srv = await server.start(run.server.argv, serverDir, `${trial.id}.server`, { ready: { protocol, port, timeoutMs: SERVER_READY_MS } });
     serverProc = srv;
@@ -340,8 +420,29 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
     }
     if (ctx.signal?.aborted) return failed('interrupted', 'run interrupted');
 
+    // Background load first, confirmed running, so that the measured test sees it from its first message.
+    let bg: RunningBackground | undefined;
+    if (bgPlan && bgSpec) {
+      const lead = bgSpec.lead + (bgSpec.tool === 'sockperf' ? TOOL_STARTUP_S.sockperf! : 0);
+      const r = await startBackground(client, server, bgPlan, { client: clientDir, server: serverDir }, trial.id, lead, track);
+      if ('problem' in r) return failed('background-failed', r.problem);
+      bg = r;
+    }
+
+    const sampling = scenario.sampling;
+    const samplers: RunningSampler[] = [];
+    if (sampling) {
+      const maxS = run.client.seconds + TOOL_STARTUP_S[test.tool]! + CLIENT_GRACE_MS / 1000 + 10;
+      for (const [h, role] of [[client, 'client'], [server, 'server']] as const) {
+        const s = await startSampler(h, role, role === 'client' ? clientDir : serverDir, `${trial.id}.${role}-sampler`, sampling.interval, maxS);
+        track(h, s.proc);
+        samplers.push(s);
+      }
+    }
+
     const sourceOf = (h: Host): CounterSource | undefined => scenario.verify ?? ctx.autoVerify.get(h.name);
-    const verifying = !!(sourceOf(client) && sourceOf(server));
+    const switchover = test.tool === 'sockperf' ? test.switchover : undefined;
+    const verifying = !!(sourceOf(client) && sourceOf(server)) && !switchover;
     const snap = async () =>
       Object.fromEntries(await Promise.all([client, server].map(async (h) => [h.name, await readPathCounters(h, sourceOf(h)!)] as const))) as Record<
         string,
@@ -349,28 +450,116 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
       >;
     const before = verifying ? await snap() : undefined;
 
-    const proc = await client.start(run.client.argv, clientDir, `${trial.id}.client`, { exitCode: true });
+    let at: number | undefined;
+    if (ctx.barrier) {
+      arriving();
+      at = await ctx.barrier.arrive();
+    }
+    const hostAt = at !== undefined ? at + (ctx.clockOffset.get(client.name) ?? 0) : undefined;
+    const proc = await client.start(run.client.argv, clientDir, `${trial.id}.client`, { exitCode: true, stamp: true, at: hostAt });
+    const localStart = hostAt !== undefined ? Math.max(Date.now() / 1000, at!) : Date.now() / 1000;
     const entry = { host: client, proc };
     ctx.inFlight.add(entry);
+    const switches: SwitchInstant[] = [];
+    let switchProblem: string | undefined;
+    const switching = switchover
+      ? (async () => {
+          const measureStart = localStart + TOOL_STARTUP_S.sockperf! + (test.tool === 'sockperf' ? test.warmup : 0);
+          for (const step of switchover.steps) {
+            const wait = measureStart + step.at - Date.now() / 1000;
+            if (wait > 0) await new Promise((r) => setTimeout(r, wait * 1000));
+            if (ctx.signal?.aborted) return;
+            const stamp = async () => Number((await client.run(['date', '+%s.%N'])).trim());
+            const begin = await stamp();
+            try {
+              await ensureVariant(ctx, trial.point.pair, step.variant);
+            } catch (err) {
+              switchProblem = `switch to ${step.variant} at ${step.at}s failed: ${errorMessage(err)}`;
+              return;
+            }
+            switches.push({ variant: step.variant, at: step.at, begin, end: await stamp() });
+          }
+        })()
+      : Promise.resolve();
     let waited: { timedOut: boolean };
     try {
-      waited = await client.waitExit(proc, run.client.seconds * 1000 + CLIENT_GRACE_MS);
+      waited = await client.waitExit(proc, run.client.seconds * 1000 + CLIENT_GRACE_MS + (hostAt !== undefined ? BARRIER_MARGIN_S * 2000 : 0));
       if (waited.timedOut) await client.stop(proc.pid);
     } finally {
       ctx.inFlight.delete(entry);
     }
+    await switching;
     const [files, after] = await Promise.all([
-      keep(client, { 'client.stdout': proc.stdoutPath, 'client.stderr': proc.stderrPath, 'client.rc': proc.rcPath!, ...run.client.files }),
+      keep(client, { 'client.stdout': proc.stdoutPath, 'client.stderr': proc.stderrPath, 'client.rc': proc.rcPath!, 'client.times': proc.timesPath!, ...run.client.files }),
       verifying ? snap() : undefined,
     ]);
+    // Samplers stop as soon as the client has ended; the load ends by itself shortly after.
+    const sampled = await Promise.all(
+      samplers.map(async (s) => {
+        await s.host.stop(s.proc.pid).catch(() => {});
+        const text = (await keep(s.host, { [`${s.role}.samples`]: s.proc.stdoutPath }))[`${s.role}.samples`];
+        const parsed = text !== undefined ? parseSamples(text) : undefined;
+        return parsed?.ok ? { name: s.host.name, role: s.role, samples: parsed.value } : undefined;
+      }),
+    );
+    let bgText: string | undefined;
+    let bgStart: number | undefined;
+    if (bg) {
+      await client.waitExit(bg.client, (BACKGROUND_TAIL_S + 10) * 1000);
+      const got = await keep(client, { 'bg-client.stdout': bg.client.stdoutPath, 'bg-client.stderr': bg.client.stderrPath, 'bg-client.times': bg.client.timesPath! });
+      bgText = got['bg-client.stdout'];
+      bgStart = parseTimes(got['bg-client.times']).start;
+    }
     if (waited.timedOut) return failed('tool-error', `${test.tool} client did not finish within ${run.client.seconds}s + ${CLIENT_GRACE_MS / 1000}s`);
+    if (switchProblem) return failed('switch-failed', switchProblem);
     const rc = files['client.rc']?.trim();
     const exitCode = rc && /^\d+$/.test(rc) ? Number(rc) : null;
     if (exitCode === 127) return failed('tool-missing', `${run.needs.client} was not found on ${client.name}`);
     const parsed = run.parse({ stdout: files['client.stdout'] ?? '', stderr: files['client.stderr'] ?? '', exitCode, files });
     if (!parsed.ok) return failed(parsed.failure.kind, parsed.failure.message);
-    base.tool.version = parsed.value.version ?? ctx.facts[client.name]!.tools[run.needs.client] ?? undefined;
-    base.tool.summary = parsed.value.summary;
+    const outcome = parsed.value;
+    base.tool.version = outcome.version ?? ctx.facts[client.name]!.tools[run.needs.client] ?? undefined;
+    base.tool.summary = outcome.summary;
+    const times = parseTimes(files['client.times']);
+    const metrics: Record<string, number> = { ...outcome.metrics, ...switchMetrics };
+
+    if (at !== undefined) {
+      base.batch = { id: trial.batch!, at, pairs: ctx.barrier!.size, start: times.start !== undefined ? times.start - (ctx.clockOffset.get(client.name) ?? 0) : undefined };
+    }
+    // The measured window in the client's clock: from the first measured message to the client's end.
+    const window = times.start !== undefined ? { from: times.start + (outcome.measuredFrom ?? 0), to: times.end } : {};
+    const series = sampled.filter((x) => x !== undefined);
+    if (sampling && series.length > 0) {
+      // The server's samples are in its own clock: shift the window by the two hosts' offset.
+      const cost = cpuCost(series, window, metrics, (name) => (ctx.clockOffset.get(name) ?? 0) - (ctx.clockOffset.get(client.name) ?? 0));
+      if (cost) {
+        Object.assign(metrics, cost.metrics);
+        base.sampling = { intervalS: sampling.interval, sharedKernel: cost.sharedKernel, hosts: cost.hosts };
+      }
+    }
+    if (bgSpec) {
+      let measured: ReturnType<typeof backgroundRate> = {};
+      if (bgText !== undefined) {
+        const win = bgStart !== undefined && window.from !== undefined && window.to !== undefined ? ([window.from - bgStart, window.to - bgStart] as [number, number]) : undefined;
+        measured = backgroundRate(bgSpec.tool, bgText, { size: bgSize, window: win });
+        if (measured.problem) return failed('background-failed', `the background load's output: ${measured.problem}`);
+      }
+      base.background = { tool: bgSpec.tool, targetPps: bgRate, size: bgSize, streams: bgSpec.streams, ...measured };
+      metrics.background_target_pps = bgRate;
+      metrics.background_pps = measured.sentPps ?? 0;
+      if (measured.lostPct !== undefined) metrics.background_lost_pct = measured.lostPct;
+    }
+    if (switchover && outcome.fullLog && times.start !== undefined) {
+      const log = outcome.fullLog;
+      const rx = log.rxTimes.map((t) => times.start! + t);
+      const clientSamples = series.find((x) => x.role === 'client')?.samples;
+      const src = sourceOf(client);
+      const ifaces = src ? [src.accelerated, src.synthetic].filter((x): x is string => !!x) : [];
+      const sum = summarizeSwitchover(rx, log.samples, outcome.lost ?? 0, trial.variant, switches, clientSamples, ifaces);
+      base.switchover = { switches, clientStart: times.start, ...sum };
+      metrics.gap_ms = sum.gapMs;
+      metrics.lost_messages = sum.lost;
+    }
 
     let verification: TrialRecord['verification'];
     if (verifying && before && after) {
@@ -385,13 +574,17 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
       ...base,
       status: verification && !verification.ok ? 'invalid' : 'ok',
       ended: new Date().toISOString(),
-      metrics: { ...parsed.value.metrics, ...switchMetrics },
-      latencyKind: parsed.value.latencyKind,
+      metrics,
+      latencyKind: outcome.latencyKind,
       verification,
     };
   } catch (err) {
     return failed('tool-error', errorMessage(err));
   } finally {
+    for (const f of started) {
+      await f.host.stop(f.proc.pid).catch(() => {});
+      ctx.inFlight.delete(f);
+    }
     if (serverProc) {
       const proc = serverProc;
       await server.stop(proc.pid).catch(() => {});
@@ -399,6 +592,25 @@ async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
       await keep(server, { 'server.stdout': proc.stdoutPath, 'server.stderr': proc.stderrPath }).catch(() => {});
     }
   }
+}
+
+/**
+ * Host clock minus local clock (s) per host, from one `date` each, taken at the round trip's middle.
+ * The barrier's common start is converted with it; pairs on NTP-synced hosts need no more.
+ */
+async function clockOffsets(hosts: Map<string, Host>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  await Promise.all(
+    [...hosts].map(async ([name, h]) => {
+      const t0 = Date.now() / 1000;
+      const remote = Number((await h.run(['date', '+%s.%N'])).trim());
+      const t1 = Date.now() / 1000;
+      const offset = Number.isFinite(remote) ? remote - (t0 + t1) / 2 : 0;
+      // An offset within the round trip's half cannot be told from zero (the lab's hosts share one clock).
+      out.set(name, Math.abs(offset) > (t1 - t0) / 2 ? offset : 0);
+    }),
+  );
+  return out;
 }
 
 /** Versions whose output vfbench cannot read correctly; undefined when fine. */

@@ -15,6 +15,12 @@ export interface TrialOutcome {
   version?: string;
   /** The tool's own summary, kept in the record for reference. */
   summary?: Record<string, unknown>;
+  /** Seconds after the client process started when the measurement began (start-up, warm-up, omit). */
+  measuredFrom?: number;
+  /** sockperf: the per-message log after the warm-up, for the switchover timeline. */
+  fullLog?: sockperf.FullLog;
+  /** Messages sent without an answer (sockperf). */
+  lost?: number;
 }
 
 export interface ClientOutput {
@@ -37,6 +43,8 @@ export interface RunContext {
   serverAddress: string;
   clientDir: string;
   trialId: string;
+  /** Messages/s for this pair's group, overriding the test's `mps`. */
+  mps?: number;
 }
 
 export function toolRun(test: TestSpec, point: Point, ctx: RunContext): ToolRun {
@@ -59,7 +67,7 @@ function sockperfRun(test: Extract<TestSpec, { tool: 'sockperf' }>, point: Point
     protocol,
     size: point.size,
     seconds,
-    mps: test.mps ?? (mode === 'under-load' ? 10_000 : 'max'),
+    mps: ctx.mps ?? test.mps ?? (mode === 'under-load' ? 10_000 : 'max'),
     burst: test.burst,
     replyEvery: test.reply_every,
     fullRtt: test.full_rtt,
@@ -87,7 +95,14 @@ function sockperfRun(test: Extract<TestSpec, { tool: 'sockperf' }>, point: Point
       if (log.samples.length === 0) return fail('too-few-samples', `no samples after the ${test.warmup}s warm-up`);
       const metrics: Record<string, number> = { ...sockperf.latencyMetrics(log), warmup_dropped: parsed.value.samples.length - log.samples.length };
       if (summary.value.dropped !== undefined) metrics.dropped_messages = summary.value.dropped;
-      return { ok: true, value: { metrics, latencyKind: log.latencyKind, version: summary.value.version, summary: { ...summary.value } } };
+      const span = log.rxTimes[log.rxTimes.length - 1]! - log.txTimes[0]!;
+      if (span > 0) metrics.round_trips_per_s = log.samples.length / span;
+      const v = summary.value;
+      const lost = v.totalSent !== undefined && v.totalReceived !== undefined ? v.totalSent - v.totalReceived : v.dropped;
+      return {
+        ok: true,
+        value: { metrics, latencyKind: log.latencyKind, version: v.version, summary: { ...v }, measuredFrom: log.txTimes[0], fullLog: log, lost },
+      };
     },
   };
 }
@@ -113,7 +128,7 @@ function netperfRun(test: Extract<TestSpec, { tool: 'netperf' }>, point: Point, 
       const metrics = netperf.metrics(r.value, which);
       return {
         ok: true,
-        value: { metrics, latencyKind: netperf.isRequestResponse(which) ? 'rtt' : undefined, summary: { ...r.value.keys } },
+        value: { metrics, latencyKind: netperf.isRequestResponse(which) ? 'rtt' : undefined, summary: { ...r.value.keys }, measuredFrom: 0 },
       };
     },
   };
@@ -144,7 +159,10 @@ function iperf3Run(test: Extract<TestSpec, { tool: 'iperf3' }>, point: Point, ct
         return fail('tool-unsupported', `iperf3 ${r.value.version} prints duplicate keys with --bidir (fixed in 3.11): run forward and reverse tests instead`);
       }
       const end = r.value.doc.end as Record<string, unknown>;
-      return { ok: true, value: { metrics: iperf3.metrics(r.value), version: r.value.version, summary: { sum_sent: end.sum_sent, sum_received: end.sum_received } } };
+      return {
+        ok: true,
+        value: { metrics: iperf3.metrics(r.value), version: r.value.version, summary: { sum_sent: end.sum_sent, sum_received: end.sum_received }, measuredFrom: test.omit },
+      };
     },
   };
 }

@@ -224,6 +224,38 @@ export function parseScenario(text: string, file: string): Scenario {
     problem(['baseline'], `baseline "${s.baseline}" is not one of the variants (${variantNames.join(', ')})`);
   }
   s.tests.forEach((t, i) => checkTest(t, i, problem));
+  s.tests.forEach((t, i) => {
+    if (t.tool !== 'sockperf' || !t.switchover) return;
+    const sw = t.switchover;
+    if (!variantNames.includes(sw.start)) problem(['tests', i, 'switchover', 'start'], `unknown variant "${sw.start}" (variants: ${variantNames.join(', ')})`);
+    let state = sw.start;
+    sw.steps.forEach((step, k) => {
+      const at = ['tests', i, 'switchover', 'steps', k];
+      if (!variantNames.includes(step.variant)) problem([...at, 'variant'], `unknown variant "${step.variant}" (variants: ${variantNames.join(', ')})`);
+      else if (step.variant === state) problem([...at, 'variant'], `the path is already "${state}" here: a step must change it`);
+      if (step.at >= t.duration) problem([...at, 'at'], `switch at ${step.at}s is not inside the ${t.duration}s measurement`);
+      if (k > 0 && step.at <= sw.steps[k - 1]!.at) problem([...at, 'at'], 'steps must be in increasing time order');
+      state = step.variant;
+    });
+    const kinds = new Set([sw.start, ...sw.steps.map((x) => x.variant)].map((v) => s.variants[v]?.controller));
+    if (kinds.size > 1) problem(['tests', i, 'switchover'], 'all variants of a switchover must use the same controller');
+    if (t.mode === 'throughput') problem(['tests', i, 'mode'], 'a switchover measures latency: use mode ping-pong or under-load');
+    if (s.pairs_run === 'together') problem(['pairs_run'], 'switchover tests run one pair at a time: use pairs_run: one-by-one');
+    if (s.sampling === false) problem(['sampling'], 'a switchover needs sampling: its counters show which path carried each interval');
+  });
+  s.tests.forEach((t, i) => {
+    if (t.tool === 'iperf3' || !t.background) return;
+    const bg = t.background;
+    if (bg.tool === 'sockperf' && bg.streams > 1) problem(['tests', i, 'background', 'streams'], 'sockperf background runs one stream: use tool: iperf3 for several');
+    if (bg.port === t.port) problem(['tests', i, 'background', 'port'], `the background load needs a port of its own (the test uses ${t.port})`);
+    const sizes = t.tool === 'sockperf' ? t.sizes : (t.sizes ?? []);
+    if (bg.size === undefined && sizes.some((x) => x < 16)) problem(['tests', i, 'background', 'size'], 'give a size: the test has sizes below 16 bytes');
+    if (bg.size === undefined && t.tool === 'netperf' && t.sizes === undefined) problem(['tests', i, 'background', 'size'], 'give a size: the test uses netperf\'s default size');
+  });
+  const used = new Set(pairs.map((p) => p.group).filter((g) => g !== undefined));
+  for (const g of Object.keys(s.groups ?? {})) {
+    if (!inventoryProblem && !used.has(g)) problem(['groups', g], `no pair is in group "${g}" (groups of pairs: ${[...used].join(', ') || 'none'})`);
+  }
   if (problems.length > 0) throw new ScenarioError(problems);
 
   return { ...s, file, hosts, pairs, verify, inventoryProblem };

@@ -17,6 +17,8 @@ export interface Point {
   size: number;
   /** Parallel streams (iperf3 -P); 1 elsewhere. */
   streams: number;
+  /** Background load in packets/s (0 = none); absent when the test has no `background`. */
+  rate?: number;
   pair: number;
   group?: string;
 }
@@ -30,6 +32,8 @@ export interface Trial {
   pointKey: string;
   variant: string;
   repetition: number;
+  /** Trials with the same batch run at once, one per pair (`pairs_run: together`). */
+  batch?: string;
 }
 
 export interface Plan {
@@ -54,12 +58,14 @@ export function testNames(tests: TestSpec[]): string[] {
 
 export function pointKey(p: Point): string {
   const mode = p.tool === 'sockperf' && p.mode === 'ping-pong' ? '' : `${p.mode.toLowerCase()}-`;
-  return `t${p.test}-${mode}${p.protocol}-m${p.size}${p.streams > 1 ? `-P${p.streams}` : ''}-p${p.pair}`;
+  return `t${p.test}-${mode}${p.protocol}-m${p.size}${p.streams > 1 ? `-P${p.streams}` : ''}${p.rate !== undefined ? `-bg${p.rate}` : ''}-p${p.pair}`;
 }
 
-/** The (mode, protocol, size, streams) combinations a test asks for. */
-function testPoints(t: TestSpec): Pick<Point, 'mode' | 'protocol' | 'size' | 'streams'>[] {
-  const out: Pick<Point, 'mode' | 'protocol' | 'size' | 'streams'>[] = [];
+type PointShape = Pick<Point, 'mode' | 'protocol' | 'size' | 'streams' | 'rate'>;
+
+/** The (mode, protocol, size, streams, background rate) combinations a test asks for. */
+function testPoints(t: TestSpec): PointShape[] {
+  const out: PointShape[] = [];
   if (t.tool === 'sockperf') {
     for (const protocol of t.protocol) for (const size of t.sizes) out.push({ mode: t.mode, protocol, size, streams: 1 });
   } else if (t.tool === 'netperf') {
@@ -69,18 +75,31 @@ function testPoints(t: TestSpec): Pick<Point, 'mode' | 'protocol' | 'size' | 'st
       for (const direction of t.direction)
         for (const streams of t.streams) for (const size of t.sizes ?? [0]) out.push({ mode: direction, protocol, size, streams });
   }
-  return out;
+  if (t.tool === 'iperf3' || !t.background) return out;
+  const rates = t.background.rates;
+  return out.flatMap((p) => rates.map((rate) => ({ ...p, rate })));
 }
 
-function points(s: Scenario): Point[] {
-  const out: Point[] = [];
+/**
+ * The points of the scenario, as units that run at once: one point each, or with `pairs_run: together`
+ * the same point on every pair.
+ */
+function units(s: Scenario): Point[][] {
+  const out: Point[][] = [];
   const names = testNames(s.tests);
   s.tests.forEach((t, ti) => {
     for (const p of testPoints(t)) {
-      s.pairs.forEach((pair, pi) => out.push({ test: ti, testName: names[ti]!, tool: t.tool, ...p, pair: pi, group: pair.group }));
+      const perPair = s.pairs.map((pair, pi): Point => ({ test: ti, testName: names[ti]!, tool: t.tool, ...p, pair: pi, group: pair.group }));
+      if (s.pairs_run === 'together') out.push(perPair);
+      else out.push(...perPair.map((q) => [q]));
     }
   });
   return out;
+}
+
+/** The variants a test runs in: a switchover trial starts in one variant and switches during the trial. */
+function testVariants(s: Scenario, test: TestSpec, variants: string[]): string[] {
+  return test.tool === 'sockperf' && test.switchover ? [test.switchover.start] : variants;
 }
 
 /**
@@ -104,33 +123,41 @@ function variantOrder(order: Scenario['order'], variants: string[], k: number, r
 export function makePlan(s: Scenario): Plan {
   // The baseline goes first so that a sequential run reads "baseline, then the others".
   const variants = [s.baseline, ...Object.keys(s.variants).filter((v) => v !== s.baseline)];
-  const pts = points(s);
+  const all = units(s);
   const rnd = seededRandom(s.seed);
   const trials: Trial[] = [];
-  const push = (point: Point, variant: string, repetition: number) => {
-    const key = pointKey(point);
-    trials.push({ id: `${key}-${variant}-r${repetition + 1}`, seq: trials.length, point, pointKey: key, variant, repetition });
+  const push = (unit: Point[], variant: string, repetition: number) => {
+    const batch = unit.length > 1 ? `${pointKey(unit[0]!).replace(/-p\d+$/, '')}-${variant}-r${repetition + 1}` : undefined;
+    for (const point of unit) {
+      const key = pointKey(point);
+      trials.push({ id: `${key}-${variant}-r${repetition + 1}`, seq: trials.length, point, pointKey: key, variant, repetition, ...(batch ? { batch } : {}) });
+    }
   };
+  const vs = (unit: Point[]) => variants.filter((v) => testVariants(s, s.tests[unit[0]!.test]!, variants).includes(v));
   if (s.order === 'sequential') {
     // All repetitions of one variant, then the next: the order a naive script would use (drift-prone).
-    for (const variant of variants) for (let r = 0; r < s.repeat; r++) for (const p of pts) push(p, variant, r);
+    for (const variant of variants) for (let r = 0; r < s.repeat; r++) for (const u of all) if (vs(u).includes(variant)) push(u, variant, r);
   } else {
     let k = 0;
     for (let r = 0; r < s.repeat; r++) {
-      for (const p of pts) {
-        for (const v of variantOrder(s.order, variants, k, rnd)) push(p, v, r);
+      for (const u of all) {
+        for (const v of variantOrder(s.order, vs(u), k, rnd)) push(u, v, r);
         k++;
       }
     }
   }
   let estimate = 0;
   let current: string | undefined;
+  let lastBatch: string | undefined;
   for (const t of trials) {
+    if (t.batch !== undefined && t.batch === lastBatch) continue; // a batch takes the time of one trial
+    lastBatch = t.batch;
     const test = s.tests[t.point.test]!;
     if (t.variant !== current) estimate += s.variants[t.variant]!.settle;
     current = t.variant;
     const extra = test.tool === 'sockperf' ? test.warmup : test.tool === 'iperf3' ? test.omit : 0;
-    estimate += test.duration + extra + STARTUP_S[test.tool] + TRIAL_OVERHEAD_S;
+    const lead = test.tool !== 'iperf3' && test.background && (t.point.rate ?? 0) > 0 ? test.background.lead + 1 : 0;
+    estimate += test.duration + extra + lead + STARTUP_S[test.tool] + TRIAL_OVERHEAD_S;
   }
-  return { trials, points: pts.length, variants, estimateSeconds: estimate };
+  return { trials, points: all.reduce((n, u) => n + u.length, 0), variants, estimateSeconds: estimate };
 }

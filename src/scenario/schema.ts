@@ -187,6 +187,42 @@ const bitrate = z.union([z.number().min(1), z.string()]).transform((v, ctx) => {
 
 const testPort = z.number().int().min(1024).max(65535);
 
+/**
+ * Background load (FlexVF Fig. 5): traffic from the pair's client to its server at set packet rates,
+ * started before the measured test, confirmed running, and stopped after it. Rate 0 = no load.
+ */
+export const backgroundSchema = z
+  .object({
+    /** iperf3 UDP (paced, per-interval packet counts) or sockperf throughput (--mps). */
+    tool: z.enum(['iperf3', 'sockperf']).default('iperf3'),
+    /** Packets per second, all streams together; one point each. */
+    rates: z.array(z.number().int().min(0).max(10_000_000)).min(1),
+    /** Datagram payload in bytes; default: the measured point's size. */
+    size: z.number().int().min(16, 'background datagrams are at least 16 bytes').max(65000).optional(),
+    /** Parallel streams sharing the rate (iperf3 -P). */
+    streams: z.number().int().min(1).max(128).default(1),
+    /** Seconds the load runs before the measured test starts (and is checked to be running). */
+    lead: duration(0.5, 600).default(1),
+    port: testPort.default(5202),
+  })
+  .strict();
+
+const switchStepSchema = z
+  .object({
+    /** Seconds after the measurement starts (the tool's start-up and warm-up not counted). */
+    at: duration(0, 86400),
+    variant: name('variant'),
+  })
+  .strict();
+
+/** Live switchover (FlexVF Fig. 6): one long trial that starts in `start` and switches path during it. */
+export const switchoverSchema = z
+  .object({
+    start: name('variant'),
+    steps: z.array(switchStepSchema).min(1),
+  })
+  .strict();
+
 export const sockperfTestSchema = z
   .object({
     tool: z.literal('sockperf'),
@@ -205,6 +241,8 @@ export const sockperfTestSchema = z
     /** Report full round trips (sockperf --full-rtt) instead of RTT/2. */
     full_rtt: z.boolean().default(false),
     port: testPort.default(11111),
+    background: backgroundSchema.optional(),
+    switchover: switchoverSchema.optional(),
   })
   .strict();
 
@@ -222,6 +260,7 @@ export const netperfTestSchema = z
     cpu: z.boolean().default(true),
     /** netserver's control port. */
     port: testPort.default(12865),
+    background: backgroundSchema.optional(),
   })
   .strict();
 
@@ -266,6 +305,21 @@ export const verifySchema = z
   })
   .strict();
 
+/** Per-trial sampling of CPU, interrupts, context switches and NIC counters on both hosts. */
+export const samplingSchema = z
+  .object({
+    interval: duration(0.05, 60).default(0.5),
+  })
+  .strict();
+
+/** Settings of one group of pairs (FlexVF Fig. 7: each group at its own rate). */
+export const groupSchema = z
+  .object({
+    /** sockperf messages per second for the pairs of this group (overrides the test's mps). */
+    mps: z.number().int().min(1).max(10_000_000).optional(),
+  })
+  .strict();
+
 export const sshOptionsSchema = z
   .object({
     known_hosts: z.string().min(1).optional(),
@@ -289,6 +343,11 @@ export const scenarioSchema = z
     order: z.enum(['interleaved', 'sequential', 'random']).default('interleaved'),
     seed: z.number().int().default(1),
     verify: verifySchema.optional(),
+    /** false: no sampling; default every 0.5 s. */
+    sampling: z.union([z.literal(false), samplingSchema]).default({ interval: 0.5 }),
+    /** together: all pairs run each trial at once, started through a barrier (FlexVF Fig. 7). */
+    pairs_run: z.enum(['one-by-one', 'together']).default('one-by-one'),
+    groups: z.record(name('group'), groupSchema).optional(),
     ssh: sshOptionsSchema.default({ accept_new_host_keys: false, connect_timeout: 10, command_timeout: 600 }),
     tests: z.array(testSchema).min(1),
   })
@@ -310,3 +369,6 @@ export type NetperfTestSpec = z.output<typeof netperfTestSchema>;
 export type Iperf3TestSpec = z.output<typeof iperf3TestSchema>;
 export type VerifySpec = z.output<typeof verifySchema>;
 export type SshOptions = z.output<typeof sshOptionsSchema>;
+export type BackgroundSpec = z.output<typeof backgroundSchema>;
+export type SwitchoverSpec = z.output<typeof switchoverSchema>;
+export type SamplingSpec = z.output<typeof samplingSchema>;

@@ -223,6 +223,8 @@ export interface FullLog {
   samples: Float64Array;
   /** Send time of each message, seconds on sockperf's own clock (not wall time; see TOOL-FORMATS §1.5). */
   txTimes: Float64Array;
+  /** Arrival time of each reply, same clock. */
+  rxTimes: Float64Array;
   /** The parameters line sockperf wrote, e.g. "--mps=1000 --burst=1 …". */
   parameters?: string;
 }
@@ -244,6 +246,7 @@ export function parseFullLog(text: string): ParseResult<FullLog> {
   const latencyKind: FullLog['latencyKind'] = !legacy && HEADER.exec(header)![1] === 'rtt' ? 'rtt' : 'half-rtt';
   const samples: number[] = [];
   const txTimes: number[] = [];
+  const rxTimes: number[] = [];
   for (let i = start + 1; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line.startsWith('---') || line === '') break;
@@ -252,15 +255,17 @@ export function parseFullLog(text: string): ParseResult<FullLog> {
     if (legacy) {
       if (f.length !== 2) return fail('no-result', `full log line ${i + 1} should have 2 columns`);
       txTimes.push(f[0]!);
+      rxTimes.push(f[1]!);
       samples.push(((f[1]! - f[0]!) * 1e6) / 2);
     } else {
       if (f.length !== 4) return fail('no-result', `full log line ${i + 1} should have 4 columns`);
       txTimes.push(f[1]!);
+      rxTimes.push(f[2]!);
       samples.push(f[3]!);
     }
   }
   if (samples.length === 0) return fail('too-few-samples', 'the full log has no per-packet rows');
-  return { ok: true, value: { latencyKind, samples: Float64Array.from(samples), txTimes: Float64Array.from(txTimes), parameters } };
+  return { ok: true, value: { latencyKind, samples: Float64Array.from(samples), txTimes: Float64Array.from(txTimes), rxTimes: Float64Array.from(rxTimes), parameters } };
 }
 
 /** Drop the samples sent during the first `seconds` of the log (the scenario's warm-up). */
@@ -275,6 +280,7 @@ export function dropWarmup(log: FullLog, seconds: number): FullLog {
     ...log,
     samples: Float64Array.from(keep, (i) => log.samples[i]!),
     txTimes: Float64Array.from(keep, (i) => log.txTimes[i]!),
+    rxTimes: Float64Array.from(keep, (i) => log.rxTimes[i]!),
   };
 }
 

@@ -1,0 +1,158 @@
+// The seed papers' experiments, end to end on the lab with the scenarios shipped in scenarios/: the data
+// behind each figure is checked, and report.html is opened in Debian's headless Chromium.
+import { describe, expect, it, inject } from 'vitest';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { labAvailable, linkUp, testLab } from '../helpers/lab.js';
+import { vfbench, onlyRunDir, records } from '../helpers/cli.js';
+
+const figureFiles = (dir: string, name: string) => ['vl.json', 'svg', 'png', 'pdf'].map((ext) => join(dir, 'figures', `${name}.${ext}`));
+const specData = async (dir: string, name: string) => {
+  const spec = JSON.parse(await readFile(join(dir, 'figures', `${name}.vl.json`), 'utf8')) as { data: { values: Record<string, unknown>[] } };
+  return spec.data.values;
+};
+
+/** Run a shipped scenario against a test lab (by its prefix, as `inventory: lab` resolves it). */
+async function runShipped(file: string, prefix: string, home: string, extra: string[] = []): Promise<string> {
+  const results = await mkdtemp(join(tmpdir(), 'vfb-exp-'));
+  const r = await vfbench(['run', file, '--results', results, ...extra], { env: { VFBENCH_HOME: home, VFBENCH_LAB_PREFIX: prefix }, timeoutMs: 400_000 });
+  expect(r.exitCode, r.all).toBe(0);
+  const name = /^name: (\S+)/m.exec(await readFile(file, 'utf8'))![1]!;
+  return onlyRunDir(results, name);
+}
+
+let fig5Dir: string | undefined;
+
+describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', () => {
+  it('flexvf-fig5: background load at each asked rate (measured within 10%), Boost% against it per size', async () => {
+    const { options } = testLab();
+    const dir = await runShipped('scenarios/flexvf-fig5.yaml', options.prefix, options.home, ['--repeat', '1']);
+    fig5Dir = dir;
+    const recs = await records(dir);
+    expect(recs).toHaveLength(12);
+    expect(recs.every((r) => r.status === 'ok'), JSON.stringify(recs.filter((r) => r.status !== 'ok').map((r) => r.failure ?? r.verification?.reason))).toBe(true);
+    for (const r of recs) {
+      expect(r.background?.targetPps).toBe(r.point.rate);
+      if (r.point.rate! > 0) {
+        expect(Math.abs(r.background!.sentPps! - r.point.rate!) / r.point.rate!, `${r.trial}: ${r.background!.sentPps} pkt/s`).toBeLessThan(0.1);
+        // The load crossed the same path as the test: the path counters saw it too.
+        expect(r.raw.some((f) => f.endsWith('.bg-client.stdout'))).toBe(true);
+      }
+      // CPU sampled on both hosts during the trial (one kernel in the lab: counted once).
+      expect(r.sampling?.sharedKernel).toBe(true);
+      expect(r.metrics.cpu_cores).toBeGreaterThan(0);
+      expect(r.metrics.client_cpu_busy_pct).toBeGreaterThan(0);
+      expect(r.metrics.client_cpu_busy_pct).toBeLessThanOrEqual(100);
+      expect(r.metrics.cpu_ms_per_1k_trans).toBeCloseTo((r.metrics.cpu_cores! / r.metrics.round_trips_per_s!) * 1e6, 6);
+    }
+    for (const f of [...figureFiles(dir, 'boost-vs-background'), ...figureFiles(dir, 'cpu-cost'), ...figureFiles(dir, 'latency-cdf')]) expect(existsSync(f), f).toBe(true);
+    const data = await specData(dir, 'boost-vs-background');
+    expect(new Set(data.map((d) => d.rate))).toEqual(new Set([0, 2000, 5000]));
+    expect(new Set(data.map((d) => d.size))).toEqual(new Set([64, 1024]));
+    expect(new Set(data.map((d) => d.metric))).toEqual(new Set(['p50', 'p99']));
+    // Each point of the figure is Eq. 1 on that point's records.
+    const p50 = (size: number, rate: number, v: string) => recs.find((r) => r.point.size === size && r.point.rate === rate && r.variant === v)!.metrics.p50_us!;
+    const d = data.find((x) => x.metric === 'p50' && x.size === 64 && x.rate === 5000)!;
+    expect(d.boost as number).toBeCloseTo(((p50(64, 5000, 'pv') - p50(64, 5000, 'vf')) / p50(64, 5000, 'pv')) * 100, 6);
+    expect((await readFile(figureFiles(dir, 'boost-vs-background')[3]!)).subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('report.html opens without network in headless Chromium and every figure renders', async () => {
+    expect(fig5Dir, 'needs the fig5 run').toBeDefined();
+    const expected = (await readdir(join(fig5Dir!, 'figures'))).filter((f) => f.endsWith('.svg')).map((f) => f.replace(/\.svg$/, '')).sort();
+    expect(expected.length).toBeGreaterThanOrEqual(5);
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      const outside: string[] = [];
+      await page.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url.startsWith('file://')) return route.continue();
+        outside.push(url);
+        return route.abort();
+      });
+      await page.goto(`file://${join(fig5Dir!, 'report.html')}`);
+      const figs = await page.$$eval('figure[data-figure]', (els) =>
+        els.map((el) => {
+          const svg = el.querySelector('svg');
+          const box = svg?.getBoundingClientRect();
+          return {
+            name: el.getAttribute('data-figure'),
+            width: box?.width ?? 0,
+            height: box?.height ?? 0,
+            marks: svg ? svg.querySelectorAll('path, rect, line, text').length : 0,
+          };
+        }),
+      );
+      expect(figs.map((f) => f.name).sort()).toEqual(expected);
+      for (const f of figs) {
+        expect(f.width, f.name!).toBeGreaterThan(100);
+        expect(f.height, f.name!).toBeGreaterThan(100);
+        expect(f.marks, f.name!).toBeGreaterThan(10);
+      }
+      expect(await page.locator('table').count()).toBeGreaterThanOrEqual(3);
+      expect(await page.textContent('body')).toContain('flexvf-fig5');
+      expect(outside).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('flexvf-fig7-groups: pairs of a batch start within the reported skew, each group at its own rate', async () => {
+    const groups = inject('lab').groups!;
+    const dir = await runShipped('scenarios/flexvf-fig7-groups.yaml', groups.options.prefix, groups.options.home, ['--repeat', '1']);
+    const recs = await records(dir);
+    expect(recs).toHaveLength(8);
+    expect(recs.every((r) => r.status === 'ok')).toBe(true);
+    const batches = new Map<string, typeof recs>();
+    for (const r of recs) batches.set(r.batch!.id, [...(batches.get(r.batch!.id) ?? []), r]);
+    expect(batches.size).toBe(2);
+    for (const b of batches.values()) {
+      expect(new Set(b.map((r) => r.point.pair))).toEqual(new Set([0, 1, 2, 3]));
+      const starts = b.map((r) => r.batch!.start!);
+      const skew = b[0]!.batch!.skewMs!;
+      expect(b.every((r) => r.batch!.skewMs === skew)).toBe(true);
+      expect((Math.max(...starts) - Math.min(...starts)) * 1000).toBeCloseTo(skew, 6);
+      // Everyone waited for the common start, and nobody started long after it.
+      for (const s of starts) expect(s).toBeGreaterThanOrEqual(b[0]!.batch!.at - 0.005);
+      expect(skew).toBeLessThan(250);
+    }
+    for (const r of recs.filter((x) => x.point.group === 'light')) expect(Math.abs(r.metrics.round_trips_per_s! - 1000) / 1000).toBeLessThan(0.1);
+    for (const f of figureFiles(dir, 'latency-by-group')) expect(existsSync(f), f).toBe(true);
+    const box = await specData(dir, 'latency-by-group');
+    expect(box.map((x) => `${x.group}/${x.variant}/${x.pairs}`).sort()).toEqual(['heavy/pv/2', 'heavy/vf/2', 'light/pv/2', 'light/vf/2']);
+    for (const x of box) expect((x.p1 as number) <= (x.p25 as number) && (x.p25 as number) <= (x.p50 as number) && (x.p50 as number) <= (x.p75 as number) && (x.p75 as number) <= (x.p99 as number)).toBe(true);
+    expect(await readFile(join(dir, 'analysis', 'trials.csv'), 'utf8')).toMatch(/start_skew_ms/);
+  });
+
+  it('switchover: the counters show pv0 carrying the traffic between the switches, with gap, loss and latency per segment', async () => {
+    const { options, ns } = testLab();
+    const dir = await runShipped('scenarios/switchover.yaml', options.prefix, options.home);
+    const [r, ...rest] = await records(dir);
+    expect(rest).toHaveLength(0);
+    expect(r!.status, JSON.stringify(r!.failure)).toBe('ok');
+    const sw = r!.switchover!;
+    expect(sw.switches.map((s) => s.variant)).toEqual(['pv', 'vf']);
+    expect(sw.segments.map((s) => s.variant)).toEqual(['vf', 'pv', 'vf']);
+    expect(sw.segments.map((s) => s.observed)).toEqual(['vf0', 'pv0', 'vf0']);
+    const mid = sw.segments[1]!;
+    expect(mid.packets.pv0!).toBeGreaterThan(1000);
+    expect(mid.packets.vf0!).toBeLessThan(mid.packets.pv0! / 20);
+    expect(sw.segments[0]!.packets.pv0!).toBeLessThan(sw.segments[0]!.packets.vf0! / 20);
+    // The synthetic path is slower, as its 2000-rule vswitch makes it.
+    expect(mid.p50_us!).toBeGreaterThan(sw.segments[0]!.p50_us!);
+    expect(r!.metrics.gap_ms).toBe(sw.gapMs);
+    expect(sw.gapMs).toBeGreaterThan(0);
+    expect(sw.lost).toBeGreaterThanOrEqual(0);
+    // The switches happened when asked (2 s and 5 s into the measurement), within a second.
+    expect(sw.switches[1]!.begin - sw.switches[0]!.begin).toBeGreaterThan(2);
+    expect(sw.switches[1]!.begin - sw.switches[0]!.begin).toBeLessThan(4);
+    for (const f of figureFiles(dir, 'switchover-timeline')) expect(existsSync(f), f).toBe(true);
+    // Restored: the VF is up again in both guests after the run.
+    expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
+    expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
+  });
+});
