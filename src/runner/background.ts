@@ -7,7 +7,7 @@ import * as iperf3 from '../tools/iperf3.js';
 import * as sockperf from '../tools/sockperf.js';
 
 /** Seconds the load keeps running after the measured test is due to end. */
-export const BACKGROUND_TAIL_S = 1;
+export const BACKGROUND_TAIL_S = 0.5;
 
 export interface BackgroundPlan {
   server: { argv: Arg[]; port: number; protocol: 'tcp' | 'udp' };

@@ -8,6 +8,8 @@ import { describeAzureNic, nicsOf } from '../paths/azure-nic.js';
 import { describeLibvirt } from '../paths/libvirt-hotplug.js';
 import { describeAwsEnaExpress } from '../paths/aws-ena-express.js';
 import { toolRun } from './tool-runs.js';
+import { samplerScript } from '../tools/proc.js';
+import { backgroundPlan } from './background.js';
 
 export function dryRunLines(s: Scenario): string[] {
   const plan = makePlan(s);
@@ -45,10 +47,26 @@ export function dryRunLines(s: Scenario): string[] {
         }
       }
     }
-    const run = toolRun(s.tests[t.point.test]!, t.point, { serverAddress: s.hosts[pair.server]!.data, clientDir: '/tmp/vfbench.RUN', trialId: t.id });
-    lines.push(`# trial ${t.id}`);
+    const test = s.tests[t.point.test]!;
+    const mps = pair.group ? s.groups?.[pair.group]?.mps : undefined;
+    const run = toolRun(test, t.point, { serverAddress: s.hosts[pair.server]!.data, clientDir: '/tmp/vfbench.RUN', trialId: t.id, mps });
+    lines.push(`# trial ${t.id}${t.batch ? ` (batch ${t.batch}: all pairs start together)` : ''}`);
     lines.push(`${pair.server}: ${command(run.server.argv)} &   (until ${run.server.ready.protocol} port ${run.server.ready.port} listens; stopped by PID after the trial)`);
+    if (s.sampling) {
+      const sampler = command(['sh', '-c', samplerScript(s.sampling.interval, 1)]).replace('-lt 1 ]', '-lt N ]');
+      for (const h of [pair.client, pair.server]) lines.push(`${h}: ${sampler} &   (sampler, at most N samples; stopped after the trial)`);
+    }
+    const bg = test.tool !== 'iperf3' ? test.background : undefined;
+    if (bg && (t.point.rate ?? 0) > 0) {
+      const p = backgroundPlan(bg, { address: s.hosts[pair.server]!.data, rate: t.point.rate!, size: bg.size ?? t.point.size, seconds: bg.lead + run.client.seconds + 3 });
+      lines.push(`${pair.server}: ${command(p.server.argv)} &   (background load's server)`);
+      lines.push(`${pair.client}: ${command(p.client.argv)} &   (background load, ${bg.lead}s before the test)`);
+    }
     lines.push(`${pair.client}: ${command(run.client.argv)}`);
+    if (test.tool === 'sockperf' && test.switchover) {
+      for (const step of test.switchover.steps) lines.push(`# at ${step.at}s into the measurement: switch ${pair.client}->${pair.server} to ${step.variant} (as above)`);
+      current.set(t.point.pair, test.switchover.steps[test.switchover.steps.length - 1]!.variant);
+    }
   }
   lines.push('# on exit (success, failure, Ctrl-C, SIGTERM): restore', ...touched.values());
   return lines;

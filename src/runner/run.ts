@@ -388,7 +388,7 @@ async function trialBody(ctx: TrialContext, arriving: () => void): Promise<Trial
         rate: bgRate,
         size: bgSize,
         // The load outlasts the measured client: its lead, the client's whole run, a tail.
-        seconds: bgSpec.lead + TOOL_STARTUP_S[test.tool]! + run.client.seconds + BACKGROUND_TAIL_S + 1,
+        seconds: bgSpec.lead + TOOL_STARTUP_S[test.tool]! + run.client.seconds + BACKGROUND_TAIL_S,
       })
     : undefined;
   for (const [host, binary] of [[client, run.needs.client], [server, run.needs.server], ...(bgPlan ? [[client, bgPlan.needs], [server, bgPlan.needs]] : [])] as [Host, string][]) {
@@ -410,9 +410,28 @@ async function trialBody(ctx: TrialContext, arriving: () => void): Promise<Trial
   try {
     if (!ctx.barrier) switchMetrics = await ensureVariant(ctx, trial.point.pair, trial.variant);
     const { protocol, port } = run.server.ready;
-    const srv = await server.start(run.server.argv, serverDir, `${trial.id}.server`, { ready: { protocol, port, timeoutMs: SERVER_READY_MS } });
-    serverProc = srv;
-    ctx.inFlight.add({ host: server, proc: srv });
+    // The samplers start with the server, in the same round trips' time.
+    const sampling = scenario.sampling;
+    const samplerMaxS = run.client.seconds + TOOL_STARTUP_S[test.tool]! + CLIENT_GRACE_MS / 1000 + (bgSpec?.lead ?? 0) + 15;
+    const starting = await Promise.allSettled([
+      server.start(run.server.argv, serverDir, `${trial.id}.server`, { ready: { protocol, port, timeoutMs: SERVER_READY_MS } }).then((p) => {
+        // Known at once, so that whatever fails next still stops it.
+        serverProc = p;
+        ctx.inFlight.add({ host: server, proc: p });
+        return p;
+      }),
+      ...(sampling
+        ? ([[client, 'client'], [server, 'server']] as const).map(async ([h, role]) => {
+            const s = await startSampler(h, role, role === 'client' ? clientDir : serverDir, `${trial.id}.${role}-sampler`, sampling.interval, samplerMaxS);
+            track(h, s.proc);
+            return s;
+          })
+        : []),
+    ]);
+    const refused = starting.find((x) => x.status === 'rejected');
+    if (refused) throw refused.reason;
+    const srv = (starting[0] as PromiseFulfilledResult<BackgroundProcess & { ready?: boolean }>).value;
+    const samplers = starting.slice(1).map((x) => (x as PromiseFulfilledResult<RunningSampler>).value);
     if (!srv.ready) {
       const out = (await server.exec(['cat', '--', srv.stdoutPath, srv.stderrPath])).stdout;
       const busy = /Address already in use|bind|in use/i.test(out);
@@ -427,17 +446,6 @@ async function trialBody(ctx: TrialContext, arriving: () => void): Promise<Trial
       const r = await startBackground(client, server, bgPlan, { client: clientDir, server: serverDir }, trial.id, lead, track);
       if ('problem' in r) return failed('background-failed', r.problem);
       bg = r;
-    }
-
-    const sampling = scenario.sampling;
-    const samplers: RunningSampler[] = [];
-    if (sampling) {
-      const maxS = run.client.seconds + TOOL_STARTUP_S[test.tool]! + CLIENT_GRACE_MS / 1000 + 10;
-      for (const [h, role] of [[client, 'client'], [server, 'server']] as const) {
-        const s = await startSampler(h, role, role === 'client' ? clientDir : serverDir, `${trial.id}.${role}-sampler`, sampling.interval, maxS);
-        track(h, s.proc);
-        samplers.push(s);
-      }
     }
 
     const sourceOf = (h: Host): CounterSource | undefined => scenario.verify ?? ctx.autoVerify.get(h.name);
@@ -489,19 +497,27 @@ async function trialBody(ctx: TrialContext, arriving: () => void): Promise<Trial
       ctx.inFlight.delete(entry);
     }
     await switching;
-    const [files, after] = await Promise.all([
-      keep(client, { 'client.stdout': proc.stdoutPath, 'client.stderr': proc.stderrPath, 'client.rc': proc.rcPath!, 'client.times': proc.timesPath!, ...run.client.files }),
+    // The samplers' output is read while they still run (a cut-off last sample is dropped), in the same
+    // round trips as the client's files; they are stopped with the rest at the end.
+    const clientSampler = samplers.find((x) => x.role === 'client');
+    const serverSampler = samplers.find((x) => x.role === 'server');
+    const [files, serverFiles, after] = await Promise.all([
+      keep(client, {
+        'client.stdout': proc.stdoutPath,
+        'client.stderr': proc.stderrPath,
+        'client.rc': proc.rcPath!,
+        'client.times': proc.timesPath!,
+        ...run.client.files,
+        ...(clientSampler ? { 'client.samples': clientSampler.proc.stdoutPath } : {}),
+      }),
+      serverSampler ? keep(server, { 'server.samples': serverSampler.proc.stdoutPath }) : {},
       verifying ? snap() : undefined,
     ]);
-    // Samplers stop as soon as the client has ended; the load ends by itself shortly after.
-    const sampled = await Promise.all(
-      samplers.map(async (s) => {
-        await s.host.stop(s.proc.pid).catch(() => {});
-        const text = (await keep(s.host, { [`${s.role}.samples`]: s.proc.stdoutPath }))[`${s.role}.samples`];
-        const parsed = text !== undefined ? parseSamples(text) : undefined;
-        return parsed?.ok ? { name: s.host.name, role: s.role, samples: parsed.value } : undefined;
-      }),
-    );
+    const sampled = samplers.map((x) => {
+      const text = x.role === 'client' ? files['client.samples'] : (serverFiles as Record<string, string | undefined>)['server.samples'];
+      const parsed = text !== undefined ? parseSamples(text) : undefined;
+      return parsed?.ok ? { name: x.host.name, role: x.role, samples: parsed.value } : undefined;
+    });
     let bgText: string | undefined;
     let bgStart: number | undefined;
     if (bg) {
@@ -581,16 +597,20 @@ async function trialBody(ctx: TrialContext, arriving: () => void): Promise<Trial
   } catch (err) {
     return failed('tool-error', errorMessage(err));
   } finally {
-    for (const f of started) {
-      await f.host.stop(f.proc.pid).catch(() => {});
-      ctx.inFlight.delete(f);
-    }
-    if (serverProc) {
-      const proc = serverProc;
-      await server.stop(proc.pid).catch(() => {});
-      for (const f of ctx.inFlight) if (f.proc === proc) ctx.inFlight.delete(f);
-      await keep(server, { 'server.stdout': proc.stdoutPath, 'server.stderr': proc.stderrPath }).catch(() => {});
-    }
+    // Everything this trial started stops at once: samplers, background load, server.
+    await Promise.all([
+      ...started.map(async (f) => {
+        await f.host.stop(f.proc.pid).catch(() => {});
+        ctx.inFlight.delete(f);
+      }),
+      (async () => {
+        if (!serverProc) return;
+        const proc = serverProc;
+        await server.stop(proc.pid).catch(() => {});
+        for (const f of ctx.inFlight) if (f.proc === proc) ctx.inFlight.delete(f);
+        await keep(server, { 'server.stdout': proc.stdoutPath, 'server.stderr': proc.stderrPath }).catch(() => {});
+      })(),
+    ]);
   }
 }
 

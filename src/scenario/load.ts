@@ -240,6 +240,9 @@ export function parseScenario(text: string, file: string): Scenario {
     const kinds = new Set([sw.start, ...sw.steps.map((x) => x.variant)].map((v) => s.variants[v]?.controller));
     if (kinds.size > 1) problem(['tests', i, 'switchover'], 'all variants of a switchover must use the same controller');
     if (t.mode === 'throughput') problem(['tests', i, 'mode'], 'a switchover measures latency: use mode ping-pong or under-load');
+    if (t.mode === 'ping-pong' && t.protocol.includes('udp')) {
+      problem(['tests', i, 'mode'], 'a UDP switchover needs mode: under-load with reply_every: 1 (a ping-pong client stalls on the first message the switch loses)');
+    }
     if (s.pairs_run === 'together') problem(['pairs_run'], 'switchover tests run one pair at a time: use pairs_run: one-by-one');
     if (s.sampling === false) problem(['sampling'], 'a switchover needs sampling: its counters show which path carried each interval');
   });

@@ -85,8 +85,10 @@ export function parseSamples(text: string): ParseResult<Samples> {
       cur.interfaces[m[1]!] = { rxBytes: f[0]!, rxPackets: f[1]!, txBytes: f[8]!, txPackets: f[9]! };
     }
   }
-  // The last sample may be cut off by the stop: keep only complete ones.
-  const complete = samples.filter((s) => Number.isFinite(s.interrupts) && Number.isFinite(s.contextSwitches) && Object.keys(s.interfaces).length > 0);
+  // The last sample may be cut off (read while the sampler writes, or stopped): keep only complete ones,
+  // with every interface the first sample had.
+  const ifCount = Math.max(0, ...samples.map((s) => Object.keys(s.interfaces).length));
+  const complete = samples.filter((s) => Number.isFinite(s.interrupts) && Number.isFinite(s.contextSwitches) && ifCount > 0 && Object.keys(s.interfaces).length === ifCount);
   if (ncpu < 1) return fail('no-result', 'sampler: no CPU count in the output');
   if (complete.length === 0) return fail('too-few-samples', 'sampler: no complete sample');
   return { ok: true, value: { ncpu, bootId, samples: complete } };

@@ -15,6 +15,7 @@ describe.skipIf(!labAvailable())('vfbench nightly on the lab', () => {
     const s = await scenarioFile(`name: it-nightly
 inventory: ${inventoryPath}
 ${VF_PV_VARIANTS}repeat: 5
+sampling: false
 tests:
   - tool: netperf
     test: TCP_RR

@@ -17,6 +17,8 @@ describe.skipIf(!labAvailable())('every tool and mode on both paths', () => {
     const s = await scenarioFile(`name: it-tools
 inventory: ${testLab().inventoryPath}
 ${VF_PV_VARIANTS}repeat: 1
+# Not about CPU or counters: no sampling, fewer round trips per trial.
+sampling: false
 tests:
   - tool: sockperf
     mode: under-load

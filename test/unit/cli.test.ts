@@ -79,7 +79,12 @@ describe('vfbench run --dry-run', () => {
     );
     const r = await vfbench(['run', s.file, '--dry-run']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+    const lines = r.stdout.split('\n').filter(Boolean);
+    // Each trial samples both hosts: the exact loop is printed, with its bound.
+    const samplers = lines.filter((l) => l.endsWith('(sampler, at most N samples; stopped after the trial)'));
+    expect(samplers.map((l) => l.slice(0, 2))).toEqual(['a:', 'b:', 'a:', 'b:']);
+    expect(samplers[0]).toContain('cat /proc/net/dev; i=$((i+1)); sleep 0.5; done');
+    expect(lines.filter((l) => !samplers.includes(l))).toEqual([
       '# switch a->b to pv (guest-link)',
       'a: ip link set dev vf0 down',
       'b: ip link set dev vf0 down',

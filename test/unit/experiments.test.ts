@@ -2,7 +2,7 @@
 // background rate, the switchover summary, the pooled distributions, plan and scenario rules.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { parseSamples, usage, packetRates, samplerScript } from '../../src/tools/proc.js';
+import { parseSamples, usage, packetRates, samplerScript, type Samples } from '../../src/tools/proc.js';
 import { Barrier, startSkewMs } from '../../src/runner/barrier.js';
 import { backgroundRate, backgroundPlan } from '../../src/runner/background.js';
 import { summarizeSwitchover } from '../../src/runner/switchover.js';
@@ -18,6 +18,11 @@ const fixture = (p: string) => readFileSync(`test/fixtures/${p}`, 'utf8');
 
 describe('sampler output (captured in a lab namespace)', () => {
   const text = fixture('proc/sampler-lab-vm1.txt');
+  const parsed = (): Samples => {
+    const r = parseSamples(text);
+    if (!r.ok) throw new Error(r.failure.message);
+    return r.value;
+  };
 
   it('parses every sample with CPU times, interrupts, context switches and interfaces', () => {
     const r = parseSamples(text);
@@ -35,7 +40,7 @@ describe('sampler output (captured in a lab namespace)', () => {
   });
 
   it('computes CPU shares and rates from the first and last sample of the window', () => {
-    const s = (parseSamples(text) as { ok: true; value: ReturnType<typeof parseSamples> extends { value: infer V } ? V : never }).value as never as import('../../src/tools/proc.js').Samples;
+    const s = parsed();
     const u = usage(s)!;
     const [a, b] = [s.samples[0]!, s.samples[s.samples.length - 1]!];
     const tot = (c: typeof a.cpu) => Object.values(c).reduce((x, y) => x + y, 0);
@@ -61,7 +66,7 @@ describe('sampler output (captured in a lab namespace)', () => {
   });
 
   it('counts a kernel shared by two hosts once, and derives CPU per Gbit/s and per 1000 transactions', () => {
-    const s = (parseSamples(text) as { ok: true; value: import('../../src/tools/proc.js').Samples }).value;
+    const s = parsed();
     const one = usage(s)!.cores;
     const shared = cpuCost([{ name: 'a', role: 'client', samples: s }, { name: 'b', role: 'server', samples: s }], {}, { throughput_bps: 2e9, transactions_per_s: 5000 })!;
     expect(shared.sharedKernel).toBe(true);
@@ -213,7 +218,7 @@ describe('plans and rules of the experiments', () => {
     expect([...batches.values()]).toEqual([[0, 1], [0, 1], [0, 1], [0, 1]]);
     // Consecutive: a batch is never split by another trial.
     plan.trials.forEach((t, i) => i % 2 === 1 && expect(t.batch).toBe(plan.trials[i - 1]!.batch));
-    const sw = parseScenario(`${BASE}tests:\n  - tool: sockperf\n    sizes: [64]\n    duration: 10\n    switchover: { start: vf, steps: [{ at: 3, variant: pv }, { at: 6, variant: vf }] }\n`, 'x.yaml');
+    const sw = parseScenario(`${BASE}tests:\n  - tool: sockperf\n    mode: under-load\n    reply_every: 1\n    sizes: [64]\n    duration: 10\n    switchover: { start: vf, steps: [{ at: 3, variant: pv }, { at: 6, variant: vf }] }\n`, 'x.yaml');
     expect(new Set(makePlan(sw).trials.map((t) => t.variant))).toEqual(new Set(['vf']));
   });
 
@@ -237,6 +242,7 @@ tests:
     expect(at('tests[0].switchover.steps[1].at')?.message).toMatch(/increasing/);
     expect(at('tests[0].switchover.steps[2].at')?.message).toMatch(/not inside the 5s/);
     expect(at('pairs_run')?.message).toMatch(/one-by-one/);
+    expect(at('tests[0].mode')?.message).toMatch(/UDP switchover needs mode: under-load/);
   });
 });
 
