@@ -138,6 +138,13 @@ export function analyze(run: string, baseline: string, variants: string[], recor
         metrics[m] = stats[m]!.median;
       }
       if (ok.length > 0 && ok.length < MIN_REPEATS_FOR_CI) warnings.push(`${pk} ${variant}: n=${ok.length}, no confidence interval (needs ${MIN_REPEATS_FOR_CI} repetitions)`);
+      for (const r of ok) {
+        const bg = r.background;
+        // A load that fell short of its rate changes what the point means: say so next to the result.
+        if (bg && bg.targetPps > 0 && (bg.sentPps ?? 0) < 0.9 * bg.targetPps) {
+          warnings.push(`${r.trial}: the background load reached ${Math.round(bg.sentPps ?? 0)} of the asked ${bg.targetPps} packets/s`);
+        }
+      }
       summary.push({
         ...g.info,
         latencyKind: [...kinds][0],

@@ -45,6 +45,8 @@ export interface Manifest {
   hosts: Record<string, HostFacts>;
   /** Path state found before the first switch, per controller and host: what restore puts back. */
   originalPathState: ReturnType<PathController['originals']>;
+  /** Host clock minus this machine's, seconds, per host (0 when within the round trip's uncertainty). */
+  clockOffsets?: Record<string, number>;
   status: 'running' | 'complete' | 'interrupted' | 'failed';
   started: string;
   ended?: string;
@@ -208,6 +210,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 
     const current = new Map<number, string>(); // pair index -> variant applied
     const clockOffset = await clockOffsets(hosts);
+    manifest.clockOffsets = Object.fromEntries(clockOffset);
     const base = { scenario, plan, hosts, facts, scratch, controllers, current, dir, inFlight, persistOriginals, autoVerify, clockOffset, signal: opts.signal };
     for (let index = 0; index < todo.length; ) {
       if (opts.signal?.aborted) break;

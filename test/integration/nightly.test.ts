@@ -54,5 +54,5 @@ tests:
     expect(runs).toHaveLength(3);
     expect(h.baseline('it-nightly')).toBe(runs.at(-1)!.id); // the first night stays the baseline
     h.close();
-  });
+  }, 300_000); // three nights of 10 trials each: about 90 s here
 });

@@ -46,7 +46,7 @@ tests:
     output = r.all ?? '';
     dir = await onlyRunDir(s.results, 'it-tools');
     recs = await records(dir);
-  });
+  }, 300_000); // 24 trials of every tool: about 100 s here, more on a loaded machine
 
   const pick = (mode: string, variant?: string) => recs.filter((r) => r.point.mode === mode && (!variant || r.variant === variant));
 

@@ -85,3 +85,16 @@ describe('analysis', () => {
     ]);
   });
 });
+
+describe('background load in the analysis', () => {
+  it('warns about each trial whose load fell more than 10% short of the asked rate, and only those', () => {
+    const withLoad = (r: TrialRecord, sent: number): TrialRecord => ({ ...r, background: { tool: 'iperf3', targetPps: 20000, size: 256, streams: 1, sentPps: sent } });
+    const records = [withLoad(rec(64, 'pv', 1, 90), 11500), withLoad(rec(64, 'vf', 1, 30), 19950), withLoad(rec(64, 'vf', 2, 30), 17999)];
+    const a = analyze('r', 'pv', ['pv', 'vf'], records);
+    const bg = a.warnings.filter((w) => w.includes('background load'));
+    expect(bg).toEqual([
+      't0-udp-m64-p0-pv-r1: the background load reached 11500 of the asked 20000 packets/s',
+      't0-udp-m64-p0-vf-r2: the background load reached 17999 of the asked 20000 packets/s',
+    ]);
+  });
+});
