@@ -19,25 +19,42 @@ export interface CdfDatum {
   messages: number;
 }
 
-/** Latency CDF per variant (one panel per point), log latency axis. */
+/** Latency CDF per variant (one panel per point), log latency axis; each panel states its n. */
 export function cdfFigure(a: Analysis, data: CdfDatum[], title: string): TopLevelSpec {
-  const panels = new Set(data.map((d) => d.panel)).size;
+  const panels = [...new Set(data.map((d) => d.panel))];
+  // One label row per panel and variant: trials and messages pooled.
+  const labels = panels.flatMap((panel) =>
+    a.variants.flatMap((variant, rank) => {
+      const d = data.find((x) => x.panel === panel && x.variant === variant);
+      return d ? [{ panel, variant, rank, label: `${variant}: n = ${d.trials} trials, ${d.messages.toLocaleString('en-US')} msgs` }] : [];
+    }),
+  );
   return {
     $schema: SCHEMA,
-    title: { text: title, subtitle: 'empirical CDF of per-message latency, pooled over the repetitions (n = trials / messages in the legend)' },
-    data: { values: data.map((d) => ({ ...d, legend: `${d.variant} (n=${d.trials}/${d.messages})` })) },
-    facet: { field: 'panel', type: 'nominal', title: null },
-    columns: Math.min(3, panels),
+    title: { text: title, subtitle: 'empirical CDF of per-message latency, pooled over the repetitions' },
+    data: { values: [...data, ...labels] },
+    facet: { field: 'panel', type: 'nominal', title: null, sort: panels },
+    columns: Math.min(3, panels.length),
     spec: {
-      width: 240,
+      width: 300,
       height: 170,
-      mark: { type: 'line', interpolate: 'step-after', clip: true },
-      encoding: {
-        x: { field: 'latency_us', type: 'quantitative', title: 'latency (µs, log scale)', scale: { type: 'log' } },
-        y: { field: 'fraction', type: 'quantitative', title: 'fraction of messages', scale: { domain: [0, 1] } },
-        color: variantColor(a),
-        detail: { field: 'legend', type: 'nominal' },
-      },
+      layer: [
+        {
+          transform: [{ filter: 'datum.label == null' }],
+          mark: { type: 'line', interpolate: 'step-after', clip: true },
+          encoding: {
+            x: { field: 'latency_us', type: 'quantitative', title: 'latency (µs, log scale)', scale: { type: 'log' } },
+            y: { field: 'fraction', type: 'quantitative', title: 'fraction of messages', scale: { domain: [0, 1] } },
+            color: variantColor(a),
+          },
+        },
+        {
+          // Bottom right: slow and rare, where a CDF has no line.
+          transform: [{ filter: 'datum.label != null' }, { calculate: `162 - 12 * (${a.variants.length - 1} - datum.rank)`, as: 'ypx' }],
+          mark: { type: 'text', align: 'right', baseline: 'bottom', fontSize: 9, x: 296 },
+          encoding: { y: { field: 'ypx', type: 'quantitative', scale: null }, text: { field: 'label' }, color: variantColor(a) },
+        },
+      ],
     },
     resolve: { scale: { x: 'independent' } },
   } as TopLevelSpec;
@@ -57,6 +74,8 @@ export interface BarDatum {
 /** Median of each metric per point and variant as bars, with the bootstrap CI as error bars. */
 export function barsWithCi(a: Analysis, metrics: string[], scale: Record<string, { factor: number; unit: string }>): BarDatum[] {
   const out: BarDatum[] = [];
+  // One test: its name goes without saying, and the labels stay readable.
+  const oneTest = new Set(a.summary.map((s) => s.test)).size === 1;
   for (const s of a.summary) {
     for (const m of metrics) {
       const st = s.stats[m];
@@ -65,7 +84,7 @@ export function barsWithCi(a: Analysis, metrics: string[], scale: Record<string,
       out.push({
         panel: `${metricLabel(m)}${unit ? ` (${unit})` : ''}`,
         metric: m,
-        point: pointLabel(s),
+        point: oneTest ? pointLabel({ ...s, test: '' }).trim() : pointLabel(s),
         variant: s.variant,
         value: st.median * factor,
         ci_low: st.ciLow !== undefined ? st.ciLow * factor : undefined,

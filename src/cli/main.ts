@@ -344,6 +344,7 @@ async function main(): Promise<number> {
       y.positional('dir', { type: 'string', demandOption: true }),
       async (argv) => {
         for (const f of await reportRun(argv.dir)) for (const file of f.files) out(file);
+        out(join(argv.dir, 'report.html'));
       },
     )
     .demandCommand(1, 'name a command')
@@ -415,6 +416,7 @@ async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; 
       for (const w of a.warnings) err(`warning: ${w}`);
       out(`\ntables: ${r.dir.analysisDir}`);
       for (const f of figs) out(`figure: ${f.files.find((x) => x.endsWith('.png'))}`);
+      out(`report: ${join(r.dir.path, 'report.html')}`);
     }
     out(`run directory: ${r.dir.path}`);
     return { exitCode: (c.failed ?? 0) + (c.invalid ?? 0) > 0 ? 1 : 0, dir: r.dir.path, status: r.manifest.status };

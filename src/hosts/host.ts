@@ -59,6 +59,22 @@ export function pollUntil(test: string, timeoutMs: number): string {
   return `i=0; while [ $i -lt ${tries} ]; do ${test} && exit 0; sleep 0.05; i=$((i+1)); done; exit 3`;
 }
 
+/**
+ * Shell commands that stop a process and everything in its session: SIGTERM, then SIGKILL after
+ * `graceMs`; prints "stopped" or "killed". Waits for the whole group, not only its leader.
+ */
+function stopScript(pid: number, graceMs: number): string {
+  positiveInt(pid, 'pid');
+  // `kill -s SIG -- -PID` is the POSIX form for a group (dash refuses `kill -TERM -- -PID`). Zombies
+  // do not count: an init that reaps slowly leaves them behind, but they run nothing.
+  const groupGone = `{ ! ps -o stat= -s ${pid} 2>/dev/null | grep -qv '^ *Z'; }`;
+  return (
+    `kill -s TERM -- -${pid} 2>/dev/null || kill -s TERM ${pid} 2>/dev/null; ` +
+    `if (${pollUntil(groupGone, graceMs)}); then echo stopped; else ` +
+    `kill -s KILL -- -${pid} 2>/dev/null; kill -s KILL ${pid} 2>/dev/null; (${pollUntil(groupGone, 2000)}); echo killed; fi`
+  );
+}
+
 /** Shell test that succeeds when something listens on the local TCP or UDP port. */
 function listening(protocol: 'tcp' | 'udp', portNo: number): string {
   checkPort(portNo);
@@ -176,15 +192,7 @@ export abstract class Host {
    * Returns whether it had to be killed.
    */
   async stop(pid: number, graceMs = 2000): Promise<{ killed: boolean }> {
-    positiveInt(pid, 'pid');
-    // `kill -s SIG -- -PID` is the POSIX form for a group (dash refuses `kill -TERM -- -PID`). Zombies
-    // do not count: an init that reaps slowly leaves them behind, but they run nothing.
-    const groupGone = `{ ! ps -o stat= -s ${pid} 2>/dev/null | grep -qv '^ *Z'; }`;
-    const script =
-      `kill -s TERM -- -${pid} 2>/dev/null || kill -s TERM ${pid} 2>/dev/null; ` +
-      `if (${pollUntil(groupGone, graceMs)}); then echo stopped; else ` +
-      `kill -s KILL -- -${pid} 2>/dev/null; kill -s KILL ${pid} 2>/dev/null; (${pollUntil(groupGone, 2000)}); echo killed; fi`;
-    const out = await this.run([raw(script)]);
+    const out = await this.run([raw(stopScript(pid, graceMs))]);
     return { killed: out.trim() === 'killed' };
   }
 
@@ -194,12 +202,15 @@ export abstract class Host {
 
   /**
    * Read several files in one round trip (base64-framed, so any bytes survive). A file that does not
-   * exist or cannot be read maps to undefined.
+   * exist or cannot be read maps to undefined. `stopFirst`: processes to stop (as stop()) before reading.
    */
-  async readFiles(paths: readonly string[]): Promise<Map<string, Buffer | undefined>> {
+  async readFiles(paths: readonly string[], opts: { stopFirst?: readonly number[] } = {}): Promise<Map<string, Buffer | undefined>> {
     const result = new Map<string, Buffer | undefined>();
     if (paths.length === 0) return result;
+    // Processes whose output is read can be stopped in the same round trip (their "stopped" lines go to /dev/null).
+    const stops = (opts.stopFirst ?? []).map((pid) => raw(`{ ${stopScript(pid, 2000)}; } >/dev/null;`));
     const out = await this.run([
+      ...stops,
       raw('for f in'),
       ...paths,
       raw('; do if [ -f "$f" ] && [ -r "$f" ]; then printf "+"; base64 -w0 < "$f"; echo; else echo "-"; fi; done'),

@@ -356,8 +356,8 @@ async function trialBody(ctx: TrialContext, arriving: () => void): Promise<Trial
     raw,
   };
   /** Fetch remote files in one round trip, keep each in raw/ as <trial>.<suffix>, return their text. */
-  const keep = async (host: Host, files: Record<string, string>): Promise<Record<string, string | undefined>> => {
-    const got = await host.readFiles(Object.values(files));
+  const keep = async (host: Host, files: Record<string, string>, stopFirst: number[] = []): Promise<Record<string, string | undefined>> => {
+    const got = await host.readFiles(Object.values(files), { stopFirst });
     const text: Record<string, string | undefined> = {};
     for (const [suffix, remote] of Object.entries(files)) {
       const buf = got.get(remote);
@@ -403,6 +403,8 @@ async function trialBody(ctx: TrialContext, arriving: () => void): Promise<Trial
   if (unsupported) return failed('tool-unsupported', unsupported);
 
   const started: { host: Host; proc: BackgroundProcess }[] = [];
+  /** Already stopped (or known to have ended): not stopped again at the end. */
+  const stopped = new Set<BackgroundProcess>();
   const track = (host: Host, proc: BackgroundProcess) => {
     const entry = { host, proc };
     started.push(entry);
@@ -500,22 +502,26 @@ async function trialBody(ctx: TrialContext, arriving: () => void): Promise<Trial
       ctx.inFlight.delete(entry);
     }
     await switching;
-    // The samplers' output is read while they still run (a cut-off last sample is dropped), in the same
-    // round trips as the client's files; they are stopped with the rest at the end.
+    // The samplers are stopped and read in the same round trips as the client's files.
     const clientSampler = samplers.find((x) => x.role === 'client');
     const serverSampler = samplers.find((x) => x.role === 'server');
     const [files, serverFiles, after] = await Promise.all([
-      keep(client, {
-        'client.stdout': proc.stdoutPath,
-        'client.stderr': proc.stderrPath,
-        'client.rc': proc.rcPath!,
-        'client.times': proc.timesPath!,
-        ...run.client.files,
-        ...(clientSampler ? { 'client.samples': clientSampler.proc.stdoutPath } : {}),
-      }),
-      serverSampler ? keep(server, { 'server.samples': serverSampler.proc.stdoutPath }) : {},
+      keep(
+        client,
+        {
+          'client.stdout': proc.stdoutPath,
+          'client.stderr': proc.stderrPath,
+          'client.rc': proc.rcPath!,
+          'client.times': proc.timesPath!,
+          ...run.client.files,
+          ...(clientSampler ? { 'client.samples': clientSampler.proc.stdoutPath } : {}),
+        },
+        clientSampler ? [clientSampler.proc.pid] : [],
+      ),
+      serverSampler ? keep(server, { 'server.samples': serverSampler.proc.stdoutPath }, [serverSampler.proc.pid]) : {},
       verifying ? snap() : undefined,
     ]);
+    for (const x of samplers) stopped.add(x.proc);
     const sampled = samplers.map((x) => {
       const text = x.role === 'client' ? files['client.samples'] : (serverFiles as Record<string, string | undefined>)['server.samples'];
       const parsed = text !== undefined ? parseSamples(text) : undefined;
@@ -524,7 +530,7 @@ async function trialBody(ctx: TrialContext, arriving: () => void): Promise<Trial
     let bgText: string | undefined;
     let bgStart: number | undefined;
     if (bg) {
-      await client.waitExit(bg.client, (BACKGROUND_TAIL_S + 10) * 1000);
+      if (!(await client.waitExit(bg.client, (BACKGROUND_TAIL_S + 10) * 1000)).timedOut) stopped.add(bg.client);
       const got = await keep(client, { 'bg-client.stdout': bg.client.stdoutPath, 'bg-client.stderr': bg.client.stderrPath, 'bg-client.times': bg.client.timesPath! });
       bgText = got['bg-client.stdout'];
       bgStart = parseTimes(got['bg-client.times']).start;
@@ -603,7 +609,7 @@ async function trialBody(ctx: TrialContext, arriving: () => void): Promise<Trial
     // Everything this trial started stops at once: samplers, background load, server.
     await Promise.all([
       ...started.map(async (f) => {
-        await f.host.stop(f.proc.pid).catch(() => {});
+        if (!stopped.has(f.proc)) await f.host.stop(f.proc.pid).catch(() => {});
         ctx.inFlight.delete(f);
       }),
       (async () => {

@@ -192,7 +192,11 @@ export function parseScenario(text: string, file: string): Scenario {
   if (!inventoryProblem) {
     pairs.forEach((p, i) => {
       for (const role of ['client', 'server'] as const) {
-        if (!(p[role] in hosts)) problem(['pairs', i, role], `unknown host "${p[role]}" (hosts: ${Object.keys(hosts).join(', ') || 'none'})`);
+        if (!(p[role] in hosts)) {
+          // A lab VM beyond the lab's size: say how to build a bigger one.
+          const hint = s.inventory === 'lab' && /^vm\d+$/.test(p[role]) ? `; \`vfbench lab up --pairs ${Math.ceil(Number(p[role].slice(2)) / 2)}\` builds a lab with it` : '';
+          problem(['pairs', i, role], `unknown host "${p[role]}" (hosts: ${Object.keys(hosts).join(', ') || 'none'}${hint})`);
+        }
       }
       if (p.client === p.server) problem(['pairs', i, 'server'], 'client and server must be different hosts');
     });

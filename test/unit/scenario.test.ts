@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,9 +160,48 @@ describe('scenario loading', () => {
   });
 
   it.each(readdirSync('scenarios').filter((f) => f.endsWith('.yaml')))('bundled scenario %s is valid', async (f) => {
-    const sc = await loadScenario(join('scenarios', f));
+    // Whatever lab this machine has up (`inventory: lab`) must not decide: an empty home has none.
+    const saved = process.env.VFBENCH_HOME;
+    process.env.VFBENCH_HOME = await mkdtemp(join(tmpdir(), 'vfb-home-'));
+    const sc = await loadScenario(join('scenarios', f)).finally(() => {
+      if (saved === undefined) delete process.env.VFBENCH_HOME;
+      else process.env.VFBENCH_HOME = saved;
+    });
     expect(Object.keys(sc.variants).length).toBeGreaterThanOrEqual(2);
     expect(sc.tests.length).toBeGreaterThan(0);
+  });
+
+  it('tells how to build a lab with the VMs a scenario names', async () => {
+    // A one-pair lab's inventory, as `vfbench lab up` writes it, in a home of its own.
+    const home = await mkdtemp(join(tmpdir(), 'vfb-home-'));
+    await mkdir(join(home, 'lab', 'vfb'), { recursive: true });
+    const host = (n: number) => ({ ssh: `root@198.18.0.${10 + n}`, data: `198.18.1.${n}`, key: '/k', known_hosts: '/kh' });
+    await writeFile(join(home, 'lab', 'vfb', 'inventory.json'), JSON.stringify({ lab: 'vfb', hosts: { vm1: host(1), vm2: host(2) }, pairs: [{ client: 'vm1', server: 'vm2' }] }));
+    const saved = { home: process.env.VFBENCH_HOME, prefix: process.env.VFBENCH_LAB_PREFIX };
+    process.env.VFBENCH_HOME = home;
+    delete process.env.VFBENCH_LAB_PREFIX;
+    try {
+      const p = problems(`name: t
+inventory: lab
+pairs:
+  - { client: vm1, server: vm6 }
+variants:
+  vf: { controller: guest-link, interface: vf0, state: up }
+  pv: { controller: guest-link, interface: vf0, state: down }
+baseline: pv
+tests:
+  - tool: sockperf
+    sizes: [64]
+`);
+      expect(p).toEqual([
+        expect.objectContaining({ line: 4, field: 'pairs[0].server', message: 'unknown host "vm6" (hosts: vm1, vm2; `vfbench lab up --pairs 3` builds a lab with it)' }),
+      ]);
+    } finally {
+      for (const [k, v] of [['VFBENCH_HOME', saved.home], ['VFBENCH_LAB_PREFIX', saved.prefix]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('loads the bundled scenarios', async () => {
