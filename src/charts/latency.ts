@@ -43,11 +43,18 @@ export function latencyFigureData(a: Analysis): LatencyDatum[] {
   return out;
 }
 
+/** "3", or "2–3" when the bars rest on different numbers of repetitions. */
+function nRange(data: LatencyDatum[]): string {
+  const ns = data.map((d) => d.n);
+  const [lo, hi] = [Math.min(...ns), Math.max(...ns)];
+  return lo === hi ? String(lo) : `${lo}–${hi}`;
+}
+
 export function latencyFigure(a: Analysis, title: string): TopLevelSpec {
   const data = latencyFigureData(a);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: `median over repetitions of pooled per-message percentiles; baseline: ${a.baseline}` },
+    title: { text: title, subtitle: `median over repetitions of pooled per-message percentiles (n = ${nRange(data)} repetitions per bar); baseline: ${a.baseline}` },
     data: { values: data },
     facet: {
       row: { field: 'panel', type: 'nominal', title: null },

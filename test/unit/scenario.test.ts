@@ -21,6 +21,21 @@ tests:
     duration: 3s
 `;
 
+/** Run fn with VFBENCH_HOME set to home and no lab prefix override (`inventory: lab` resolves there). */
+async function withHome<T>(home: string, fn: () => T | Promise<T>): Promise<T> {
+  const saved = { VFBENCH_HOME: process.env.VFBENCH_HOME, VFBENCH_LAB_PREFIX: process.env.VFBENCH_LAB_PREFIX };
+  process.env.VFBENCH_HOME = home;
+  delete process.env.VFBENCH_LAB_PREFIX;
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
 function problems(text: string): Problem[] {
   try {
     parseScenario(text, 'bad.yaml');
@@ -161,12 +176,7 @@ describe('scenario loading', () => {
 
   it.each(readdirSync('scenarios').filter((f) => f.endsWith('.yaml')))('bundled scenario %s is valid', async (f) => {
     // Whatever lab this machine has up (`inventory: lab`) must not decide: an empty home has none.
-    const saved = process.env.VFBENCH_HOME;
-    process.env.VFBENCH_HOME = await mkdtemp(join(tmpdir(), 'vfb-home-'));
-    const sc = await loadScenario(join('scenarios', f)).finally(() => {
-      if (saved === undefined) delete process.env.VFBENCH_HOME;
-      else process.env.VFBENCH_HOME = saved;
-    });
+    const sc = await withHome(await mkdtemp(join(tmpdir(), 'vfb-home-')), () => loadScenario(join('scenarios', f)));
     expect(Object.keys(sc.variants).length).toBeGreaterThanOrEqual(2);
     expect(sc.tests.length).toBeGreaterThan(0);
   });
@@ -177,31 +187,10 @@ describe('scenario loading', () => {
     await mkdir(join(home, 'lab', 'vfb'), { recursive: true });
     const host = (n: number) => ({ ssh: `root@198.18.0.${10 + n}`, data: `198.18.1.${n}`, key: '/k', known_hosts: '/kh' });
     await writeFile(join(home, 'lab', 'vfb', 'inventory.json'), JSON.stringify({ lab: 'vfb', hosts: { vm1: host(1), vm2: host(2) }, pairs: [{ client: 'vm1', server: 'vm2' }] }));
-    const saved = { home: process.env.VFBENCH_HOME, prefix: process.env.VFBENCH_LAB_PREFIX };
-    process.env.VFBENCH_HOME = home;
-    delete process.env.VFBENCH_LAB_PREFIX;
-    try {
-      const p = problems(`name: t
-inventory: lab
-pairs:
-  - { client: vm1, server: vm6 }
-variants:
-  vf: { controller: guest-link, interface: vf0, state: up }
-  pv: { controller: guest-link, interface: vf0, state: down }
-baseline: pv
-tests:
-  - tool: sockperf
-    sizes: [64]
-`);
-      expect(p).toEqual([
-        expect.objectContaining({ line: 4, field: 'pairs[0].server', message: 'unknown host "vm6" (hosts: vm1, vm2; `vfbench lab up --pairs 3` builds a lab with it)' }),
-      ]);
-    } finally {
-      for (const [k, v] of [['VFBENCH_HOME', saved.home], ['VFBENCH_LAB_PREFIX', saved.prefix]] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+    const p = await withHome(home, () => problems(GOOD.replace(/hosts:\n(  .*\n){2}/, 'inventory: lab\n').replace('server: vm2', 'server: vm6')));
+    expect(p).toEqual([
+      expect.objectContaining({ line: 4, field: 'pairs[0].server', message: 'unknown host "vm6" (hosts: vm1, vm2; `vfbench lab up --pairs 3` builds a lab with it)' }),
+    ]);
   });
 
   it('loads the bundled scenarios', async () => {
