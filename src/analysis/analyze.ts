@@ -144,6 +144,10 @@ export function analyze(run: string, baseline: string, variants: string[], recor
         if (bg && bg.targetPps > 0 && (bg.sentPps ?? 0) < 0.9 * bg.targetPps) {
           warnings.push(`${r.trial}: the background load reached ${Math.round(bg.sentPps ?? 0)} of the asked ${bg.targetPps} packets/s`);
         }
+        const { target_mps: target, round_trips_per_s: reached } = r.metrics;
+        if (target !== undefined && reached !== undefined && reached < 0.9 * target) {
+          warnings.push(`${r.trial}: ${Math.round(reached)} of the asked ${target} messages/s (one message in flight: the round trip limits the rate)`);
+        }
       }
       summary.push({
         ...g.info,

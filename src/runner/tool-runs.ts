@@ -60,6 +60,7 @@ function sockperfRun(test: Extract<TestSpec, { tool: 'sockperf' }>, point: Point
   // A separate client run would cost sockperf's fixed ~2.3 s start-up a second time.
   const seconds = test.duration + test.warmup;
   const fullLog = mode === 'throughput' ? undefined : `${ctx.clientDir}/${ctx.trialId}.fulllog.csv`;
+  const mps = ctx.mps ?? test.mps ?? (mode === 'under-load' ? 10_000 : 'max');
   const argv = sockperf.clientArgv({
     mode,
     address: ctx.serverAddress,
@@ -67,7 +68,7 @@ function sockperfRun(test: Extract<TestSpec, { tool: 'sockperf' }>, point: Point
     protocol,
     size: point.size,
     seconds,
-    mps: ctx.mps ?? test.mps ?? (mode === 'under-load' ? 10_000 : 'max'),
+    mps,
     burst: test.burst,
     replyEvery: test.reply_every,
     fullRtt: test.full_rtt,
@@ -97,6 +98,8 @@ function sockperfRun(test: Extract<TestSpec, { tool: 'sockperf' }>, point: Point
       if (summary.value.dropped !== undefined) metrics.dropped_messages = summary.value.dropped;
       const span = log.rxTimes[log.rxTimes.length - 1]! - log.txTimes[0]!;
       if (span > 0) metrics.round_trips_per_s = log.samples.length / span;
+      // A ping-pong has one message in flight: a rate above 1/RTT cannot be reached; the analysis says so.
+      if (mode === 'ping-pong' && mps !== 'max') metrics.target_mps = mps;
       const v = summary.value;
       const lost = v.totalSent !== undefined && v.totalReceived !== undefined ? v.totalSent - v.totalReceived : v.dropped;
       return {

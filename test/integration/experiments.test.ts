@@ -120,7 +120,11 @@ describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', ()
       for (const s of starts) expect(s).toBeGreaterThanOrEqual(b[0]!.batch!.at - 0.005);
       expect(skew).toBeLessThan(250);
     }
-    for (const r of recs.filter((x) => x.point.group === 'light')) expect(Math.abs(r.metrics.round_trips_per_s! - 1000) / 1000).toBeLessThan(0.1);
+    for (const r of recs.filter((x) => x.point.group === 'light')) {
+      expect(r.metrics.target_mps).toBe(500);
+      expect(Math.abs(r.metrics.round_trips_per_s! - 500) / 500).toBeLessThan(0.1);
+    }
+    for (const r of recs.filter((x) => x.point.group === 'heavy')) expect(r.metrics.target_mps).toBe(2000);
     for (const f of figureFiles(dir, 'latency-by-group')) expect(existsSync(f), f).toBe(true);
     const box = await specData(dir, 'latency-by-group');
     expect(box.map((x) => `${x.group}/${x.variant}/${x.pairs}`).sort()).toEqual(['heavy/pv/2', 'heavy/vf/2', 'light/pv/2', 'light/vf/2']);

@@ -97,4 +97,12 @@ describe('background load in the analysis', () => {
       't0-udp-m64-p0-vf-r2: the background load reached 17999 of the asked 20000 packets/s',
     ]);
   });
+
+  it('warns about a ping-pong that could not reach its asked message rate', () => {
+    const at = (r: TrialRecord, reached: number): TrialRecord => ({ ...r, metrics: { ...r.metrics, target_mps: 8000, round_trips_per_s: reached } });
+    const a = analyze('r', 'pv', ['pv', 'vf'], [at(rec(64, 'pv', 1, 300), 2600), at(rec(64, 'vf', 1, 10), 7990)]);
+    expect(a.warnings.filter((w) => w.includes('messages/s'))).toEqual([
+      't0-udp-m64-p0-pv-r1: 2600 of the asked 8000 messages/s (one message in flight: the round trip limits the rate)',
+    ]);
+  });
 });
