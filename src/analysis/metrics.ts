@@ -67,3 +67,18 @@ export function pointLabel(p: { test: string; mode: string; protocol: string; si
   if (p.group) parts.push(p.group);
   return parts.join(' ');
 }
+
+type Sortable = { test: string; mode: string; protocol: string; size: number; streams?: number; rate?: number; pair: number };
+
+/** Reading order of points in figures: by test, mode, protocol, then sizes, streams and rates as numbers. */
+export function comparePoints(x: Sortable, y: Sortable): number {
+  return (
+    x.test.localeCompare(y.test) ||
+    x.mode.localeCompare(y.mode) ||
+    x.protocol.localeCompare(y.protocol) ||
+    x.size - y.size ||
+    (x.streams ?? 1) - (y.streams ?? 1) ||
+    (x.rate ?? 0) - (y.rate ?? 0) ||
+    x.pair - y.pair
+  );
+}

@@ -2,7 +2,7 @@
 // pooled distributions the report stage passes in. Every figure states n and shows CIs where they exist.
 import type { TopLevelSpec } from 'vega-lite';
 import type { Analysis } from '../analysis/analyze.js';
-import { metricLabel, pointLabel } from '../analysis/metrics.js';
+import { comparePoints, metricLabel, pointLabel } from '../analysis/metrics.js';
 import type { BoxStats } from '../analysis/distributions.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -76,7 +76,7 @@ export function barsWithCi(a: Analysis, metrics: string[], scale: Record<string,
   const out: BarDatum[] = [];
   // One test: its name goes without saying, and the labels stay readable.
   const oneTest = new Set(a.summary.map((s) => s.test)).size === 1;
-  for (const s of a.summary) {
+  for (const s of [...a.summary].sort(comparePoints)) {
     for (const m of metrics) {
       const st = s.stats[m];
       if (!st || s.n === 0) continue;
@@ -110,7 +110,8 @@ export function barFigure(a: Analysis, data: BarDatum[], title: string, subtitle
         {
           mark: { type: 'bar', tooltip: true },
           encoding: {
-            x: { field: 'point', type: 'nominal', title: null, axis: { labelAngle: -20, labelLimit: 220 } },
+            // In the order of the analysis (the scenario's order), not alphabetical: 64B before 1024B.
+            x: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelAngle: -20, labelLimit: 220 } },
             xOffset: { field: 'variant', type: 'nominal', sort: a.variants },
             y: { field: 'value', type: 'quantitative', title: null },
             color: variantColor(a),
@@ -119,7 +120,7 @@ export function barFigure(a: Analysis, data: BarDatum[], title: string, subtitle
         {
           mark: { type: 'rule', color: 'black' },
           encoding: {
-            x: { field: 'point', type: 'nominal' },
+            x: { field: 'point', type: 'nominal', sort: null },
             xOffset: { field: 'variant', type: 'nominal', sort: a.variants },
             y: { field: 'ci_low', type: 'quantitative' },
             y2: { field: 'ci_high' },
@@ -128,7 +129,7 @@ export function barFigure(a: Analysis, data: BarDatum[], title: string, subtitle
         {
           mark: { type: 'text', dy: -6, fontSize: 9, baseline: 'bottom' },
           encoding: {
-            x: { field: 'point', type: 'nominal' },
+            x: { field: 'point', type: 'nominal', sort: null },
             xOffset: { field: 'variant', type: 'nominal', sort: a.variants },
             y: { field: 'value', type: 'quantitative' },
             text: { field: 'label' },

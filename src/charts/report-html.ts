@@ -30,7 +30,7 @@ body { font-family: 'DejaVu Sans', Helvetica, Arial, sans-serif; margin: 2em aut
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; } th { background: #f4f4f4; }
-td:first-child, th:first-child { text-align: left; }
+td:first-child, th:first-child, table.meta td { text-align: left; }
 figure { margin: 1em 0 2em; } figcaption { font-size: 0.9em; color: #555; margin-top: 0.3em; }
 figure svg { max-width: 100%; height: auto; }
 .warn { color: #9a4a00; }

@@ -8,7 +8,7 @@ import { latencyFigure } from '../charts/latency.js';
 import { writeFigure, type RenderedFigure } from '../charts/render.js';
 import type { Manifest } from '../runner/run.js';
 import type { TrialRecord } from '../results/record.js';
-import { formatMetric, headlineMetrics, metricDirection, metricLabel, pointLabel } from '../analysis/metrics.js';
+import { comparePoints, formatMetric, headlineMetrics, metricDirection, metricLabel, pointLabel } from '../analysis/metrics.js';
 import { writeFile } from 'node:fs/promises';
 import type { TopLevelSpec } from 'vega-lite';
 import { parseFullLog, dropWarmup, type FullLog } from '../tools/sockperf.js';
@@ -95,7 +95,7 @@ export async function reportRun(path: string): Promise<RenderedFigure[]> {
     if (log) logs.set(r.trial, log);
   }
   const cdf: CdfDatum[] = [];
-  for (const s of a.summary) {
+  for (const s of [...a.summary].sort(comparePoints)) {
     const mine = records.filter((r) => r.pointKey === s.pointKey && r.variant === s.variant && logs.has(r.trial));
     if (mine.length === 0) continue;
     const pooled = pool(mine.map((r) => logs.get(r.trial)!.samples));

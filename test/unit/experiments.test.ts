@@ -12,7 +12,7 @@ import { parseScenario, ScenarioError, type Problem } from '../../src/scenario/l
 import { makePlan } from '../../src/scenario/plan.js';
 import { command } from '../../src/util/shell.js';
 import { labLayout } from '../../src/lab/lab.js';
-import { metricDirection } from '../../src/analysis/metrics.js';
+import { comparePoints, metricDirection } from '../../src/analysis/metrics.js';
 
 const fixture = (p: string) => readFileSync(`test/fixtures/${p}`, 'utf8');
 
@@ -243,6 +243,14 @@ tests:
     expect(at('tests[0].switchover.steps[2].at')?.message).toMatch(/not inside the 5s/);
     expect(at('pairs_run')?.message).toMatch(/one-by-one/);
     expect(at('tests[0].mode')?.message).toMatch(/UDP switchover needs mode: under-load/);
+  });
+});
+
+describe('figure order', () => {
+  it('puts points in reading order: sizes and rates as numbers, not as text', () => {
+    const p = (size: number, rate?: number) => ({ test: 'sockperf-ping-pong', mode: 'ping-pong', protocol: 'udp', size, rate, pair: 0 });
+    const sorted = [p(1024, 0), p(64, 5000), p(64, 0), p(1024, 2000), p(256, 0)].sort(comparePoints);
+    expect(sorted.map((x) => `${x.size}/${x.rate}`)).toEqual(['64/0', '64/5000', '256/0', '1024/0', '1024/2000']);
   });
 });
 
