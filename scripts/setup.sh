@@ -69,6 +69,6 @@ fi
 # Build: only when a source file is newer than the build.
 if [ ! -f dist/cli/main.js ] || [ -n "$(find src tsconfig.json package.json -newer dist/cli/main.js -print -quit)" ]; then
   log "building (tsc)"
-  npx tsc -p .
-  chmod +x dist/cli/main.js
+  npm run --silent build
+  touch dist/cli/main.js
 fi

@@ -25,9 +25,10 @@ import { formatMetric, headlineMetrics, metricLabel } from '../analysis/metrics.
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
 
-function labOpts(argv: { prefix?: string; block?: number; rules?: number; 'rate-cap'?: string; pairs?: number }) {
+function labOpts(argv: { prefix?: string; block?: number; rules?: number; 'rate-cap'?: string; pairs?: number; 'login-delay'?: number }) {
   return defaultLabOptions({
     ...(argv.pairs !== undefined ? { pairs: argv.pairs } : {}),
+    ...(argv['login-delay'] !== undefined ? { loginDelay: argv['login-delay'] } : {}),
     ...(argv.prefix ? { prefix: argv.prefix } : {}),
     ...(argv.block !== undefined ? { block: argv.block } : {}),
     ...(argv.rules !== undefined ? { rules: argv.rules } : {}),
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
         .option('rules', { type: 'number', describe: `nftables rules on the synthetic path (default ${DEFAULT_RULES})` })
         .option('rate-cap', { type: 'string', describe: 'rate cap on the synthetic path, e.g. 2gbit' })
         .option('pairs', { type: 'number', describe: `client/server pairs sharing the vswitch, 1..${MAX_PAIRS} (default 1)` })
+        .option('login-delay', { type: 'number', describe: 'seconds every SSH login to a lab VM costs, like a slow ~/.bashrc (default 0)' })
         .option('prefix', { type: 'string', describe: 'name prefix (several labs can coexist)' })
         .option('block', { type: 'number', describe: 'address block 0..63 inside 198.18.0.0/16' })
         .option('json', { type: 'boolean', default: false }),
@@ -113,7 +115,7 @@ async function main(): Promise<number> {
             for (const [k, v] of Object.entries(s.namespaces)) out(`  namespace ${k}: ${v ? 'present' : 'absent'}`);
             for (const [k, v] of Object.entries(s.sshd)) out(`  sshd ${k}: ${v ? 'running' : 'not running'}`);
             for (const [k, v] of Object.entries(s.links)) out(`  link ${k}: ${v}`);
-            if (s.rules !== undefined) out(`  vswitch rules: ${s.rules}${s.rateCap ? `, rate cap ${s.rateCap}` : ''}; pairs: ${s.pairs}`);
+            if (s.rules !== undefined) out(`  vswitch rules: ${s.rules}${s.rateCap ? `, rate cap ${s.rateCap}` : ''}; pairs: ${s.pairs}; login delay: ${s.loginDelay ?? 0} s`);
           }
           if (!s.up) exitCode = 1;
         }

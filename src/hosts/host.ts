@@ -1,6 +1,14 @@
-// The Host abstraction: run commands, start/stop background processes, read files — the same way
-// over SSH and on the local machine. Everything above this layer passes argv arrays, never strings.
-import { command, quote, raw, positiveInt, port as checkPort, type Arg } from '../util/shell.js';
+// The Host: one long-lived agent per host (src/hosts/agent.py) over one connection, the same way over SSH
+// and on the local machine. Commands run without a login shell each; several operations travel in one
+// round trip (Batch); a lost connection is re-established with bounded backoff and the agent, which kept
+// its jobs running, is attached again. Everything above this layer passes argv arrays, never strings.
+import type { Duplex, Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { command, positiveInt, type Arg } from '../util/shell.js';
+import { AGENT_SOURCE, AgentError, AgentSession, ConnectionLost, bootstrapCommand } from './agent-session.js';
+
+export { AgentError, ConnectionLost };
 
 export interface ExecResult {
   stdout: string;
@@ -11,7 +19,7 @@ export interface ExecResult {
 }
 
 export interface ExecOptions {
-  /** Give up after this long (the remote command is signalled); default: the host's command timeout. */
+  /** Give up after this long (the agent ends the command's whole process group); default: the host's command timeout. */
   timeoutMs?: number;
   stdin?: string;
 }
@@ -28,209 +36,539 @@ export class HostCommandError extends Error {
   }
 }
 
-export interface BackgroundProcess {
+/** The host could not be reached again within the reconnect budget. */
+export class HostDown extends Error {
+  constructor(
+    readonly host: string,
+    readonly reason: string,
+  ) {
+    super(`${host} is unreachable: ${reason}`);
+    this.name = 'HostDown';
+  }
+}
+
+/** A process the agent started (a "job"), as the agent reports it. */
+export interface JobInfo {
+  job: string;
   pid: number;
-  stdoutPath: string;
-  stderrPath: string;
-  /** Where the exit status is written when the process ends (start with `exitCode: true`). */
-  rcPath?: string;
-  /** Wall-clock start and end, one epoch per line (start with `stamp: true`). */
-  timesPath?: string;
+  running: boolean;
+  /** Wall-clock start (stamped in the child just before exec) and end (when reaped), host epoch seconds. */
+  start: number;
+  end: number | null;
+  rc: number | null;
+  signal?: number;
+  stdout: string;
+  stderr: string;
+  times: string;
+  timedOut?: boolean;
+  killed?: boolean;
 }
 
-/** The start and end epochs a stamped process wrote. */
-export function parseTimes(text: string | undefined): { start?: number; end?: number } {
-  const [start, end] = (text ?? '').split('\n').map((l) => Number(l.trim())).filter((n) => Number.isFinite(n) && n > 0);
-  return { start, end };
+export interface StartResult {
+  started: boolean;
+  /** Why a job with `requires` was not started (a required job had ended). */
+  why?: string;
+  pid?: number;
+  start?: number;
+  stdout?: string;
+  stderr?: string;
+  /** How late the start was against `at` (the request arrived after the instant). */
+  lateMs?: number;
+  /** With `ready`: something listened on the port before the timeout. */
+  ready?: boolean;
+  job?: JobInfo;
 }
 
-/**
- * Shell test that succeeds when the process is gone. A zombie still answers `kill -0`, so the state
- * letter in /proc/PID/stat is read instead.
- */
-function processGone(pid: number): string {
-  positiveInt(pid, 'pid');
-  return `{ s=$(cut -d')' -f2- /proc/${pid}/stat 2>/dev/null | cut -c2); [ -z "$s" ] || [ "$s" = Z ]; }`;
+export interface IfCounters {
+  rx_packets: number;
+  tx_packets: number;
+  rx_bytes: number;
+  tx_bytes: number;
 }
 
-/** Shell loop polling every 50 ms until `test` succeeds (exit 0) or `timeoutMs` passes (exit 3). */
-export function pollUntil(test: string, timeoutMs: number): string {
-  const tries = Math.max(1, Math.ceil(timeoutMs / 50));
-  return `i=0; while [ $i -lt ${tries} ]; do ${test} && exit 0; sleep 0.05; i=$((i+1)); done; exit 3`;
+export interface FetchedFile {
+  size: number;
+  sha256: string;
+  /** The content, when no local file was named for it. */
+  data?: Buffer;
 }
 
-/**
- * Shell commands that stop a process and everything in its session: SIGTERM, then SIGKILL after
- * `graceMs`; prints "stopped" or "killed". Waits for the whole group, not only its leader.
- */
-function stopScript(pid: number, graceMs: number): string {
-  positiveInt(pid, 'pid');
-  // `kill -s SIG -- -PID` is the POSIX form for a group (dash refuses `kill -TERM -- -PID`). Zombies
-  // do not count: an init that reaps slowly leaves them behind, but they run nothing.
-  const groupGone = `{ ! ps -o stat= -s ${pid} 2>/dev/null | grep -qv '^ *Z'; }`;
-  return (
-    `kill -s TERM -- -${pid} 2>/dev/null || kill -s TERM ${pid} 2>/dev/null; ` +
-    `if (${pollUntil(groupGone, graceMs)}); then echo stopped; else ` +
-    `kill -s KILL -- -${pid} 2>/dev/null; kill -s KILL ${pid} 2>/dev/null; (${pollUntil(groupGone, 2000)}); echo killed; fi`
-  );
+export interface AgentInfo {
+  pid: number;
+  dir: string;
+  python: string;
+  uid: number;
+  jobs: JobInfo[];
 }
 
-/** Shell test that succeeds when something listens on the local TCP or UDP port. */
-function listening(protocol: 'tcp' | 'udp', portNo: number): string {
-  checkPort(portNo);
-  return `[ -n "$(ss ${protocol === 'tcp' ? '-Hltn' : '-Hlun'} 'sport = :${portNo}')" ]`;
+export type HostEvent =
+  | { type: 'lost'; host: string; cause: string }
+  | { type: 'reconnected'; host: string; adopted: boolean; afterMs: number }
+  | { type: 'down'; host: string; cause: string };
+
+/** One operation of the agent protocol, with whether it answers at once (its time is a round trip). */
+export interface Op<T> {
+  req: Record<string, unknown>;
+  quick: boolean;
+  /** Where fetched bytes go (fetch only). */
+  sink?: FetchSink;
+  /** Turns the agent's answer into the result (throws to fail the operation). */
+  map?: (raw: unknown) => T;
 }
 
-/** What a transport must provide; the rest of Host is built on top of `execString`. */
-export abstract class Host {
-  constructor(readonly name: string) {}
+/** Where a fetch writes each file: a local path, or memory (undefined). */
+class FetchSink {
+  private fds = new Map<number, number>();
+  private hashes = new Map<number, ReturnType<typeof createHash>>();
+  private sizes = new Map<number, number>();
+  private buffers = new Map<number, Buffer[]>();
+  constructor(readonly locals: (string | undefined)[]) {}
 
-  /** Run a shell command line (already built by `command()`); implementations must not throw on non-zero. */
-  protected abstract runString(cmd: string, opts: ExecOptions & { timeoutMs: number }): Promise<ExecResult>;
-
-  /** Default bound on one command, from the scenario's `ssh.command_timeout`. */
-  protected abstract readonly commandTimeoutMs: number;
-
-  /**
-   * Every command runs under coreutils `timeout` on the host itself, so a command that hangs is
-   * ended there and not only abandoned here. Exit 124/137 from the wrapper means "timed out".
-   */
-  private async execString(cmd: string, opts: ExecOptions): Promise<ExecResult> {
-    const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
-    const secs = Math.max(0.1, timeoutMs / 1000).toFixed(1);
-    const wrapped = `timeout -k 1 ${secs} sh -c ${quote(cmd)}`;
-    const t0 = performance.now();
-    const r = await this.runString(wrapped, { ...opts, timeoutMs: timeoutMs + 5000 });
-    // VFBENCH_TRACE=1: every remote command with its duration, for debugging slow or stuck runs.
-    if (process.env.VFBENCH_TRACE) {
-      process.stderr.write(`[trace] ${this.name} ${(performance.now() - t0).toFixed(0)}ms rc=${r.code} ${cmd.slice(0, 160)}\n`);
+  chunk(file: number, data: Buffer): void {
+    const local = this.locals[file];
+    if (local !== undefined) {
+      if (!this.fds.has(file)) this.fds.set(file, openSync(local, 'w', 0o600));
+      writeSync(this.fds.get(file)!, data);
+    } else {
+      const list = this.buffers.get(file) ?? [];
+      list.push(Buffer.from(data));
+      this.buffers.set(file, list);
     }
-    if (r.code === 124 || r.code === 137) return { ...r, code: null, timedOut: true };
-    return r;
+    if (!this.hashes.has(file)) this.hashes.set(file, createHash('sha256'));
+    this.hashes.get(file)!.update(data);
+    this.sizes.set(file, (this.sizes.get(file) ?? 0) + data.length);
   }
 
-  abstract close(): Promise<void>;
+  /** Close the files and check each against the size and SHA-256 the agent computed. */
+  finish(host: string, paths: string[], reported: ({ size: number; sha256: string } | null)[]): (FetchedFile | undefined)[] {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+    return reported.map((r, i) => {
+      if (!r) return undefined;
+      const local = this.locals[i];
+      // An empty file sends no chunk: create it so that it exists like the remote one.
+      if (local !== undefined && !this.sizes.has(i)) closeSync(openSync(local, 'w', 0o600));
+      const sha = this.hashes.get(i)?.digest('hex') ?? createHash('sha256').digest('hex');
+      const size = this.sizes.get(i) ?? 0;
+      if (size !== r.size || sha !== r.sha256) {
+        throw new Error(`${host}: ${paths[i]} arrived damaged (${size} bytes, sha256 ${sha.slice(0, 12)}…; sent ${r.size}, ${r.sha256.slice(0, 12)}…)`);
+      }
+      return { size, sha256: sha, data: local === undefined ? Buffer.concat(this.buffers.get(i) ?? []) : undefined };
+    });
+  }
+}
 
-  /** Open the connection again (after the machine restarted), retrying until timeoutMs. */
-  async reconnect(timeoutMs: number): Promise<void> {
-    void timeoutMs; // nothing to do for hosts without a connection
+export interface StartOptions {
+  job: string;
+  argv: readonly Arg[];
+  /** Lifetime bound in seconds: the agent runs the job under `timeout`, so it ends by then whatever happens. */
+  lifeS: number;
+  /** Start at this host epoch (seconds), timed on the host. */
+  at?: number;
+  /** Start this many seconds after the operation runs. */
+  delayS?: number;
+  /** Start only if these jobs still run at the instant of the start. */
+  requires?: string[];
+  /** Wait until something listens on the port (read from /proc on the host). */
+  ready?: { protocol: 'tcp' | 'udp'; port: number; timeoutS: number };
+}
+
+/** Typed builders of the agent's operations. */
+export const ops = {
+  time: (): Op<{ time: number }> => ({ req: { op: 'time' }, quick: true }),
+  jobs: (): Op<JobInfo[]> => ({ req: { op: 'jobs' }, quick: true }),
+  start(o: StartOptions): Op<StartResult> {
+    // Plain words go to execvp as they are; shell syntax (raw()) needs a shell, built by the one quoting helper.
+    const plain = o.argv.every((a) => typeof a !== 'object');
+    const argv = plain ? o.argv.map(String) : ['/bin/sh', '-c', command(o.argv)];
+    return {
+      req: {
+        op: 'start',
+        job: o.job,
+        argv,
+        deadline: o.lifeS,
+        at: o.at,
+        delay: o.delayS,
+        requires: o.requires,
+        ready: o.ready ? { protocol: o.ready.protocol, port: o.ready.port, timeout: o.ready.timeoutS } : undefined,
+      },
+      quick: o.at === undefined && o.delayS === undefined && !o.ready,
+    };
+  },
+  wait: (job: string, timeoutS?: number): Op<JobInfo> => ({ req: { op: 'wait', job, timeout: timeoutS }, quick: false }),
+  stop: (jobs: string[], graceS = 2): Op<Record<string, JobInfo>> => ({ req: { op: 'stop', jobs, grace: graceS }, quick: false }),
+  samplerStart: (name: string, intervalS: number, count: number): Op<{ started: boolean }> => ({
+    req: { op: 'sampler_start', name, interval: intervalS, count: positiveInt(count, 'sample count') },
+    quick: true,
+  }),
+  samplerStop: (name: string): Op<{ text: string | null }> => ({ req: { op: 'sampler_stop', name }, quick: true }),
+  counters: (interfaces: string[]): Op<Record<string, IfCounters>> => ({ req: { op: 'counters', interfaces }, quick: true }),
+  /** Stream files off the host; `locals[i]` names a local file for paths[i], else the content is kept in memory. */
+  fetch(paths: string[], locals: (string | undefined)[] = []): Op<(FetchedFile | undefined)[]> {
+    return { req: { op: 'fetch', paths }, quick: false, sink: new FetchSink(paths.map((_, i) => locals[i])) };
+  },
+  rm: (paths: string[]): Op<{ removed: number }> => ({ req: { op: 'rm', paths }, quick: true }),
+  /** End what an earlier session of run `run` left on the host: its agents, their jobs, their folders. */
+  cleanup: (run: string): Op<{ dir: string; agent: number | null; killed: number[] }[]> => ({ req: { op: 'cleanup', run }, quick: false }),
+  /** A command line (built by the quoting helper) through /bin/sh on the host. */
+  exec: (argv: readonly Arg[], timeoutS: number): Op<ExecResult> => ({
+    req: { op: 'exec', sh: command(argv), timeout: timeoutS },
+    quick: false,
+    map: (r) => {
+      const x = r as ExecResult;
+      return { stdout: x.stdout, stderr: x.stderr, code: x.timedOut ? null : x.code, timedOut: x.timedOut };
+    },
+  }),
+};
+
+/** The answer to one operation of a batch. */
+export class Slot<T> {
+  ok?: boolean;
+  error?: string;
+  private v?: T;
+  constructor(
+    readonly host: string,
+    readonly op: Op<T>,
+  ) {}
+  set(ok: boolean, value: unknown, error?: string): void {
+    this.ok = ok;
+    this.v = value as T;
+    this.error = error;
+  }
+  /** The result; throws when the operation failed or did not run (an earlier one failed). */
+  get value(): T {
+    if (this.ok) return this.v as T;
+    throw new AgentError(this.host, String(this.op.req.op), this.error ?? 'not run: an earlier operation of its batch failed');
+  }
+}
+
+/** Operations that run in order on the host, in one round trip. */
+export class Batch {
+  private readonly slots: Slot<unknown>[] = [];
+  constructor(private readonly host: Host) {}
+
+  add<T>(op: Op<T>): Slot<T> {
+    if (op.sink && this.slots.some((s) => s.op.sink)) throw new Error('one fetch per batch');
+    const slot = new Slot<T>(this.host.name, op);
+    this.slots.push(slot as Slot<unknown>);
+    return slot;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Send the batch; each slot gets its answer. Throws only when the host could not be asked. */
+  async send(timeoutMs: number): Promise<void> {
+    if (this.slots.length === 0) return;
+    const sink = this.slots.find((s) => s.op.sink)?.op.sink;
+    const quick = this.slots.every((s) => s.op.quick);
+    const results = await this.host.request<{ ok: boolean; result?: unknown; error?: string }[]>(
+      { op: 'batch', ops: this.slots.map((s) => s.op.req) },
+      { timeoutMs, quick, label: this.slots.map((s) => s.op.req.op).join(','), onChunk: sink ? (_t, f, d) => sink.chunk(f, d) : undefined },
+    );
+    this.slots.forEach((s, i) => {
+      const r = results[i];
+      if (!r) return s.set(false, undefined);
+      if (!r.ok) return s.set(false, undefined, r.error);
+      try {
+        if (s.op.sink) {
+          const fetched = (r.result as { files: ({ size: number; sha256: string } | null)[] }).files;
+          return s.set(true, s.op.sink.finish(this.host.name, s.op.req.paths as string[], fetched));
+        }
+        s.set(true, s.op.map ? s.op.map(r.result) : r.result);
+      } catch (err) {
+        s.set(false, undefined, (err as Error).message);
+      }
+    });
+  }
+}
+
+export interface HostOptions {
+  name: string;
+  /** Default bound on one command. */
+  commandTimeoutMs: number;
+  /** How long a lost connection is retried (bounded backoff) before the host counts as down. */
+  reconnectTimeoutMs?: number;
+  /** Seconds an agent that lost its client keeps its jobs and waits to be attached again. */
+  orphanGraceS?: number;
+}
+
+const RTT_SAMPLES = 32;
+
+/** Wall-clock seconds with sub-millisecond resolution (Date.now() has whole milliseconds). */
+export function nowS(): number {
+  return (performance.timeOrigin + performance.now()) / 1000;
+}
+
+/** What a transport provides: a connection, a channel that starts the agent, a channel to a running one. */
+export abstract class Host {
+  readonly name: string;
+  protected readonly commandTimeoutMs: number;
+  private session?: AgentSession;
+  /** The agent this host talks to (its folder on the host holds the run's scratch files). */
+  agent?: AgentInfo;
+  /** Requests sent (a batch counts once): the round trips vfbench cost this host. */
+  requests = 0;
+  /** Bumped at every new agent session; a trial compares it to know whether its host was reconnected. */
+  generation = 0;
+  onEvent?: (e: HostEvent) => void;
+  private label = 'vfbench';
+  private readonly rtts: number[] = [];
+  private recovering?: Promise<void>;
+  private down?: { cause: string; at: number; attempts: number };
+  private closing = false;
+
+  constructor(protected readonly opts: HostOptions) {
+    this.name = opts.name;
+    this.commandTimeoutMs = opts.commandTimeoutMs;
   }
 
   /** Human description for logs, e.g. root@198.18.0.11 (never a key or password). */
   abstract describe(): string;
+  /** Open (or re-open) the connection itself. */
+  protected abstract connectTransport(): Promise<void>;
+  /** A channel running `cmd` on the host (stdin/stdout as the stream). */
+  protected abstract execChannel(cmd: string): Promise<{ stream: Duplex; stderr?: Readable }>;
+  /** A channel to the unix socket of a running agent; undefined when the transport cannot open one. */
+  protected abstract socketChannel(path: string): Promise<Duplex | undefined>;
+  protected abstract closeTransport(): Promise<void>;
 
-  exec(argv: readonly Arg[], opts: ExecOptions = {}): Promise<ExecResult> {
-    return this.execString(command(argv), opts);
+  /** Connect and start the agent; `label` (the run id) names its folder on the host: /tmp/vfbench.<label>.*. */
+  async open(label: string): Promise<void> {
+    this.label = label;
+    await this.connectTransport();
+    await this.startAgent();
+  }
+
+  private async startAgent(): Promise<void> {
+    const ch = await this.execChannel(bootstrapCommand(AGENT_SOURCE.length));
+    const s = new AgentSession(this.name, ch.stream, ch.stderr);
+    s.writeRaw(AGENT_SOURCE);
+    this.install(s, await this.hello(s, false));
+  }
+
+  /** Attach to the agent that ran before the connection dropped; false when it is gone. */
+  private async attachAgent(): Promise<boolean> {
+    if (!this.agent) return false;
+    const old = this.agent;
+    const sock = `${old.dir}/agent.sock`;
+    let stream = await this.socketChannel(sock).catch(() => undefined);
+    let stderr: Readable | undefined;
+    if (!stream) {
+      // Without stream-local forwarding (DisableForwarding): a relay started by the same bootstrap.
+      const ch = await this.execChannel(bootstrapCommand(AGENT_SOURCE.length, ['attach', sock])).catch(() => undefined);
+      if (!ch) return false;
+      ch.stream.write(AGENT_SOURCE);
+      stream = ch.stream;
+      stderr = ch.stderr;
+    }
+    const s = new AgentSession(this.name, stream, stderr);
+    const info = await this.hello(s, true).catch(() => undefined);
+    if (!info || info.pid !== old.pid) {
+      s.close();
+      return false;
+    }
+    this.install(s, info);
+    return true;
+  }
+
+  private async hello(s: AgentSession, attaching: boolean): Promise<AgentInfo> {
+    const hello = s.request<AgentInfo & { time: number }>({ op: 'hello', run: this.label, grace: this.opts.orphanGraceS ?? 120 });
+    const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the agent did not answer within 30 s${s.stderr ? `: ${s.stderr}` : ''}`)), 30_000).unref());
+    let info: AgentInfo;
+    try {
+      info = await Promise.race([hello, timer]);
+    } catch (err) {
+      s.close();
+      const why = err instanceof ConnectionLost ? err.reason : (err as Error).message;
+      throw new Error(`${this.name}: ${attaching ? 'cannot attach to its agent' : 'the vfbench agent did not start'}: ${why}`);
+    }
+    return info;
+  }
+
+  private install(s: AgentSession, info: AgentInfo): void {
+    this.session = s;
+    this.agent = info;
+    this.generation++;
+    s.onClose = (cause) => this.sessionLost(s, cause);
+  }
+
+  private sessionLost(s: AgentSession, cause: string): void {
+    if (s !== this.session || this.closing) return;
+    this.session = undefined;
+    this.onEvent?.({ type: 'lost', host: this.name, cause });
+    this.recovering ??= this.recover(cause, this.opts.reconnectTimeoutMs ?? 60_000).finally(() => (this.recovering = undefined));
+    this.recovering.catch(() => {});
+  }
+
+  /** Reconnect with bounded exponential backoff; attach to the agent that kept running, else start a new one. */
+  private async recover(cause: string, budgetMs: number): Promise<void> {
+    const t0 = Date.now();
+    let delay = 200;
+    let last = cause;
+    for (;;) {
+      if (this.closing) throw new ConnectionLost(this.name, 'closed by vfbench');
+      try {
+        await this.closeTransport().catch(() => {});
+        await this.connectTransport();
+        const adopted = await this.attachAgent();
+        if (!adopted) await this.startAgent();
+        this.down = undefined;
+        this.onEvent?.({ type: 'reconnected', host: this.name, adopted, afterMs: Date.now() - t0 });
+        return;
+      } catch (err) {
+        last = (err as Error).message;
+        // A refused host key is final; an unreachable host may come back.
+        if (/HOST KEY|unknown host key|revoked/.test(last)) break;
+      }
+      if (Date.now() - t0 + delay > budgetMs) break;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+    this.down = { cause: `lost (${cause}); reconnecting failed for ${Math.round((Date.now() - t0) / 1000)} s: ${last}`, at: Date.now(), attempts: (this.down?.attempts ?? 0) + 1 };
+    this.onEvent?.({ type: 'down', host: this.name, cause: this.down.cause });
+    throw new HostDown(this.name, this.down.cause);
+  }
+
+  /**
+   * A session that works, or an error saying why there is none. A host that is down is tried again only
+   * after a cooldown that doubles with each failed round (so a dead host costs its trials little time).
+   */
+  async ready(): Promise<void> {
+    if (this.session) return;
+    if (this.closing) throw new ConnectionLost(this.name, 'closed by vfbench');
+    if (!this.recovering) {
+      const d = this.down;
+      if (d && Date.now() - d.at < Math.min(2 ** d.attempts * 5000, 300_000)) throw new HostDown(this.name, d.cause);
+      this.recovering = this.recover(d?.cause ?? 'not connected', this.opts.reconnectTimeoutMs ?? 60_000).finally(() => (this.recovering = undefined));
+    }
+    await this.recovering;
+  }
+
+  /** Whether the host currently has a working session (no reconnect attempt). */
+  get connected(): boolean {
+    return this.session !== undefined;
+  }
+
+  /** Send one request (one round trip); VFBENCH_TRACE=1 prints each with its time. */
+  async request<T>(req: Record<string, unknown>, o: { timeoutMs: number; quick?: boolean; label?: string; onChunk?: (tag: string | undefined, file: number, d: Buffer) => void }): Promise<T> {
+    await this.ready();
+    const s = this.session!;
+    this.requests++;
+    const t0 = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    // Backstop for an agent that stops answering on a connection that still looks alive.
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.name}: no answer to ${o.label ?? req.op} within ${o.timeoutMs} ms`)), o.timeoutMs);
+    });
+    try {
+      const r = await Promise.race([s.request<T>(req, o.onChunk), expired]);
+      const ms = performance.now() - t0;
+      if (o.quick) {
+        this.rtts.push(ms);
+        if (this.rtts.length > RTT_SAMPLES) this.rtts.shift();
+      }
+      if (process.env.VFBENCH_TRACE) process.stderr.write(`[trace] ${this.name} ${ms.toFixed(1)}ms ${o.label ?? String(req.op)}\n`);
+      return r;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One operation, alone in its round trip. */
+  async call<T>(op: Op<T>, timeoutMs = this.commandTimeoutMs): Promise<T> {
+    const b = new Batch(this);
+    const slot = b.add(op);
+    await b.send(timeoutMs);
+    return slot.value;
+  }
+
+  batch(): Batch {
+    return new Batch(this);
+  }
+
+  /**
+   * How long a request takes to arrive and be answered here, from recent quick round trips (their
+   * maximum): what a start instant must leave so that the request reaches the host before it.
+   */
+  roundTripMs(): number {
+    return this.rtts.length > 0 ? Math.max(...this.rtts) : 50;
+  }
+
+  /**
+   * Host clock minus local clock (s), from `samples` time requests (the one with the shortest round trip,
+   * NTP's rule); 0 when within that round trip's half, which cannot be told from zero.
+   */
+  async clockOffset(samples = 5): Promise<number> {
+    let best = { rtt: Infinity, offset: 0 };
+    for (let i = 0; i < samples; i++) {
+      const t0 = nowS();
+      const { time } = await this.call(ops.time());
+      const t1 = nowS();
+      if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: time - (t0 + t1) / 2 };
+    }
+    return Math.abs(best.offset) > best.rtt / 2 ? best.offset : 0;
+  }
+
+  /** Run a command line (built by the quoting helper) through /bin/sh on the host; never throws on non-zero. */
+  async exec(argv: readonly Arg[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
+    const r = await this.request<{ code: number | null; timedOut: boolean; stdout: string; stderr: string }>(
+      { op: 'exec', sh: command(argv), timeout: timeoutMs / 1000, stdin: opts.stdin !== undefined ? Buffer.from(opts.stdin).toString('base64') : undefined },
+      { timeoutMs: timeoutMs + 10_000, label: `exec ${command(argv).slice(0, 120)}` },
+    );
+    return { stdout: r.stdout, stderr: r.stderr, code: r.timedOut ? null : r.code, timedOut: r.timedOut };
   }
 
   /** Like exec, but a non-zero exit is an error. Returns stdout. */
   async run(argv: readonly Arg[], opts: ExecOptions = {}): Promise<string> {
-    const cmd = command(argv);
-    const r = await this.execString(cmd, opts);
-    if (r.code !== 0) throw new HostCommandError(this.name, cmd, r);
+    const r = await this.exec(argv, opts);
+    if (r.code !== 0) throw new HostCommandError(this.name, command(argv), r);
     return r.stdout;
   }
 
-  /**
-   * Start argv in the background in its own session (so that stop() reaches its children), with
-   * stdout/stderr to files in `dir`. Returns the PID of the process itself.
-   */
-  async start(
-    argv: readonly Arg[],
-    dir: string,
-    label: string,
-    opts: {
-      exitCode?: boolean;
-      ready?: { protocol: 'tcp' | 'udp'; port: number; timeoutMs: number };
-      /** Start at this wall-clock time (epoch seconds) on the host: the barrier of pairs run together. */
-      at?: number;
-      /** Write the wall-clock start (and, with exitCode, end) time to `timesPath`. */
-      stamp?: boolean;
-    } = {},
-  ): Promise<BackgroundProcess & { ready?: boolean }> {
-    const stdoutPath = `${dir}/${label}.stdout`;
-    const stderrPath = `${dir}/${label}.stderr`;
-    const rcPath = opts.exitCode ? `${dir}/${label}.rc` : undefined;
-    const timesPath = opts.stamp ? `${dir}/${label}.times` : undefined;
-    const redirect = `>${quote(stdoutPath)} 2>${quote(stderrPath)} </dev/null`;
-    let prologue = '';
-    if (opts.at !== undefined) {
-      if (!Number.isFinite(opts.at) || opts.at <= 0) throw new Error(`start time must be an epoch in seconds, got ${opts.at}`);
-      const at = opts.at.toFixed(6);
-      prologue += `d=$(awk -v t=${at} -v n=$(date +%s.%N) 'BEGIN { d = t - n; if (d > 0) printf "%.6f", d; else print 0 }'); sleep "$d"; `;
-    }
-    if (timesPath) prologue += `date +%s.%N >${quote(timesPath)}; `;
-    const epilogue = timesPath ? `; date +%s.%N >>${quote(timesPath)}` : '';
-    // With an exit code the PID is the wrapping shell's; stop() signals the whole session either way.
-    const inner = prologue + (rcPath ? `${command(argv)} ${redirect}; echo $? >${quote(rcPath)}${epilogue}` : `exec ${command(argv)} ${redirect}`);
-    // Readiness is polled in the same round trip: on a distant host every round trip counts.
-    const ready = opts.ready ? raw(`; if (${pollUntil(listening(opts.ready.protocol, opts.ready.port), opts.ready.timeoutMs)}); then echo ready; fi`) : raw('');
-    const out = await this.run([raw('mkdir -p'), dir, raw('&& { setsid sh -c'), inner, raw('</dev/null >/dev/null 2>&1 & echo $!; }'), ready]);
-    const [first, second] = out.trim().split('\n');
-    const pid = Number(first);
-    if (!Number.isInteger(pid) || pid <= 1) throw new Error(`${this.name}: could not start ${label}: got "${out.trim()}"`);
-    return { pid, stdoutPath, stderrPath, rcPath, timesPath, ready: opts.ready ? second === 'ready' : undefined };
-  }
-
-  async isAlive(pid: number): Promise<boolean> {
-    const r = await this.exec([raw(processGone(pid))]);
-    return r.code !== 0;
-  }
-
-  /**
-   * Wait (on the host) until the process has ended, at most timeoutMs; `timedOut` when still running.
-   * A process started with `exitCode: true` leaves its status in `rcPath` (read it with readFiles).
-   */
-  async waitExit(proc: BackgroundProcess, timeoutMs: number): Promise<{ timedOut: boolean }> {
-    const r = await this.exec([raw(pollUntil(processGone(proc.pid), timeoutMs))], { timeoutMs: timeoutMs + 10_000 });
-    return { timedOut: r.code !== 0 };
-  }
-
-  /**
-   * Stop a background process and everything in its session: SIGTERM, then SIGKILL after `graceMs`.
-   * Waits for the whole group, not only its leader: a tool can outlive the shell that started it.
-   * Returns whether it had to be killed.
-   */
-  async stop(pid: number, graceMs = 2000): Promise<{ killed: boolean }> {
-    const out = await this.run([raw(stopScript(pid, graceMs))]);
-    return { killed: out.trim() === 'killed' };
-  }
-
+  /** A file of the host, in memory (small files only: the run streams large ones to disk). */
   async readFile(path: string): Promise<string> {
-    return this.run(['cat', '--', path]);
+    const [f] = await this.call(ops.fetch([path]));
+    if (!f) throw new Error(`${this.name}: cannot read ${path}`);
+    return f.data!.toString('utf8');
   }
 
-  /**
-   * Read several files in one round trip (base64-framed, so any bytes survive). A file that does not
-   * exist or cannot be read maps to undefined. `stopFirst`: processes to stop (as stop()) before reading.
-   */
-  async readFiles(paths: readonly string[], opts: { stopFirst?: readonly number[] } = {}): Promise<Map<string, Buffer | undefined>> {
-    const result = new Map<string, Buffer | undefined>();
-    if (paths.length === 0) return result;
-    // Processes whose output is read can be stopped in the same round trip (their "stopped" lines go to /dev/null).
-    const stops = (opts.stopFirst ?? []).map((pid) => raw(`{ ${stopScript(pid, 2000)}; } >/dev/null;`));
-    const out = await this.run([
-      ...stops,
-      raw('for f in'),
-      ...paths,
-      raw('; do if [ -f "$f" ] && [ -r "$f" ]; then printf "+"; base64 -w0 < "$f"; echo; else echo "-"; fi; done'),
-    ]);
-    const lines = out.split('\n');
-    paths.forEach((p, i) => {
-      const line = lines[i] ?? '-';
-      result.set(p, line.startsWith('+') ? Buffer.from(line.slice(1), 'base64') : undefined);
-    });
-    return result;
+  /** Open the connection again after the machine restarted (cloud controllers), retrying until timeoutMs. */
+  async reconnect(timeoutMs: number): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    s?.close();
+    await (this.recovering ?? Promise.resolve()).catch(() => {});
+    this.down = undefined;
+    this.recovering = this.recover('reconnect asked', timeoutMs).finally(() => (this.recovering = undefined));
+    await this.recovering;
   }
 
-  /** Wait until something listens on the port (TCP or UDP), polling on the host itself; bounded by timeoutMs. */
-  async waitListening(protocol: 'tcp' | 'udp', portNo: number, timeoutMs: number): Promise<void> {
-    const r = await this.exec([raw(pollUntil(listening(protocol, portNo), timeoutMs))]);
-    if (r.code !== 0) throw new Error(`${this.name}: nothing listens on ${protocol} port ${portNo} after ${timeoutMs} ms`);
+  /** End the agent (it stops its jobs and removes its folder) and the connection. */
+  async close(): Promise<void> {
+    const s = this.session;
+    const first = !this.closing;
+    this.closing = true; // the agent's exit closes the channel: that is no drop to recover from
+    await this.recovering?.catch(() => {});
+    if (s && first) {
+      const timeout = new Promise((r) => setTimeout(r, 10_000).unref());
+      await Promise.race([s.request({ op: 'bye' }).catch(() => {}), timeout]);
+      // The agent ends right after its answer: when close() returns, nothing of vfbench runs there.
+      await Promise.race([s.whenClosed, new Promise((r) => setTimeout(r, 2000).unref())]);
+    }
+    this.session?.close();
+    this.session = undefined;
+    await this.closeTransport().catch(() => {});
   }
+}
 
-  /** A fresh scratch directory on the host. */
-  async mkdtemp(prefix: string): Promise<string> {
-    return (await this.run(['mktemp', '-d', `/tmp/${prefix}.XXXXXX`])).trim();
-  }
+/**
+ * Shell loop polling every 50 ms until `test` succeeds (exit 0) or `timeoutMs` passes (exit 3): for
+ * controllers that wait for a state they just asked for (never during a measured window).
+ */
+export function pollUntil(test: string, timeoutMs: number): string {
+  const tries = Math.max(1, Math.ceil(timeoutMs / 50));
+  return `i=0; while [ $i -lt ${tries} ]; do ${test} && exit 0; sleep 0.05; i=$((i+1)); done; exit 3`;
 }

@@ -1,30 +1,49 @@
-// The local machine as a Host (scenario `ssh: local`), through execa.
-import { execa } from 'execa';
-import { Host, type ExecOptions, type ExecResult } from './host.js';
+// The local machine as a Host (scenario `ssh: local`, and the machine cloud CLIs run on): the same
+// agent as on remote hosts, started as a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { Duplex, type Readable } from 'node:stream';
+import { Host, type HostOptions } from './host.js';
 
 export class LocalHost extends Host {
-  constructor(
-    name: string,
-    protected readonly commandTimeoutMs: number,
-  ) {
-    super(name);
+  private children = new Set<ChildProcess>();
+
+  constructor(name: string, commandTimeoutMs: number, opts: Partial<HostOptions> = {}) {
+    super({ name, commandTimeoutMs, ...opts });
+  }
+
+  /** A local host with its agent running. */
+  static async start(name: string, commandTimeoutMs: number, label = 'vfbench'): Promise<LocalHost> {
+    const h = new LocalHost(name, commandTimeoutMs);
+    await h.open(label);
+    return h;
   }
 
   describe(): string {
     return 'local';
   }
 
-  protected async runString(cmd: string, opts: ExecOptions & { timeoutMs: number }): Promise<ExecResult> {
-    const r = await execa('sh', ['-c', cmd], {
-      reject: false,
-      input: opts.stdin,
-      stdin: opts.stdin === undefined ? 'ignore' : undefined,
-      timeout: opts.timeoutMs,
-      killSignal: 'SIGKILL',
-      stripFinalNewline: false,
-    });
-    return { stdout: r.stdout, stderr: r.stderr, code: r.timedOut ? null : (r.exitCode ?? null), timedOut: r.timedOut };
+  protected async connectTransport(): Promise<void> {}
+
+  protected async execChannel(cmd: string): Promise<{ stream: Duplex; stderr?: Readable }> {
+    const child = spawn('/bin/sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    // The agent sets its stdio non-blocking; ours are its pipes, so nothing here blocks.
+    const stream = Duplex.from({ writable: child.stdin!, readable: child.stdout! });
+    child.on('exit', () => stream.destroy());
+    return { stream, stderr: child.stderr! };
   }
 
-  async close(): Promise<void> {}
+  protected socketChannel(path: string): Promise<Duplex | undefined> {
+    return new Promise((resolve) => {
+      const s = connect(path);
+      s.once('connect', () => resolve(s));
+      s.once('error', () => resolve(undefined));
+    });
+  }
+
+  protected async closeTransport(): Promise<void> {
+    for (const c of this.children) c.stdin?.end();
+  }
 }

@@ -1,11 +1,12 @@
-// A Host reached over SSH (node-ssh): key or agent authentication, host key checked against
-// known_hosts, one connection per host reused by every command, bounded concurrent channels.
-import { NodeSSH } from 'node-ssh';
-import { existsSync } from 'node:fs';
+// A Host reached over SSH (ssh2): key or agent authentication, host key checked against known_hosts, one
+// connection per host; the vfbench agent runs on one exec channel of it, and after a drop a new
+// connection reaches the same agent through its unix socket (stream-local forwarding).
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { ClientChannel } from 'ssh2';
-import { Host, type ExecOptions, type ExecResult } from './host.js';
+import type { Duplex, Readable } from 'node:stream';
+import { Host, type HostOptions } from './host.js';
 import { checkHostKey, hostKeyAlgorithms, lookupKnownKeys } from './known-hosts.js';
 import { UserError } from '../util/errors.js';
 
@@ -26,17 +27,13 @@ export function parseSshTarget(spec: string): SshTarget {
   };
 }
 
-export interface SshHostOptions {
-  name: string;
+export interface SshHostOptions extends HostOptions {
   target: SshTarget;
   /** Private key file; when absent, ssh-agent ($SSH_AUTH_SOCK) and then ~/.ssh/id_* are tried. */
   keyPath?: string;
   knownHostsPath?: string;
   acceptNewHostKeys: boolean;
   connectTimeoutMs: number;
-  commandTimeoutMs: number;
-  /** Channels open at once on this connection (OpenSSH's MaxSessions defaults to 10). */
-  maxChannels?: number;
 }
 
 function defaultKey(): string | undefined {
@@ -47,130 +44,101 @@ function defaultKey(): string | undefined {
   return undefined;
 }
 
+/** Keepalives find a connection that died silently; one small packet each way, no process on the host. */
+const KEEPALIVE_MS = 10_000;
+const KEEPALIVE_MISSES = 3;
+
 export class SshHost extends Host {
-  private readonly ssh = new NodeSSH();
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private client?: Client;
 
-  protected readonly commandTimeoutMs: number;
-
-  private constructor(private readonly opts: SshHostOptions) {
-    super(opts.name);
-    this.commandTimeoutMs = opts.commandTimeoutMs;
+  constructor(private readonly ssh: SshHostOptions) {
+    super(ssh);
   }
 
-  static async connect(opts: SshHostOptions): Promise<SshHost> {
+  /** Connect and start the agent (one login on the host for the whole run). */
+  static async connect(opts: SshHostOptions, label = 'vfbench'): Promise<SshHost> {
     const h = new SshHost(opts);
-    await h.open();
+    await h.open(label);
     return h;
   }
 
   describe(): string {
-    const t = this.opts.target;
+    const t = this.ssh.target;
     return `${t.user}@${t.host}${t.port === 22 ? '' : `:${t.port}`}`;
   }
 
-  private async open(): Promise<void> {
-    const { target } = this.opts;
-    const knownHosts = this.opts.knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts');
+  protected async connectTransport(): Promise<void> {
+    const { target } = this.ssh;
+    const knownHosts = this.ssh.knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts');
     const known = await lookupKnownKeys(knownHosts, target.host, target.port);
-    let refusal: string | undefined;
-    const agent = this.opts.keyPath ? undefined : process.env.SSH_AUTH_SOCK;
-    const keyPath = this.opts.keyPath ?? (agent ? undefined : defaultKey());
+    const agent = this.ssh.keyPath ? undefined : process.env.SSH_AUTH_SOCK;
+    const keyPath = this.ssh.keyPath ?? (agent ? undefined : defaultKey());
     if (!keyPath && !agent) {
       throw new UserError(`${this.name}: no SSH key: set \`key:\` for the host or \`ssh.key\`, or start ssh-agent`);
     }
     if (keyPath && !existsSync(keyPath)) throw new UserError(`${this.name}: SSH key ${keyPath} does not exist`);
     const usable = known.filter((k) => !k.revoked).map((k) => k.type);
+    let refusal: string | undefined;
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      privateKey: keyPath ? readFileSync(keyPath) : undefined,
+      agent,
+      readyTimeout: this.ssh.connectTimeoutMs,
+      keepaliveInterval: KEEPALIVE_MS,
+      keepaliveCountMax: KEEPALIVE_MISSES,
+      // Ask for the key types we already know, so a host with several keys presents the one on file.
+      algorithms: usable.length > 0 ? { serverHostKey: hostKeyAlgorithms(usable) as never } : undefined,
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        checkHostKey({ file: knownHosts, host: target.host, port: target.port, presented: key, known, acceptNew: this.ssh.acceptNewHostKeys }).then(
+          (v) => {
+            if (!v.ok) refusal = v.reason;
+            verify(v.ok);
+          },
+          (err: Error) => {
+            refusal = err.message;
+            verify(false);
+          },
+        );
+      },
+    };
+    const client = new Client();
     try {
-      await this.ssh.connect({
-        host: target.host,
-        port: target.port,
-        username: target.user,
-        privateKeyPath: keyPath,
-        agent,
-        readyTimeout: this.opts.connectTimeoutMs,
-        keepaliveInterval: 15_000,
-        // Ask for the key types we already know, so a host with several keys presents the one on file.
-        algorithms: usable.length > 0 ? { serverHostKey: hostKeyAlgorithms(usable) as never } : undefined,
-        hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-          checkHostKey({
-            file: knownHosts,
-            host: target.host,
-            port: target.port,
-            presented: key,
-            known,
-            acceptNew: this.opts.acceptNewHostKeys,
-          }).then(
-            (v) => {
-              if (!v.ok) refusal = v.reason;
-              verify(v.ok);
-            },
-            (err: Error) => {
-              refusal = err.message;
-              verify(false);
-            },
-          );
-        },
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', () => resolve());
+        client.once('error', reject);
+        client.connect(config);
       });
     } catch (err) {
+      client.end();
       if (refusal) throw new UserError(`${this.name}: ${refusal}`);
       throw new UserError(`${this.name}: cannot connect to ${this.describe()}: ${(err as Error).message}`);
     }
+    // Errors after the handshake (a reset connection) show up as the agent channel closing.
+    client.on('error', () => {});
+    this.client = client;
   }
 
-  private async acquire(): Promise<void> {
-    if (this.active < (this.opts.maxChannels ?? 8)) {
-      this.active++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.active--;
-  }
-
-  protected async runString(cmd: string, opts: ExecOptions & { timeoutMs: number }): Promise<ExecResult> {
-    await this.acquire();
-    let channel: ClientChannel | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    // Backstop for a host that stops answering: the command's own `timeout` wrapper normally ends it first.
-    const expired = new Promise<ExecResult>((resolve) => {
-      timer = setTimeout(() => {
-        channel?.close();
-        resolve({ stdout: '', stderr: `no answer from ${this.describe()} within ${opts.timeoutMs} ms`, code: null, timedOut: true });
-      }, opts.timeoutMs);
+  protected execChannel(cmd: string): Promise<{ stream: Duplex; stderr?: Readable }> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error(`${this.name}: not connected`));
+    return new Promise((resolve, reject) => {
+      client.exec(cmd, (err: Error | undefined, ch: ClientChannel) => (err ? reject(err) : resolve({ stream: ch, stderr: ch.stderr })));
     });
-    try {
-      const done = this.ssh
-        .execCommand(cmd, { stdin: opts.stdin, noTrim: true, onChannel: (c) => (channel = c) })
-        .then((r) => ({ stdout: r.stdout, stderr: r.stderr, code: r.code, timedOut: false }));
-      return await Promise.race([done, expired]);
-    } finally {
-      clearTimeout(timer);
-      this.release();
-    }
   }
 
-  async close(): Promise<void> {
-    this.ssh.dispose();
+  protected socketChannel(path: string): Promise<Duplex | undefined> {
+    const client = this.client;
+    if (!client) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      client.openssh_forwardOutStreamLocal(path, (err: Error | undefined, ch: ClientChannel) => resolve(err ? undefined : ch));
+    });
   }
 
-  override async reconnect(timeoutMs: number): Promise<void> {
-    this.ssh.dispose();
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        await this.open();
-        return;
-      } catch (err) {
-        // A refused host key is final; a host still booting is not.
-        if (/HOST KEY|unknown host key|revoked/.test((err as Error).message) || Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 5000));
-      }
-    }
+  protected async closeTransport(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    c?.end();
   }
 }

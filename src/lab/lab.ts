@@ -28,6 +28,8 @@ export interface LabOptions {
   rateCap?: string;
   /** Client/server pairs (2 VMs each), all sharing the vswitch. */
   pairs?: number;
+  /** Seconds every SSH login to a lab VM costs before its command runs, like a slow ~/.bashrc (0-30). */
+  loginDelay?: number;
   /** State directory (keys, known_hosts, inventory). */
   home: string;
 }
@@ -65,6 +67,10 @@ export interface LabLayout {
   knownHostsPath: string;
   inventoryPath: string;
   statePath: string;
+  /** The script every SSH login runs (sshd ForceCommand), the file with its delay, the log of logins. */
+  loginScript: string;
+  loginDelayPath: string;
+  loginLogPath: string;
 }
 
 const perVm = (vms: string[], f: (vm: string, i: number) => string): PerVm => Object.fromEntries(vms.map((vm, i) => [vm, f(vm, i)])) as PerVm;
@@ -97,6 +103,9 @@ export function labLayout(opts: LabOptions): LabLayout {
     knownHostsPath: join(dir, 'known_hosts'),
     inventoryPath: join(dir, 'inventory.json'),
     statePath: join(dir, 'lab.json'),
+    loginScript: join(dir, 'login.sh'),
+    loginDelayPath: join(dir, 'login-delay'),
+    loginLogPath: join(dir, 'logins.log'),
   };
 }
 
@@ -135,6 +144,24 @@ export async function checkLabPrerequisites(): Promise<void> {
   await execa('ip', ['netns', 'del', probe], { reject: false });
 }
 
+/**
+ * What every SSH login to a lab VM runs: a line in the log of logins, the delay (a stand-in for a slow
+ * ~/.bashrc, read with the shell's own `read`), then the asked command through /bin/sh, or a login shell.
+ */
+export function loginScript(delayPath: string, logPath: string): string {
+  return [
+    '#!/bin/sh',
+    '# vfbench lab: every login waits the lab\'s --login-delay, as a VM with a slow ~/.bashrc does,',
+    '# and is counted (client and server address) in logins.log.',
+    `echo "$SSH_CONNECTION" >> '${logPath}'`,
+    `read -r d < '${delayPath}' 2>/dev/null || d=0`,
+    '[ "$d" = 0 ] || sleep "$d"',
+    'if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"; fi',
+    'exec "${SHELL:-/bin/sh}" -l',
+    '',
+  ].join('\n');
+}
+
 /** The nftables ruleset of the vswitch: `rules` non-matching rules in the bridge forward hook. */
 export function vswitchRuleset(rules: number): string {
   const lines = ['table bridge vfbench {', '  chain forward {', '    type filter hook forward priority 0; policy accept;'];
@@ -160,6 +187,8 @@ function sshdConfig(l: LabLayout, vm: string): string {
     'UsePAM no',
     'StrictModes no',
     'PrintMotd no',
+    // Every login first waits the lab's --login-delay (read at each login), then runs what was asked.
+    `ForceCommand ${l.loginScript}`,
     'MaxSessions 64',
     'MaxStartups 64:30:128',
     'Subsystem sftp internal-sftp',
@@ -203,6 +232,7 @@ export interface LabStatus {
   rules?: number;
   rateCap?: string;
   pairs?: number;
+  loginDelay?: number;
   inventory?: string;
 }
 
@@ -210,6 +240,7 @@ interface LabState {
   rules: number;
   rateCap?: string | null;
   pairs?: number;
+  loginDelay?: number;
 }
 
 async function readState(l: LabLayout): Promise<LabState | undefined> {
@@ -257,6 +288,7 @@ export async function labStatus(opts: LabOptions): Promise<LabStatus> {
     rules: state?.rules,
     rateCap: state?.rateCap ?? undefined,
     pairs: state?.pairs ?? 1,
+    loginDelay: state?.loginDelay ?? 0,
     inventory: up ? l.inventoryPath : undefined,
   };
 }
@@ -274,19 +306,30 @@ async function configureVswitch(l: LabLayout, opts: LabOptions): Promise<void> {
       await inNs(ns, 'tc', 'qdisc', 'add', 'dev', port, 'root', 'tbf', 'rate', opts.rateCap, 'burst', '256k', 'latency', '20ms');
     }
   }
-  const state: LabState = { rules: opts.rules, rateCap: opts.rateCap ?? null, pairs: l.vms.length / 2 };
+  const delay = checkLoginDelay(opts.loginDelay ?? 0);
+  await writeFile(l.loginDelayPath, `${delay}\n`);
+  const state: LabState = { rules: opts.rules, rateCap: opts.rateCap ?? null, pairs: l.vms.length / 2, loginDelay: delay };
   await writeFile(l.statePath, JSON.stringify(state, null, 2) + '\n');
 }
 
-export async function labUp(opts: LabOptions, log: (msg: string) => void = () => {}): Promise<LabInventory> {
+function checkLoginDelay(d: number): number {
+  if (!Number.isFinite(d) || d < 0 || d > 30) throw new UserError(`lab login delay must be 0..30 seconds, got ${d}`);
+  return d;
+}
+
+export async function labUp(asked: LabOptions, log: (msg: string) => void = () => {}): Promise<LabInventory> {
   await checkLabPrerequisites();
+  const status = await labStatus(asked);
+  // Without --pairs a lab that is up keeps its size (changing the rules must not shrink it).
+  const opts = { ...asked, pairs: asked.pairs ?? (status.up ? status.pairs : undefined) ?? 1 };
   const l = labLayout(opts);
-  const status = await labStatus(opts);
-  if (status.up && status.pairs !== (opts.pairs ?? 1)) {
-    log(`lab ${opts.prefix} is up with ${status.pairs} pair(s): rebuilding it with ${opts.pairs ?? 1}`);
+  if (status.up && status.pairs !== opts.pairs) {
+    log(`lab ${opts.prefix} is up with ${status.pairs} pair(s): rebuilding it with ${opts.pairs}`);
+  } else if (status.up && !(await exists(l.loginScript))) {
+    log(`lab ${opts.prefix} was built by an older vfbench: rebuilding it`);
   } else if (status.up) {
-    if (status.rules !== opts.rules || (status.rateCap ?? undefined) !== opts.rateCap) {
-      log(`lab ${opts.prefix} is up: updating the vswitch (${opts.rules} rules${opts.rateCap ? `, cap ${opts.rateCap}` : ''})`);
+    if (status.rules !== opts.rules || (status.rateCap ?? undefined) !== opts.rateCap || (status.loginDelay ?? 0) !== (opts.loginDelay ?? 0)) {
+      log(`lab ${opts.prefix} is up: updating the vswitch (${opts.rules} rules${opts.rateCap ? `, cap ${opts.rateCap}` : ''}) and the login delay (${opts.loginDelay ?? 0} s)`);
       await configureVswitch(l, opts);
     } else {
       log(`lab ${opts.prefix} is already up`);
@@ -359,7 +402,8 @@ async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void)
   }
   await configureVswitch(l, opts);
 
-  // SSH: a client key, a host key per VM, a known_hosts file naming them.
+  // SSH: a client key, a host key per VM, a known_hosts file naming them; the login script.
+  await writeFile(l.loginScript, loginScript(l.loginDelayPath, l.loginLogPath), { mode: 0o755 });
   await rm(l.keyPath, { force: true });
   await rm(`${l.keyPath}.pub`, { force: true });
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `vfbench-lab-${p}`, '-f', l.keyPath]);

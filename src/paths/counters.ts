@@ -1,6 +1,6 @@
 // Interface counters and the verdict on which path carried a trial's packets.
-import type { Host } from '../hosts/host.js';
-import { ifname, raw, quote } from '../util/shell.js';
+import { ops, type Host, type Op } from '../hosts/host.js';
+import { ifname } from '../util/shell.js';
 import { parseEthtoolStats } from './discovery.js';
 
 export interface IfCounters {
@@ -14,23 +14,6 @@ export interface IfCounters {
 export type CounterSnapshot = Record<string, IfCounters>;
 
 const FIELDS = ['rx_packets', 'tx_packets', 'rx_bytes', 'tx_bytes'] as const;
-
-/** Read the counters of several interfaces in one round trip. */
-export async function readCounters(host: Host, interfaces: string[]): Promise<CounterSnapshot> {
-  const names = interfaces.map(ifname).map(quote).join(' ');
-  const script =
-    `for i in ${names}; do d=/sys/class/net/$i/statistics; [ -d "$d" ] || continue; ` +
-    `printf '%s' "$i"; for f in ${FIELDS.join(' ')}; do printf ' %s' "$(cat "$d/$f")"; done; echo; done`;
-  const out = await host.run([raw(script)]);
-  const snap: CounterSnapshot = {};
-  for (const line of out.split('\n')) {
-    const [name, ...vals] = line.trim().split(/\s+/);
-    if (!name || vals.length !== FIELDS.length) continue;
-    const nums = vals.map(Number);
-    snap[name] = Object.fromEntries(FIELDS.map((f, i) => [f, nums[i]!])) as unknown as IfCounters;
-  }
-  return snap;
-}
 
 /** The interfaces and source a trial's verification reads. */
 export interface CounterSource {
@@ -53,12 +36,26 @@ export function netvscSnapshot(nic: string, stats: Record<string, number>): Coun
   };
 }
 
-/** Read the counters that prove the path on one host. */
+/**
+ * The operation that reads the counters proving the path on one host, to put in a batch: sysfs counters
+ * are read by the agent itself (nothing spawned); hv_netvsc's split needs `ethtool -S`.
+ */
+export function pathCountersOp(host: string, src: CounterSource): Op<CounterSnapshot> {
+  if (src.source === 'sysfs') return ops.counters([ifname(src.accelerated!), ifname(src.synthetic)]);
+  const op = ops.exec(['ethtool', '-S', ifname(src.synthetic)], 30);
+  return {
+    ...op,
+    map: (raw) => {
+      const r = op.map!(raw);
+      if (r.code !== 0) throw new Error(`${host}: ethtool -S ${src.synthetic} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+      return netvscSnapshot(src.synthetic, parseEthtoolStats(r.stdout));
+    },
+  };
+}
+
+/** Read the counters that prove the path on one host (its own round trip). */
 export async function readPathCounters(host: Host, src: CounterSource): Promise<CounterSnapshot> {
-  if (src.source === 'sysfs') return readCounters(host, [src.accelerated!, src.synthetic]);
-  const r = await host.exec(['ethtool', '-S', ifname(src.synthetic)]);
-  if (r.code !== 0) throw new Error(`${host.name}: ethtool -S ${src.synthetic} failed: ${r.stderr.trim()}`);
-  return netvscSnapshot(src.synthetic, parseEthtoolStats(r.stdout));
+  return host.call(pathCountersOp(host.name, src));
 }
 
 export function delta(before: CounterSnapshot, after: CounterSnapshot, iface: string): IfCounters {

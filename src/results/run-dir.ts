@@ -27,10 +27,19 @@ export class RunDir {
 
   /** results/<scenario>/<UTC timestamp>-<short id>/ */
   static async create(root: string, scenarioName: string, now = new Date()): Promise<RunDir> {
+    const dir = RunDir.plan(root, scenarioName, now);
+    await dir.create();
+    return dir;
+  }
+
+  /** The run directory a new run will use (its id names the run's folders on the hosts); not made yet. */
+  static plan(root: string, scenarioName: string, now = new Date()): RunDir {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const dir = join(root, scenarioName, `${stamp}-${randomBytes(3).toString('hex')}`);
-    await mkdir(join(dir, 'raw'), { recursive: true });
-    return new RunDir(dir);
+    return new RunDir(join(root, scenarioName, `${stamp}-${randomBytes(3).toString('hex')}`));
+  }
+
+  async create(): Promise<void> {
+    await mkdir(join(this.path, 'raw'), { recursive: true, mode: 0o700 });
   }
 
   static async open(path: string): Promise<RunDir> {

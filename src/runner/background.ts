@@ -1,6 +1,5 @@
 // Background load (FlexVF Fig. 5): UDP from the pair's client to its server at a set packet rate,
 // running from `lead` seconds before the measured test until after it; its measured rate is recorded.
-import type { Host, BackgroundProcess } from '../hosts/host.js';
 import type { BackgroundSpec } from '../scenario/schema.js';
 import type { Arg } from '../util/shell.js';
 import * as iperf3 from '../tools/iperf3.js';
@@ -80,32 +79,4 @@ export function backgroundRate(tool: BackgroundSpec['tool'], stdout: string, o: 
     if (seconds > 0) out.sentPps = packets / seconds;
   }
   return out;
-}
-
-export interface RunningBackground {
-  server: BackgroundProcess;
-  client: BackgroundProcess;
-}
-
-/** Start the load; resolves once it has run `lead` seconds and is still running. */
-export async function startBackground(
-  client: Host,
-  server: Host,
-  plan: BackgroundPlan,
-  dirs: { client: string; server: string },
-  label: string,
-  leadS: number,
-  onStarted: (host: Host, proc: BackgroundProcess) => void,
-): Promise<RunningBackground | { problem: string }> {
-  const srv = await server.start(plan.server.argv, dirs.server, `${label}.bg-server`, { ready: { protocol: plan.server.protocol, port: plan.server.port, timeoutMs: 5000 } });
-  onStarted(server, srv);
-  if (!srv.ready) return { problem: `the background ${plan.needs} server did not listen on port ${plan.server.port}` };
-  const cli = await client.start(plan.client.argv, dirs.client, `${label}.bg-client`, { exitCode: true, stamp: true });
-  onStarted(client, cli);
-  await new Promise((r) => setTimeout(r, leadS * 1000));
-  if (!(await client.isAlive(cli.pid))) {
-    const err = (await client.exec(['cat', '--', cli.stderrPath, cli.stdoutPath])).stdout.trim().slice(0, 300);
-    return { problem: `the background load ended before the test started: ${err || 'no output'}` };
-  }
-  return { server: srv, client: cli };
 }

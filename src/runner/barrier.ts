@@ -1,15 +1,16 @@
 // The barrier of pairs run together: every trial of a batch arrives when its server is up and its
-// counters are read; when the last one has arrived (or given up), all get the same start time.
+// counters are read; when the last one has arrived (or given up), all get the same start instant, far
+// enough ahead that every start request reaches its host before it (each host then sleeps until it).
 export class Barrier {
   private arrived = 0;
   private left = 0;
   private waiting: ((at: number | undefined) => void)[] = [];
   private at?: number;
 
-  /** `marginS`: how far ahead the common start lies, so that every start command reaches its host in time. */
+  /** `marginS()`: how far ahead the common start lies, asked when the last trial arrives. */
   constructor(
     readonly size: number,
-    private readonly marginS: number,
+    private readonly marginS: () => number,
     private readonly now: () => number = () => Date.now() / 1000,
   ) {}
 
@@ -29,9 +30,19 @@ export class Barrier {
 
   private check(): void {
     if (this.arrived + this.left < this.size || this.at !== undefined) return;
-    this.at = this.now() + this.marginS;
+    this.at = this.now() + this.marginS();
     for (const w of this.waiting.splice(0)) w(this.at);
   }
+}
+
+/**
+ * How far ahead a common start must lie for these hosts: twice the slowest recent round trip (the
+ * request's way there, and the batch before the start on the host), plus a floor for this process's own
+ * scheduling of several sends; `extraS` grows when a host reported a late start before.
+ */
+export function startMarginS(roundTripsMs: number[], extraS = 0): number {
+  const worst = Math.max(0, ...roundTripsMs);
+  return (2 * worst + 20) / 1000 + extraS;
 }
 
 /** Largest difference between actual starts, in ms (the barrier's skew); undefined with fewer than two. */

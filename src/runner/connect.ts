@@ -2,13 +2,17 @@
 import { resolve, dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import type { HostSpec, SshOptions } from '../scenario/schema.js';
-import type { Host } from '../hosts/host.js';
+import type { Host, HostEvent } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
 import { SshHost, parseSshTarget } from '../hosts/ssh.js';
 
 export interface ConnectOptions {
   /** Accept and record host keys not yet in known_hosts (never a changed key). */
   acceptNewHostKeys?: boolean;
+  /** Names the agents' folders on the hosts (/tmp/vfbench.<label>.*): the run id. */
+  label?: string;
+  /** Lost connections, reconnects, hosts that stay down. */
+  onEvent?: (e: HostEvent) => void;
 }
 
 /** Where hosts come from: a scenario, or the --host targets of `doctor`. Paths resolve against `file`'s folder. */
@@ -23,36 +27,46 @@ export function resolvePath(base: string, p: string): string {
   return p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : resolve(base, p);
 }
 
-/** Connect the named hosts, one after another; on a failure the ones already open are closed. */
+/**
+ * Connect the named hosts at once, each with its agent started (one login per host for the whole run). On
+ * a failure the ones already open are closed and the first host's problem is reported.
+ */
 export async function connectHosts(s: HostSource, names: Iterable<string>, opts: ConnectOptions = {}): Promise<Map<string, Host>> {
   const base = dirname(resolve(s.file));
-  const hosts = new Map<string, Host>();
-  try {
-    // Sequential on purpose: a refused host key should be reported once, before anything else starts.
-    for (const name of names) {
+  const list = [...names];
+  const label = opts.label ?? 'vfbench';
+  const settled = await Promise.allSettled(
+    list.map(async (name): Promise<Host> => {
       const spec = s.hosts[name]!;
+      const common = { name, commandTimeoutMs: s.ssh.command_timeout * 1000, reconnectTimeoutMs: s.ssh.reconnect_timeout * 1000 };
       if (spec.ssh === 'local') {
-        hosts.set(name, new LocalHost(name, s.ssh.command_timeout * 1000));
-        continue;
+        const h = new LocalHost(name, common.commandTimeoutMs, common);
+        await h.open(label);
+        return h;
       }
       const key = spec.key ?? s.ssh.key;
       const known = spec.known_hosts ?? s.ssh.known_hosts;
-      hosts.set(
-        name,
-        await SshHost.connect({
-          name,
+      return SshHost.connect(
+        {
+          ...common,
           target: parseSshTarget(spec.ssh),
           keyPath: key ? resolvePath(base, key) : undefined,
           knownHostsPath: known ? resolvePath(base, known) : undefined,
           acceptNewHostKeys: opts.acceptNewHostKeys || s.ssh.accept_new_host_keys,
           connectTimeoutMs: s.ssh.connect_timeout * 1000,
-          commandTimeoutMs: s.ssh.command_timeout * 1000,
-        }),
+        },
+        label,
       );
-    }
-  } catch (err) {
+    }),
+  );
+  const hosts = new Map<string, Host>();
+  settled.forEach((r, i) => r.status === 'fulfilled' && hosts.set(list[i]!, r.value));
+  const failed = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+  if (failed.length > 0) {
     await Promise.all([...hosts.values()].map((h) => h.close()));
-    throw err;
+    if (failed.length > 1) failed[0]!.message += ` (and ${failed.length - 1} more host${failed.length > 2 ? 's' : ''} failed)`;
+    throw failed[0];
   }
+  for (const h of hosts.values()) h.onEvent = opts.onEvent;
   return hosts;
 }

@@ -8,7 +8,7 @@ import { errorMessage } from '../util/errors.js';
 import type { HostFacts } from './facts.js';
 import { hostFacts } from './facts.js';
 import { discoverVfs } from '../paths/discovery.js';
-import { unsupportedVersion } from './run.js';
+import { unsupportedVersion } from './trial.js';
 
 /** Binaries each tool needs (netperf's server is netserver). */
 export const TOOL_BINARIES: Record<string, string[]> = {

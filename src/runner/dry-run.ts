@@ -8,7 +8,6 @@ import { describeAzureNic, nicsOf } from '../paths/azure-nic.js';
 import { describeLibvirt } from '../paths/libvirt-hotplug.js';
 import { describeAwsEnaExpress } from '../paths/aws-ena-express.js';
 import { toolRun } from './tool-runs.js';
-import { samplerScript } from '../tools/proc.js';
 import { backgroundPlan } from './background.js';
 
 export function dryRunLines(s: Scenario): string[] {
@@ -16,6 +15,8 @@ export function dryRunLines(s: Scenario): string[] {
   const lines: string[] = [];
   const current = new Map<number, string>();
   const touched = new Map<string, string>();
+  const hosts = [...new Set(s.pairs.flatMap((p) => [p.client, p.server]))];
+  lines.push(`# connect: one SSH login per host (${hosts.join(', ')}) for the whole run, starting the vfbench agent (python3; its source is sent over the channel)`);
   for (const t of plan.trials) {
     const pair = s.pairs[t.point.pair]!;
     const v = s.variants[t.variant]!;
@@ -51,11 +52,10 @@ export function dryRunLines(s: Scenario): string[] {
     const mps = pair.group ? s.groups?.[pair.group]?.mps : undefined;
     const run = toolRun(test, t.point, { serverAddress: s.hosts[pair.server]!.data, clientDir: '/tmp/vfbench.RUN', trialId: t.id, mps });
     lines.push(`# trial ${t.id}${t.batch ? ` (batch ${t.batch}: all pairs start together)` : ''}`);
-    lines.push(`${pair.server}: ${command(run.server.argv)} &   (until ${run.server.ready.protocol} port ${run.server.ready.port} listens; stopped by PID after the trial)`);
     if (s.sampling) {
-      const sampler = command(['sh', '-c', samplerScript(s.sampling.interval, 1)]).replace('-lt 1 ]', '-lt N ]');
-      for (const h of [pair.client, pair.server]) lines.push(`${h}: ${sampler} &   (sampler, at most N samples; stopped after the trial)`);
+      for (const h of [pair.server, pair.client]) lines.push(`${h}: sample /proc/stat and /proc/net/dev every ${s.sampling.interval}s in the agent until the trial ends   (sampler; no process)`);
     }
+    lines.push(`${pair.server}: ${command(run.server.argv)} &   (until ${run.server.ready.protocol} port ${run.server.ready.port} listens; stopped after the trial)`);
     const bg = test.tool !== 'iperf3' ? test.background : undefined;
     if (bg && (t.point.rate ?? 0) > 0) {
       const p = backgroundPlan(bg, { address: s.hosts[pair.server]!.data, rate: t.point.rate!, size: bg.size ?? t.point.size, seconds: bg.lead + run.client.seconds + 3 });

@@ -1,19 +1,12 @@
 // Per-trial sampling on both hosts of a pair: CPU by mode, interrupts, context switches and NIC
-// counters, every `interval`, from just before the client starts until it has ended.
-import type { Host, BackgroundProcess } from '../hosts/host.js';
-import { samplerScript, usage, type Samples, type CpuUse } from '../tools/proc.js';
+// counters, every `interval`, from just before the client starts until it has ended. The sampler is a
+// timer of the host's agent that reads /proc itself: it spawns nothing while the tool measures.
+import { ops, type Op } from '../hosts/host.js';
+import { usage, type Samples, type CpuUse } from '../tools/proc.js';
 
-export interface RunningSampler {
-  host: Host;
-  role: 'client' | 'server';
-  proc: BackgroundProcess;
-}
-
-/** Starts the sampler; it stops itself after `maxSeconds` even if the stop never comes. */
-export async function startSampler(host: Host, role: 'client' | 'server', dir: string, label: string, intervalS: number, maxSeconds: number): Promise<RunningSampler> {
-  const count = Math.max(2, Math.ceil(maxSeconds / intervalS) + 2);
-  const proc = await host.start(['sh', '-c', samplerScript(intervalS, count)], dir, label);
-  return { host, role, proc };
+/** Start a sampler; it stops by itself after `maxSeconds` of samples even if the stop never comes. */
+export function samplerStart(name: string, intervalS: number, maxSeconds: number): Op<{ started: boolean }> {
+  return ops.samplerStart(name, intervalS, Math.max(2, Math.ceil(maxSeconds / intervalS) + 2));
 }
 
 /** Metrics of one host over the window, prefixed with its role. */

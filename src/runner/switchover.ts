@@ -1,7 +1,10 @@
-// Live switchover (FlexVF Fig. 6): what one long trial shows when its path is switched during it.
-// Pure: times are wall-clock epochs of the client host.
+// Live switchover (FlexVF Fig. 6): what one long trial shows when its path is switched during it. The
+// switches run while the client measures (they are the experiment); the summary is pure, its times
+// wall-clock epochs of the client host.
 import { nearestRank } from '../util/samples.js';
 import type { Samples } from '../tools/proc.js';
+import { ops, type Host } from '../hosts/host.js';
+import { errorMessage } from '../util/errors.js';
 
 export interface SwitchInstant {
   variant: string;
@@ -10,6 +13,35 @@ export interface SwitchInstant {
   /** Client clock just before and just after the controller switched (the switch lies between). */
   begin: number;
   end: number;
+}
+
+/**
+ * Switch the pair at each step's instant (seconds after `measureStartHost`, the client host's clock),
+ * stamping the client's clock just before and after each switch (read by its agent: nothing spawned).
+ */
+export async function runSwitches(
+  o: { signal?: AbortSignal; clockOffset: Map<string, number> },
+  client: Host,
+  steps: { at: number; variant: string }[],
+  measureStartHost: number,
+  switchTo: (variant: string) => Promise<unknown>,
+): Promise<{ switches: SwitchInstant[]; problem?: string }> {
+  const switches: SwitchInstant[] = [];
+  const local = measureStartHost - (o.clockOffset.get(client.name) ?? 0);
+  const stamp = async () => (await client.call(ops.time())).time;
+  for (const step of steps) {
+    const wait = local + step.at - Date.now() / 1000;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait * 1000));
+    if (o.signal?.aborted) break;
+    try {
+      const begin = await stamp();
+      await switchTo(step.variant);
+      switches.push({ variant: step.variant, at: step.at, begin, end: await stamp() });
+    } catch (err) {
+      return { switches, problem: `switch to ${step.variant} at ${step.at}s failed: ${errorMessage(err)}` };
+    }
+  }
+  return { switches };
 }
 
 export interface Segment {

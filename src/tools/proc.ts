@@ -1,26 +1,11 @@
-// The sampler's "tool": a shell loop on each host that prints, every interval, the wall-clock time,
-// the machine's CPU time by mode (/proc/stat), interrupts and context switches, and the namespace's
-// NIC counters (/proc/net/dev). Pure parsing and arithmetic here; the runner starts and stops it.
-import { positiveInt } from '../util/shell.js';
+// The sampler's output: the host's agent (src/hosts/agent.py) prints, every interval, the wall-clock
+// time, the machine's CPU time by mode (/proc/stat), interrupts and context switches, and the
+// namespace's NIC counters (/proc/net/dev), after a header with the CPU count and the kernel boot id:
+//   ncpu <n> / boot <id>, then per sample:
+//   @ <epoch seconds> / cpu  user nice system idle iowait irq softirq steal … / intr <total> / ctxt <total> /
+//   <the lines of /proc/net/dev>
+// Pure parsing and arithmetic here; the runner starts and stops it.
 import { fail, type ParseResult } from './failure.js';
-
-/**
- * The sampling loop, bounded in count (a lost stop still ends it). One sample:
- *   @ <epoch seconds with ns>
- *   cpu  user nice system idle iowait irq softirq steal …      (aggregate line of /proc/stat)
- *   intr <total> / ctxt <total>
- *   <the lines of /proc/net/dev>
- */
-export function samplerScript(intervalS: number, maxSamples: number): string {
-  positiveInt(maxSamples, 'sample count');
-  if (!(intervalS > 0 && intervalS <= 60)) throw new Error(`sampling interval out of range: ${intervalS}`);
-  return (
-    `echo "ncpu $(grep -c '^cpu[0-9]' /proc/stat)"; echo "boot $(cat /proc/sys/kernel/random/boot_id)"; ` +
-    `i=0; while [ $i -lt ${maxSamples} ]; do echo "@ $(date +%s.%N)"; ` +
-    `awk '/^cpu /{print} /^(intr|ctxt) /{print $1, $2}' /proc/stat; cat /proc/net/dev; ` +
-    `i=$((i+1)); sleep ${intervalS}; done`
-  );
-}
 
 export interface CpuTimes {
   user: number;

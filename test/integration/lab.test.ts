@@ -1,5 +1,5 @@
 // The lab itself: two VMs in namespaces, vf0 preferred, fallback to pv0, idempotent up, complete down.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { execa } from 'execa';
 import { labDown, labStatus, labUp, labLayout, vswitchRuleset } from '../../src/lab/lab.js';
 import { labAvailable, testLab } from '../helpers/lab.js';
@@ -94,6 +94,34 @@ describe.skipIf(!labAvailable())('lab', () => {
     expect((JSON.parse(links.stdout) as { ifname: string }[]).filter((l) => l.ifname.startsWith(`${p}-`))).toEqual([]);
     expect((await labStatus(o)).up).toBe(false);
     await labDown(o); // twice is harmless too
+  });
+
+  it('builds N pairs on one vswitch, keeps the size when only the rules change, rebuilds for another size', async () => {
+    const groups = inject('lab').groups!;
+    const l = labLayout(groups.options);
+    const up = async (o: Parameters<typeof labUp>[0]) => (await labUp(o)).pairs.map((p) => `${p.client}-${p.server}`);
+    // The test run's 4-pair lab: every pair has its own vf0, all pv0s share the vswitch bridge.
+    expect((await labStatus(groups.options)).pairs).toBe(4);
+    expect(await routeDev(l.namespaces.vm7!, l.data.vm8!)).toBe('vf0');
+    const ports = await execa('ip', ['-n', l.namespaces.vswitch, '-j', 'link', 'show', 'master', 'br0']);
+    expect((JSON.parse(ports.stdout) as unknown[]).length).toBe(8);
+    try {
+      expect(await up({ ...groups.options, pairs: undefined, rules: 300 })).toEqual(['vm1-vm2', 'vm3-vm4', 'vm5-vm6', 'vm7-vm8']);
+      expect((await labStatus(groups.options)).rules).toBe(300);
+    } finally {
+      await labUp(groups.options);
+    }
+    // Another size rebuilds, on a lab of its own (the partial-lab test's block).
+    const { options } = testLab();
+    const o = { ...options, prefix: `${options.prefix}r`, block: options.block + 1, rules: 10 };
+    try {
+      expect(await up(o)).toEqual(['vm1-vm2']);
+      expect(await up({ ...o, pairs: 2 })).toEqual(['vm1-vm2', 'vm3-vm4']);
+      expect((await namespaces()).filter((n) => n.startsWith(`${o.prefix}-`)).sort()).toEqual([`${o.prefix}-vm1`, `${o.prefix}-vm2`, `${o.prefix}-vm3`, `${o.prefix}-vm4`, `${o.prefix}-vswitch`]);
+    } finally {
+      await labDown(o);
+    }
+    expect((await namespaces()).filter((n) => n.startsWith(`${o.prefix}-`))).toEqual([]);
   });
 
   it('says clearly that it needs root', async () => {

@@ -5,8 +5,9 @@ import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshHost, parseSshTarget } from '../../src/hosts/ssh.js';
+import { ops, ConnectionLost } from '../../src/hosts/host.js';
 import { labLayout } from '../../src/lab/lab.js';
-import { labAvailable, processesIn, testLab } from '../helpers/lab.js';
+import { killSessions, labAvailable, loginsTo, processesIn, testLab, until } from '../helpers/lab.js';
 
 async function connect(knownHostsPath: string, acceptNewHostKeys = false): Promise<SshHost> {
   const { inventory } = testLab();
@@ -63,24 +64,22 @@ describe.skipIf(!labAvailable())('hosts over SSH', () => {
     }
   });
 
-  it('starts a background server, sees it listen, stops it by PID and leaves nothing', async () => {
+  it('starts a background server, sees it listen, stops it and leaves nothing', async () => {
     const { ns, inventory } = testLab();
     const h = await connect(inventory.hosts.vm1!.known_hosts);
     try {
-      const dir = await h.mkdtemp('vfbench-test');
-      const p = await h.start(['sockperf', 'server', '-i', inventory.hosts.vm1!.data, '-p', 11190], dir, 'srv');
-      await h.waitListening('udp', 11190, 5000);
-      expect(await h.isAlive(p.pid)).toBe(true);
+      const p = await h.call(ops.start({ job: 'srv', argv: ['sockperf', 'server', '-i', inventory.hosts.vm1!.data, '-p', 11190], lifeS: 60, ready: { protocol: 'udp', port: 11190, timeoutS: 5 } }));
+      expect(p.ready).toBe(true);
       expect(await processesIn(ns.vm1)).toContain('sockperf');
-      expect(await h.stop(p.pid)).toEqual({ killed: false });
-      expect(await h.isAlive(p.pid)).toBe(false);
+      const stopped = await h.call(ops.stop(['srv']));
+      expect(stopped.srv).toMatchObject({ running: false, killed: false });
       expect(await processesIn(ns.vm1)).not.toContain('sockperf');
-      expect(await h.readFile(p.stdoutPath)).toContain('sockperf');
-      await expect(h.waitListening('udp', 11190, 300)).rejects.toThrow(/nothing listens on udp port 11190/);
-      await h.run(['rm', '-rf', dir]);
+      expect(await h.readFile(p.stdout!)).toContain('sockperf');
     } finally {
       await h.close();
     }
+    // The agent is gone with its folder: nothing of vfbench is left in the VM.
+    expect(await processesIn(ns.vm1)).toEqual([]);
   });
 
   it('refuses an unknown host key and names its fingerprint', async () => {
@@ -157,26 +156,99 @@ describe.skipIf(!labAvailable())('hosts over SSH', () => {
   });
 });
 
+/** A request in flight when the connection drops may or may not have run: the caller asks again once reconnected. */
+async function waitAcrossDrop(h: SshHost, job: string) {
+  try {
+    return await h.call(ops.wait(job, 20));
+  } catch (err) {
+    if (!(err instanceof ConnectionLost)) throw err;
+    return h.call(ops.wait(job, 20));
+  }
+}
+
+describe.skipIf(!labAvailable())('one connection, one login, surviving a drop', () => {
+  it('costs one login for a whole session of commands, jobs and files', async () => {
+    const { inventory } = testLab();
+    const before = await loginsTo(mgmtAddress());
+    const h = await connect(inventory.hosts.vm1!.known_hosts);
+    try {
+      for (let i = 0; i < 10; i++) await h.run(['true']);
+      await h.call(ops.start({ job: 'j', argv: ['true'], lifeS: 5 }));
+      await h.call(ops.wait('j', 5));
+      await h.readFile('/etc/hostname');
+    } finally {
+      await h.close();
+    }
+    expect((await loginsTo(mgmtAddress())) - before).toBe(1);
+  });
+
+  it('reconnects after its sshd was killed and finds its job still running in the same agent', async () => {
+    const { inventory, ns } = testLab();
+    const h = await connect(inventory.hosts.vm1!.known_hosts);
+    const events: string[] = [];
+    h.onEvent = (e) => events.push(e.type === 'reconnected' ? `reconnected adopted=${e.adopted}` : e.type);
+    try {
+      const pid = h.agent!.pid;
+      await h.call(ops.start({ job: 'long', argv: ['sh', '-c', 'sleep 2; echo done; exit 4'], lifeS: 30 }));
+      await killSessions(ns.vm1);
+      const w = await waitAcrossDrop(h, 'long');
+      expect(w).toMatchObject({ running: false, rc: 4 });
+      expect(await h.readFile(w.stdout)).toBe('done\n');
+      expect(h.agent!.pid).toBe(pid);
+      expect(events).toEqual(['lost', 'reconnected adopted=true']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('reattaches through a relay when the sshd refuses stream-local forwarding', async () => {
+    const { inventory, ns, options } = testLab();
+    // A second sshd in the VM, on port 2222, with DisableForwarding (hardened hosts often have it).
+    const l = labLayout(options);
+    const dir = await mkdtemp(join(tmpdir(), 'vfb-sshd-'));
+    const config = (await readFile(join(l.dir, 'vm1', 'sshd_config'), 'utf8')).replace('Port 22', 'Port 2222').replace(/PidFile .*/, `PidFile ${dir}/sshd.pid`) + 'DisableForwarding yes\n';
+    await writeFile(join(dir, 'sshd_config'), config);
+    await execa('ip', ['netns', 'exec', ns.vm1, '/usr/sbin/sshd', '-f', join(dir, 'sshd_config'), '-E', join(dir, 'log')]);
+    const key = (await readFile(inventory.hosts.vm1!.known_hosts, 'utf8')).split('\n').find((x) => x.startsWith(`${mgmtAddress()} `))!.split(' ').slice(1).join(' ');
+    await writeFile(join(dir, 'known_hosts'), `[${mgmtAddress()}]:2222 ${key}\n`);
+    const vm1 = inventory.hosts.vm1!;
+    try {
+      await until('the second sshd', async () => (await execa('ip', ['netns', 'exec', ns.vm1, 'ss', '-Hltn', 'sport = :2222'])).stdout.trim() !== '', 5000);
+      const h = await SshHost.connect({ name: 'vm1', target: { ...parseSshTarget(vm1.ssh), port: 2222 }, keyPath: vm1.key, knownHostsPath: join(dir, 'known_hosts'), acceptNewHostKeys: false, connectTimeoutMs: 5000, commandTimeoutMs: 20_000 });
+      const events: string[] = [];
+      h.onEvent = (e) => events.push(e.type === 'reconnected' ? `reconnected adopted=${e.adopted}` : e.type);
+      try {
+        await h.call(ops.start({ job: 'long', argv: ['sh', '-c', 'sleep 2; exit 6'], lifeS: 30 }));
+        await killSessions(ns.vm1, Number(await readFile(join(dir, 'sshd.pid'), 'utf8')));
+        expect((await waitAcrossDrop(h, 'long')).rc).toBe(6);
+        expect(events).toEqual(['lost', 'reconnected adopted=true']);
+      } finally {
+        await h.close();
+      }
+    } finally {
+      process.kill(Number(await readFile(join(dir, 'sshd.pid'), 'utf8')));
+    }
+  });
+});
+
 describe.skipIf(!labAvailable())('file transfer and readiness in one round trip', () => {
   it('reads several files byte-exact, including binary and missing ones', async () => {
     const h = await connect(testLab().inventory.hosts.vm1!.known_hosts);
     try {
-      const dir = await h.mkdtemp('vfbench-test');
+      const dir = h.agent!.dir;
       await h.run(['sh', '-c', 'printf "a\\033[2;35mb\\n\\000\\377" > "$1/bin"; printf "" > "$1/empty"', 'x', dir]);
-      const got = await h.readFiles([`${dir}/bin`, `${dir}/missing`, `${dir}/empty`]);
-      expect([...got.get(`${dir}/bin`)!]).toEqual([0x61, 0x1b, ...Buffer.from('[2;35mb\n'), 0x00, 0xff]);
-      expect(got.get(`${dir}/missing`)).toBeUndefined();
-      expect(got.get(`${dir}/empty`)!.length).toBe(0);
-      // A server that cannot listen (port taken) is reported as not ready, with its PID to stop.
-      const first = await h.start(['sockperf', 'server', '-i', testLab().inventory.hosts.vm1!.data, '-p', 11191], dir, 'a', { ready: { protocol: 'udp', port: 11191, timeoutMs: 3000 } });
-      expect(first.ready).toBe(true);
-      const second = await h.start(['sleep', '30'], dir, 'b', { ready: { protocol: 'tcp', port: 11192, timeoutMs: 300 } });
-      expect(second.ready).toBe(false);
-      expect(await h.isAlive(second.pid)).toBe(true);
-      await h.stop(first.pid);
-      await h.stop(second.pid);
-      expect(await h.isAlive(second.pid)).toBe(false);
-      await h.run(['rm', '-rf', dir]);
+      const b = h.batch();
+      const got = b.add(ops.fetch([`${dir}/bin`, `${dir}/missing`, `${dir}/empty`]));
+      // A server that cannot listen (nothing listens on the port) is reported as not ready, in the same round trip.
+      const notReady = b.add(ops.start({ job: 'b', argv: ['sleep', '30'], lifeS: 60, ready: { protocol: 'tcp', port: 11192, timeoutS: 0.3 } }));
+      const n = h.requests;
+      await b.send(10_000);
+      expect(h.requests - n).toBe(1);
+      expect([...got.value[0]!.data!]).toEqual([0x61, 0x1b, ...Buffer.from('[2;35mb\n'), 0x00, 0xff]);
+      expect(got.value[1]).toBeUndefined();
+      expect(got.value[2]!.data!.length).toBe(0);
+      expect(notReady.value).toMatchObject({ started: true, ready: false, job: { running: true } });
+      expect((await h.call(ops.stop(['b']))).b!.running).toBe(false);
     } finally {
       await h.close();
     }

@@ -80,22 +80,22 @@ describe('vfbench run --dry-run', () => {
     const r = await vfbench(['run', s.file, '--dry-run']);
     expect(r.exitCode, r.stderr).toBe(0);
     const lines = r.stdout.split('\n').filter(Boolean);
-    // Each trial samples both hosts: the exact loop is printed, with its bound.
-    const samplers = lines.filter((l) => l.endsWith('(sampler, at most N samples; stopped after the trial)'));
-    expect(samplers.map((l) => l.slice(0, 2))).toEqual(['a:', 'b:', 'a:', 'b:']);
-    expect(samplers[0]).toContain('cat /proc/net/dev; i=$((i+1)); sleep 0.5; done');
+    // Each trial samples both hosts, inside the agent.
+    const samplers = lines.filter((l) => l.endsWith('(sampler; no process)'));
+    expect(samplers).toEqual(['b', 'a', 'b', 'a'].map((h) => `${h}: sample /proc/stat and /proc/net/dev every 0.5s in the agent until the trial ends   (sampler; no process)`));
     expect(lines.filter((l) => !samplers.includes(l))).toEqual([
+      '# connect: one SSH login per host (a, b) for the whole run, starting the vfbench agent (python3; its source is sent over the channel)',
       '# switch a->b to pv (guest-link)',
       'a: ip link set dev vf0 down',
       'b: ip link set dev vf0 down',
       '# trial t0-udp-m64-p0-pv-r1',
-      'b: sockperf server -i 198.18.1.2 -p 11111 &   (until udp port 11111 listens; stopped by PID after the trial)',
+      'b: sockperf server -i 198.18.1.2 -p 11111 &   (until udp port 11111 listens; stopped after the trial)',
       'a: sockperf ping-pong -i 198.18.1.2 -p 11111 -m 64 -t 5 --mps=max --full-log /tmp/vfbench.RUN/t0-udp-m64-p0-pv-r1.fulllog.csv',
       '# switch a->b to vf (guest-link)',
       'a: ip link set dev vf0 up',
       'b: ip link set dev vf0 up',
       '# trial t0-udp-m64-p0-vf-r1',
-      'b: sockperf server -i 198.18.1.2 -p 11111 &   (until udp port 11111 listens; stopped by PID after the trial)',
+      'b: sockperf server -i 198.18.1.2 -p 11111 &   (until udp port 11111 listens; stopped after the trial)',
       'a: sockperf ping-pong -i 198.18.1.2 -p 11111 -m 64 -t 5 --mps=max --full-log /tmp/vfbench.RUN/t0-udp-m64-p0-vf-r1.fulllog.csv',
       '# on exit (success, failure, Ctrl-C, SIGTERM): restore',
       'a: ip link set dev vf0 <up|down, as found before the first switch>',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkFacts, installCommands } from '../../src/runner/doctor.js';
 import { parseFacts } from '../../src/runner/facts.js';
-import { unsupportedVersion } from '../../src/runner/run.js';
+import { unsupportedVersion } from '../../src/runner/trial.js';
 
 // What the facts script prints on an Azure guest with an accelerated NIC (hv_netvsc eth0 paired with a mlx5 VF).
 const AZURE = `kernel 6.8.0-1015-azure

@@ -1,0 +1,494 @@
+// One trial on its pair, in at most two round trips per host besides the path switch:
+//   server host (1) sampler on, counters, server (and the background load's server) started and listening;
+//               (2) servers stopped, sampler off, counters, their files fetched;
+//   client host (1) sampler on, counters, the background load started, the client started (at the batch's
+//               instant, or after the load's lead, only if the load still runs);
+//               (2) waits for the client, sampler off, counters, its files fetched.
+// Between the client's start and its end nothing is sent to either host (a live switchover excepted,
+// which is the experiment): the agent blocks on the client, the sampler is a timer inside the agent.
+import { readFile, writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import type { Scenario } from '../scenario/load.js';
+import type { Plan, Trial } from '../scenario/plan.js';
+import { ops, ConnectionLost, HostDown, nowS, type Batch, type Host, type JobInfo, type Slot, type FetchedFile } from '../hosts/host.js';
+import type { RunDir } from '../results/run-dir.js';
+import { RECORD_SCHEMA, type TrialRecord } from '../results/record.js';
+import type { PathController } from '../paths/controller.js';
+import { pathCountersOp, type CounterSnapshot, type CounterSource } from '../paths/counters.js';
+import { toolRun, type ToolRun } from './tool-runs.js';
+import { command } from '../util/shell.js';
+import { errorMessage } from '../util/errors.js';
+import type { HostFacts } from './facts.js';
+import type { Barrier } from './barrier.js';
+import { samplerStart } from './sampling.js';
+import { backgroundPlan, BACKGROUND_TAIL_S, type BackgroundPlan } from './background.js';
+import { buildRecord, type TrialEvidence } from './trial-record.js';
+import { runSwitches } from './switchover.js';
+import type { BackgroundSpec, TestSpec } from '../scenario/schema.js';
+
+/** Client processes get this long beyond their own duration before they count as hung. */
+export const CLIENT_GRACE_S = 30;
+const SERVER_READY_S = 5;
+/** Seconds a tool needs from process start to its first measured message (sockperf's fixed sleep). */
+export const TOOL_STARTUP_S: Record<TestSpec['tool'], number> = { sockperf: 2.3, netperf: 0.3, iperf3: 0.5 };
+/** What a round trip may take beyond the work it waits for, before vfbench stops waiting for its answer. */
+const REQUEST_SLACK_MS = 30_000;
+
+/** What every trial of a run shares. */
+export interface RunContext {
+  scenario: Scenario;
+  plan: Plan;
+  hosts: Map<string, Host>;
+  facts: Record<string, HostFacts>;
+  controllers: Map<string, PathController>;
+  /** Pair index → the variant it is in (absent: unknown, switch before the next trial). */
+  current: Map<number, string>;
+  dir: RunDir;
+  /** Jobs that run now, stopped at once on Ctrl-C. */
+  inFlight: Set<{ host: Host; jobs: string[] }>;
+  /** Remote files fetched and verified, removed in the host's next round trip. */
+  garbage: Map<Host, string[]>;
+  /** Counters found per host when the scenario has no `verify:` (empty: not verified). */
+  autoVerify: Map<string, CounterSource>;
+  /** Write the recorded original path state to the manifest (before anything is switched). */
+  persistOriginals: () => Promise<void>;
+  /** Host clock minus local clock, seconds, per host (for the barrier's common start). */
+  clockOffset: Map<string, number>;
+  log: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrialContext extends RunContext {
+  trial: Trial;
+  /** Set when the trial runs together with other pairs' trials. */
+  barrier?: Barrier;
+  /** The pair was switched before the batch started: the switch's metrics, or why it could not be. */
+  switched?: Record<string, number> | Error;
+}
+
+/** Put the pair into the variant if it is not there yet; returns the switch's timings as metrics. */
+export async function ensureVariant(ctx: RunContext, pairIndex: number, variantName: string): Promise<Record<string, number>> {
+  if (ctx.current.get(pairIndex) === variantName) return {};
+  const pairSpec = ctx.scenario.pairs[pairIndex]!;
+  const pair = { client: ctx.hosts.get(pairSpec.client)!, server: ctx.hosts.get(pairSpec.server)! };
+  const variant = ctx.scenario.variants[variantName]!;
+  const controller = ctx.controllers.get(variant.controller)!;
+  // Record what to put back, on disk, before anything changes: a kill -9 after this can be undone
+  // with `vfbench restore RUN_DIR`.
+  await controller.prepare(pair, variant);
+  await ctx.persistOriginals();
+  ctx.current.delete(pairIndex);
+  // Timings of the switch (e.g. VF hot-plug) become metrics of this, the first trial after it.
+  const metrics = (await controller.apply(pair, variant)) ?? {};
+  ctx.current.set(pairIndex, variantName);
+  return metrics;
+}
+
+export async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
+  const t = new TrialRun(ctx);
+  try {
+    return await t.run();
+  } finally {
+    if (!t.arrived) ctx.barrier?.leave();
+  }
+}
+
+/** A failure that ends the trial with its kind. */
+export class TrialFailure extends Error {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Background {
+  spec: BackgroundSpec;
+  plan: BackgroundPlan;
+  rate: number;
+  size: number;
+}
+
+type Role = 'client' | 'server';
+
+/** The sampler and counters of one host over the trial: started in its first batch, read in its last. */
+interface Probe {
+  sampler?: string;
+  before?: Slot<CounterSnapshot>;
+}
+
+class TrialRun {
+  readonly test: TestSpec;
+  readonly client: Host;
+  readonly server: Host;
+  tool: ToolRun;
+  readonly bg?: Background;
+  readonly base: Omit<TrialRecord, 'status' | 'ended' | 'metrics'>;
+  readonly raw: string[] = [];
+  /** Jobs started on each host and not yet stopped or ended. */
+  private readonly live = new Map<Host, Set<string>>();
+  private readonly probes = new Map<Host, Probe>();
+  private readonly flight: { host: Host; jobs: string[] }[] = [];
+  arrived = false;
+
+  constructor(readonly ctx: TrialContext) {
+    const { scenario, trial } = ctx;
+    this.test = scenario.tests[trial.point.test]!;
+    const pairSpec = scenario.pairs[trial.point.pair]!;
+    this.client = ctx.hosts.get(pairSpec.client)!;
+    this.server = ctx.hosts.get(pairSpec.server)!;
+    this.tool = this.toolRun();
+    const spec = this.test.tool !== 'iperf3' ? this.test.background : undefined;
+    const rate = spec ? (trial.point.rate ?? 0) : 0;
+    if (spec && rate > 0) {
+      const size = spec.size ?? trial.point.size;
+      // The load outlasts the measured client: its lead, the client's whole run, a tail.
+      const seconds = spec.lead + TOOL_STARTUP_S[this.test.tool] + this.tool.client.seconds + BACKGROUND_TAIL_S;
+      this.bg = { spec, rate, size, plan: backgroundPlan(spec, { address: this.address, rate, size, seconds }) };
+    }
+    this.base = {
+      schema: RECORD_SCHEMA,
+      run: ctx.dir.id,
+      trial: trial.id,
+      seq: trial.seq,
+      pointKey: trial.pointKey,
+      point: trial.point,
+      variant: trial.variant,
+      repetition: trial.repetition,
+      started: new Date().toISOString(),
+      tool: { name: this.test.tool, command: command(this.tool.client.argv) },
+      raw: this.raw,
+    };
+  }
+
+  private get address(): string {
+    return this.ctx.scenario.hosts[this.ctx.scenario.pairs[this.ctx.trial.point.pair]!.server]!.data;
+  }
+
+  /** The tool's command lines, with its files in the client agent's folder (known once connected). */
+  private toolRun(): ToolRun {
+    const pairSpec = this.ctx.scenario.pairs[this.ctx.trial.point.pair]!;
+    const mps = pairSpec.group ? this.ctx.scenario.groups?.[pairSpec.group]?.mps : undefined;
+    return toolRun(this.test, this.ctx.trial.point, { serverAddress: this.address, clientDir: this.client.agent?.dir ?? '/tmp', trialId: this.ctx.trial.id, mps });
+  }
+
+  private failed(kind: string, message: string): TrialRecord {
+    return { ...this.base, status: 'failed', ended: new Date().toISOString(), metrics: {}, failure: { kind, message } };
+  }
+
+  private source(host: Host): CounterSource | undefined {
+    return this.ctx.scenario.verify ?? this.ctx.autoVerify.get(host.name);
+  }
+
+  /** Counters are compared before/after the trial (not for a switchover, whose path changes on purpose). */
+  private get verifying(): boolean {
+    return !!(this.source(this.client) && this.source(this.server)) && !(this.test.tool === 'sockperf' && this.test.switchover);
+  }
+
+  /** A tool missing on a host fails only the trials that need it. */
+  private precheck(): TrialRecord | undefined {
+    const need: [Host, string][] = [[this.client, this.tool.needs.client], [this.server, this.tool.needs.server]];
+    if (this.bg) need.push([this.client, this.bg.plan.needs], [this.server, this.bg.plan.needs]);
+    for (const [host, binary] of need) {
+      if (!this.ctx.facts[host.name]?.tools[binary]) {
+        return this.failed('tool-missing', `${binary} is not installed on ${host.name} (${host.describe()}): vfbench doctor --install installs it`);
+      }
+    }
+    const unsupported = unsupportedVersion(this.test.tool, this.ctx.facts[this.client.name]!.tools[this.tool.needs.client]!);
+    return unsupported ? this.failed('tool-unsupported', unsupported) : undefined;
+  }
+
+  async run(): Promise<TrialRecord> {
+    const pre = this.precheck();
+    if (pre) return pre;
+    try {
+      for (const h of [this.client, this.server]) await h.ready();
+      this.tool = this.toolRun();
+      this.base.tool.command = command(this.tool.client.argv);
+      const { trial } = this.ctx;
+      const switchMetrics = await this.switchPath();
+      await this.startServer();
+      if (this.ctx.signal?.aborted) return this.failed('interrupted', 'run interrupted');
+      let at: number | undefined;
+      if (this.ctx.barrier) {
+        this.arrived = true;
+        at = await this.ctx.barrier.arrive();
+      }
+      const start = await this.startClient(at);
+      const switchover = this.test.tool === 'sockperf' ? this.test.switchover : undefined;
+      const warmup = this.test.tool === 'sockperf' ? this.test.warmup : 0;
+      const switching = switchover
+        ? runSwitches(this.ctx, this.client, switchover.steps, start.start + TOOL_STARTUP_S.sockperf + warmup, (v) => ensureVariant(this.ctx, trial.point.pair, v))
+        : undefined;
+      const clientEnd = await this.collect(this.client, true);
+      const switched = switching ? await switching : undefined;
+      if (this.ctx.signal?.aborted) return this.failed('interrupted', 'run interrupted');
+      const serverEnd = await this.collect(this.server, false);
+      const evidence: TrialEvidence = { at, start, client: clientEnd, server: serverEnd, switched, switchMetrics };
+      return buildRecord(this.recordInput(), evidence);
+    } catch (err) {
+      if (err instanceof TrialFailure) return this.failed(err.kind, err.message);
+      if (err instanceof HostDown) return this.failed('host-unreachable', err.message);
+      if (err instanceof ConnectionLost) return this.failed('connection-lost', err.message);
+      return this.failed('tool-error', errorMessage(err));
+    } finally {
+      await this.cleanup();
+    }
+  }
+
+  /** The pair into the trial's variant (done before the batch for pairs run together). */
+  private async switchPath(): Promise<Record<string, number>> {
+    const { trial, switched } = this.ctx;
+    if (switched instanceof Error) throw new TrialFailure('switch-failed', switched.message);
+    if (this.ctx.barrier) return switched ?? {};
+    try {
+      return await ensureVariant(this.ctx, trial.point.pair, trial.variant);
+    } catch (err) {
+      if (err instanceof HostDown || err instanceof ConnectionLost) throw err;
+      throw new TrialFailure('switch-failed', errorMessage(err));
+    }
+  }
+
+  private recordInput() {
+    return {
+      ctx: this.ctx,
+      base: this.base,
+      test: this.test,
+      tool: this.tool,
+      bg: this.bg ?? this.idleBackground(),
+      client: this.client,
+      server: this.server,
+      sources: { client: this.source(this.client), server: this.source(this.server) },
+      verifying: this.verifying,
+    };
+  }
+
+  /** A test with background load at rate 0 (its reference point) still records the load it asked for. */
+  private idleBackground() {
+    const spec = this.test.tool !== 'iperf3' ? this.test.background : undefined;
+    return spec ? { spec, rate: 0, size: spec.size ?? this.ctx.trial.point.size } : undefined;
+  }
+
+  /** A batch on a host that first removes the files fetched (and verified) by earlier trials. */
+  private batch(host: Host): Batch {
+    const b = host.batch();
+    const garbage = this.ctx.garbage.get(host);
+    if (garbage?.length) b.add(ops.rm(garbage.splice(0)));
+    return b;
+  }
+
+  private started(host: Host, job: string): void {
+    if (!this.live.has(host)) this.live.set(host, new Set());
+    this.live.get(host)!.add(job);
+    const entry = { host, jobs: [job] };
+    this.flight.push(entry);
+    this.ctx.inFlight.add(entry);
+  }
+
+  private samplerMaxS(): number {
+    return this.tool.client.seconds + TOOL_STARTUP_S[this.test.tool] + CLIENT_GRACE_S + (this.bg?.spec.lead ?? 0) + 15;
+  }
+
+  /** Seconds a server (or the load's) may live: until the client is done and collected, whatever happens. */
+  private serverLifeS(): number {
+    return this.samplerMaxS() + 60;
+  }
+
+  /** The sampler and the "before" counters of a host, first in its first batch. */
+  private openProbe(b: Batch, host: Host, role: Role): void {
+    const probe: Probe = {};
+    const sampling = this.ctx.scenario.sampling;
+    if (sampling) {
+      probe.sampler = `${this.ctx.trial.id}.${role}-sampler`;
+      b.add(samplerStart(probe.sampler, sampling.interval, this.samplerMaxS()));
+    }
+    const src = this.source(host);
+    if (this.verifying && src) probe.before = b.add(pathCountersOp(host.name, src));
+    this.probes.set(host, probe);
+  }
+
+  private job(role: 'client' | 'server' | 'bg-client' | 'bg-server'): string {
+    return `${this.ctx.trial.id}.${role}`;
+  }
+
+  private async startServer(): Promise<void> {
+    const { server, tool } = this;
+    const b = this.batch(server);
+    this.openProbe(b, server, 'server');
+    const { protocol, port } = tool.server.ready;
+    const life = this.serverLifeS();
+    const srv = b.add(ops.start({ job: this.job('server'), argv: tool.server.argv, lifeS: life, ready: { protocol, port, timeoutS: SERVER_READY_S } }));
+    const bg = this.bg?.plan.server;
+    const bgSrv = bg ? b.add(ops.start({ job: this.job('bg-server'), argv: bg.argv, lifeS: life, ready: { protocol: bg.protocol, port: bg.port, timeoutS: SERVER_READY_S } })) : undefined;
+    await b.send(SERVER_READY_S * 2000 + REQUEST_SLACK_MS);
+    if (srv.ok) this.started(server, this.job('server'));
+    if (bgSrv?.ok) this.started(server, this.job('bg-server'));
+    const s = srv.value;
+    if (!s.ready) {
+      const out = await this.collect(server, false);
+      const text = `${out.files['server.stdout'] ?? ''}${out.files['server.stderr'] ?? ''}`;
+      const busy = /Address already in use|bind|in use/i.test(text);
+      throw new TrialFailure(busy ? 'server-busy' : 'server-unreachable', `${tool.needs.server} did not listen on ${protocol} port ${port} within ${SERVER_READY_S} s${busy ? ' (port in use)' : ''}`);
+    }
+    if (bgSrv && !bgSrv.value.ready) throw new TrialFailure('background-failed', `the background ${this.bg!.plan.needs} server did not listen on port ${bg!.port}`);
+  }
+
+  private async startClient(at: number | undefined): Promise<{ start: number; lateMs?: number }> {
+    const { client, tool } = this;
+    const b = this.batch(client);
+    this.openProbe(b, client, 'client');
+    if (this.bg) b.add(ops.start({ job: this.job('bg-client'), argv: this.bg.plan.client.argv, lifeS: this.bg.plan.client.seconds + CLIENT_GRACE_S }));
+    // With background load, the measured client starts after the load's lead, and only if the load still runs.
+    const lead = this.bg ? this.bg.spec.lead + (this.bg.spec.tool === 'sockperf' ? TOOL_STARTUP_S.sockperf : 0) : undefined;
+    const hostAt = at !== undefined ? at + (this.ctx.clockOffset.get(client.name) ?? 0) : undefined;
+    const cli = b.add(
+      ops.start({
+        job: this.job('client'),
+        argv: tool.client.argv,
+        lifeS: this.clientLifeS(),
+        at: hostAt,
+        delayS: hostAt === undefined ? lead : undefined,
+        requires: this.bg ? [this.job('bg-client')] : undefined,
+      }),
+    );
+    const waitS = (lead ?? 0) + (at !== undefined ? Math.max(0, at - nowS()) : 0);
+    await b.send(waitS * 1000 + REQUEST_SLACK_MS);
+    if (this.bg) this.started(client, this.job('bg-client'));
+    const c = cli.value;
+    if (!c.started) {
+      const out = await this.collect(client, true);
+      const why = (out.files['bg-client.stderr'] || out.files['bg-client.stdout'] || 'no output').trim().slice(0, 300);
+      throw new TrialFailure('background-failed', `the background load ended before the test started: ${why}`);
+    }
+    this.started(client, this.job('client'));
+    if (c.lateMs !== undefined && c.lateMs > 5) this.ctx.log(`${client.name}: the start of ${this.ctx.trial.id} was ${c.lateMs.toFixed(1)} ms late`);
+    return { start: c.start!, lateMs: c.lateMs };
+  }
+
+  private clientLifeS(): number {
+    return this.tool.client.seconds + TOOL_STARTUP_S[this.test.tool] + CLIENT_GRACE_S;
+  }
+
+  /**
+   * The last round trip to a host: wait for the client (`waitClient`, on its host), stop everything else
+   * of the trial there, stop the sampler, read the counters, fetch the files. If the connection drops
+   * meanwhile, reconnect and, when the same agent kept the trial's processes, ask again.
+   */
+  async collect(host: Host, waitClient: boolean): Promise<HostEnd> {
+    for (let attempt = 0; ; attempt++) {
+      const agent = host.agent?.pid;
+      try {
+        return await this.collectOnce(host, waitClient);
+      } catch (err) {
+        if (!(err instanceof ConnectionLost) || attempt > 0) throw err;
+        await host.ready();
+        if (host.agent?.pid !== agent) throw new TrialFailure('connection-lost', `${err.message}; after reconnecting, its agent and the trial's processes were gone`);
+        this.ctx.log(`${host.name}: reconnected during ${this.ctx.trial.id}; its agent kept the trial's processes: collecting them`);
+      }
+    }
+  }
+
+  private async collectOnce(host: Host, waitClient: boolean): Promise<HostEnd> {
+    const b = this.batch(host);
+    const live = this.live.get(host) ?? new Set<string>();
+    const [client, bgClient] = [this.job('client'), this.job('bg-client')];
+    const waited = waitClient && live.has(client) ? b.add(ops.wait(client, this.clientLifeS() + 10)) : undefined;
+    const bgWaited = waited && live.has(bgClient) ? b.add(ops.wait(bgClient, BACKGROUND_TAIL_S + 10)) : undefined;
+    const toStop = [...live].filter((j) => !(waited && j === client));
+    const stopped = toStop.length > 0 ? b.add(ops.stop(toStop)) : undefined;
+    const probe = this.probes.get(host);
+    const samples = probe?.sampler ? b.add(ops.samplerStop(probe.sampler)) : undefined;
+    const src = this.source(host);
+    const after = probe?.before && src ? b.add(pathCountersOp(host.name, src)) : undefined;
+    const suffixes = this.fileSuffixes(live);
+    const remote = suffixes.map((x) => this.tool.client.files[x] ?? `${host.agent!.dir}/${this.ctx.trial.id}.${x}`);
+    const fetched = b.add(ops.fetch(remote, suffixes.map((x) => this.ctx.dir.rawPath(this.ctx.trial.id, x))));
+    await b.send(((waited ? this.clientLifeS() + 10 : 0) + (bgWaited ? BACKGROUND_TAIL_S + 10 : 0)) * 1000 + REQUEST_SLACK_MS);
+    if (stopped?.ok) for (const j of toStop) live.delete(j);
+    if (waited?.ok && !waited.value.timedOut) live.delete(client);
+    if (samples?.ok && probe) probe.sampler = undefined;
+    const files = await this.keep(host, suffixes, fetched);
+    const samplesText = samples?.ok ? (samples.value.text ?? undefined) : undefined;
+    const role = host === this.client ? 'client' : 'server';
+    if (samplesText !== undefined) await this.keepText(`${role}.samples`, samplesText);
+    return {
+      job: waited?.value,
+      bgJob: bgWaited?.ok && !bgWaited.value.timedOut ? bgWaited.value : stopped?.ok ? stopped.value[bgClient] : undefined,
+      samples: samplesText,
+      before: probe?.before?.ok ? probe.before.value : undefined,
+      after: after?.ok ? after.value : undefined,
+      files,
+    };
+  }
+
+  /** The files of the trial's jobs on a host, by the suffix they keep in raw/. */
+  private fileSuffixes(live: Set<string>): string[] {
+    const out: string[] = [];
+    for (const j of ['client', 'bg-client', 'server', 'bg-server'] as const) {
+      if (!live.has(this.job(j))) continue;
+      out.push(`${j}.stdout`, `${j}.stderr`);
+      if (j.endsWith('client')) out.push(`${j}.times`);
+      if (j === 'client') out.push(...Object.keys(this.tool.client.files));
+    }
+    return out;
+  }
+
+  /** Files fetched into raw/: listed in the record, their text returned, their remote copies queued for removal. */
+  private async keep(host: Host, suffixes: string[], slot: Slot<(FetchedFile | undefined)[]>): Promise<Record<string, string | undefined>> {
+    const out: Record<string, string | undefined> = {};
+    if (!slot.ok) return out;
+    const remote = slot.op.req.paths as string[];
+    const verified: string[] = [];
+    for (const [i, suffix] of suffixes.entries()) {
+      if (!slot.value[i]) continue;
+      const local = this.ctx.dir.rawPath(this.ctx.trial.id, suffix);
+      this.listRaw(local);
+      out[suffix] = await readFile(local, 'utf8');
+      verified.push(remote[i]!);
+    }
+    this.ctx.garbage.set(host, [...(this.ctx.garbage.get(host) ?? []), ...verified]);
+    return out;
+  }
+
+  private async keepText(suffix: string, text: string): Promise<void> {
+    const local = this.ctx.dir.rawPath(this.ctx.trial.id, suffix);
+    await writeFile(local, text, { mode: 0o600 });
+    this.listRaw(local);
+  }
+
+  private listRaw(local: string): void {
+    const rel = relative(this.ctx.dir.path, local);
+    if (!this.raw.includes(rel)) this.raw.push(rel);
+  }
+
+  /** Whatever a failure left running stops now (one round trip per host), its output kept. */
+  private async cleanup(): Promise<void> {
+    for (const e of this.flight) this.ctx.inFlight.delete(e);
+    const hosts = new Set([...this.live].filter(([, jobs]) => jobs.size > 0).map(([h]) => h));
+    for (const [h, p] of this.probes) if (p.sampler) hosts.add(h);
+    await Promise.all([...hosts].map((h) => this.collectOnce(h, false).catch(() => {})));
+  }
+}
+
+/** What the last round trip to a host brought back. */
+export interface HostEnd {
+  /** The client job as it ended (client host). */
+  job?: JobInfo;
+  /** The background load's client as it ended (client host). */
+  bgJob?: JobInfo;
+  samples?: string;
+  before?: CounterSnapshot;
+  after?: CounterSnapshot;
+  files: Record<string, string | undefined>;
+}
+
+/** Versions whose output vfbench cannot read correctly; undefined when fine. */
+export function unsupportedVersion(tool: string, version: string): string | undefined {
+  const [maj = 0, min = 0] = version.split(/[.-]/).map((x) => Number(x));
+  if (tool === 'netperf' && (maj < 2 || (maj === 2 && min < 5))) {
+    return `netperf ${version} has no omni latency selectors (needs 2.5.0 or newer)`;
+  }
+  if (tool === 'iperf3' && maj < 3) return `iperf ${version} is not iperf3`;
+  return undefined;
+}
