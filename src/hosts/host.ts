@@ -476,6 +476,19 @@ export abstract class Host {
     }
   }
 
+  /**
+   * Run `f` (reads that are safe to repeat); if the connection drops meanwhile, once more after reconnecting.
+   */
+  async retrying<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (err) {
+      if (!(err instanceof ConnectionLost)) throw err;
+      await this.ready();
+      return f();
+    }
+  }
+
   /** One operation, alone in its round trip. */
   async call<T>(op: Op<T>, timeoutMs = this.commandTimeoutMs): Promise<T> {
     const b = new Batch(this);
@@ -536,7 +549,7 @@ export abstract class Host {
   }
 
   /** Open the connection again after the machine restarted (cloud controllers), retrying until timeoutMs. */
-  async reconnect(timeoutMs: number): Promise<void> {
+  async reconnect(timeoutMs = this.opts.reconnectTimeoutMs ?? 60_000): Promise<void> {
     const s = this.session;
     this.session = undefined;
     s?.close();

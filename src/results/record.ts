@@ -65,6 +65,8 @@ export interface TrialRecord {
     clientStart: number;
     segments: { variant: string; from: number; to: number; messages: number; p50_us?: number; p99_us?: number; packets: Record<string, number>; observed?: string }[];
   };
+  /** Requests vfbench sent each host for this trial once its pair was switched (2 per host when all went well). */
+  roundTrips?: Record<string, number>;
   /** Raw files of this trial, relative to the run directory. */
   raw: string[];
 }

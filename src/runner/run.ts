@@ -125,7 +125,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   try {
     const facts: Record<string, HostFacts> = {};
     // A tool missing on a host fails only the trials that need it (recorded as tool-missing).
-    await Promise.all([...hosts].map(async ([name, h]) => (facts[name] = await hostFacts(h))));
+    await Promise.all([...hosts].map(async ([name, h]) => (facts[name] = await h.retrying(() => hostFacts(h)))));
     const autoVerify = await findAutoVerify(scenario, hosts, facts, log);
     let done = new Set<string>();
     if (opts.resumeDir) {
@@ -135,7 +135,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       manifest.hosts = facts;
       delete manifest.ended;
       // What the killed session left on the hosts: its agents, their jobs, their folders.
-      for (const [name, h] of hosts) for (const line of await cleanupRun(h, dir.id)) log(`${name}: ${line}`);
+      for (const [name, h] of hosts) for (const line of await h.retrying(() => cleanupRun(h, dir.id))) log(`${name}: ${line}`);
     } else {
       await dir.create();
       manifest = await newManifest(scenario, plan, dir, facts);
@@ -158,7 +158,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const todo = plan.trials.filter((t) => !done.has(t.id));
     const estimate = (plan.estimateSeconds * todo.length) / Math.max(1, plan.trials.length);
     emit({ type: 'start', dir: dir.path, total: todo.length, skipped: plan.trials.length - todo.length, estimateSeconds: estimate });
-    const clockOffset = new Map(await Promise.all([...hosts].map(async ([name, h]) => [name, await h.clockOffset()] as const)));
+    const clockOffset = new Map(await Promise.all([...hosts].map(async ([name, h]) => [name, await h.retrying(() => h.clockOffset())] as const)));
     manifest.clockOffsets = Object.fromEntries(clockOffset);
     const run: RunContext = { scenario, plan, hosts, facts, controllers, current, dir, inFlight, garbage: new Map(), persistOriginals, autoVerify, clockOffset, log, signal: opts.signal };
     await runTrials(run, todo, manifest, emit);
@@ -229,7 +229,8 @@ async function findAutoVerify(scenario: Scenario, hosts: Map<string, Host>, fact
   const names = [...new Set(scenario.pairs.flatMap((p) => [p.client, p.server]))];
   for (const name of names) {
     const drivers = Object.fromEntries(facts[name]!.interfaces.map((i) => [i.name, i.driver]));
-    const src = autoCounterSource(await discoverVfs(hosts.get(name)!).catch(() => []), drivers);
+    const h = hosts.get(name)!;
+    const src = autoCounterSource(await h.retrying(() => discoverVfs(h)).catch(() => []), drivers);
     if (src) autoVerify.set(name, src);
   }
   const all = names.every((n) => autoVerify.has(n));
@@ -288,7 +289,7 @@ async function runTrials(run: RunContext, todo: Trial[], manifest: Manifest, emi
 async function restoreAll(controllers: Map<string, PathController>, hosts: Map<string, Host>): Promise<string[]> {
   const touched = new Set([...controllers.values()].flatMap((c) => c.originals().map((o) => o.host)));
   await Promise.all(
-    [...hosts].filter(([name, h]) => touched.has(name) && !h.connected).map(([, h]) => h.reconnect(30_000).catch(() => {})),
+    [...hosts].filter(([name, h]) => touched.has(name) && !h.connected).map(([, h]) => h.reconnect().catch(() => {})),
   );
   const problems: string[] = [];
   for (const c of controllers.values()) problems.push(...(await c.restore()));

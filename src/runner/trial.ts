@@ -130,6 +130,7 @@ class TrialRun {
   private readonly live = new Map<Host, Set<string>>();
   private readonly probes = new Map<Host, Probe>();
   private readonly flight: { host: Host; jobs: string[] }[] = [];
+  private requests0?: Map<Host, number>;
   arrived = false;
 
   constructor(readonly ctx: TrialContext) {
@@ -174,7 +175,13 @@ class TrialRun {
   }
 
   private failed(kind: string, message: string): TrialRecord {
-    return { ...this.base, status: 'failed', ended: new Date().toISOString(), metrics: {}, failure: { kind, message } };
+    return { ...this.base, status: 'failed', ended: new Date().toISOString(), metrics: {}, failure: { kind, message }, roundTrips: this.roundTrips() };
+  }
+
+  /** Requests the trial sent to each host once its pair was switched (two each when all went well). */
+  private roundTrips(): Record<string, number> | undefined {
+    if (!this.requests0) return undefined;
+    return Object.fromEntries([...this.requests0].map(([h, n]) => [h.name, h.requests - n]));
   }
 
   private source(host: Host): CounterSource | undefined {
@@ -208,6 +215,7 @@ class TrialRun {
       this.base.tool.command = command(this.tool.client.argv);
       const { trial } = this.ctx;
       const switchMetrics = await this.switchPath();
+      this.requests0 = new Map([this.client, this.server].map((h) => [h, h.requests]));
       await this.startServer();
       if (this.ctx.signal?.aborted) return this.failed('interrupted', 'run interrupted');
       let at: number | undefined;
@@ -226,7 +234,7 @@ class TrialRun {
       if (this.ctx.signal?.aborted) return this.failed('interrupted', 'run interrupted');
       const serverEnd = await this.collect(this.server, false);
       const evidence: TrialEvidence = { at, start, client: clientEnd, server: serverEnd, switched, switchMetrics };
-      return buildRecord(this.recordInput(), evidence);
+      return { ...buildRecord(this.recordInput(), evidence), roundTrips: this.roundTrips() };
     } catch (err) {
       if (err instanceof TrialFailure) return this.failed(err.kind, err.message);
       if (err instanceof HostDown) return this.failed('host-unreachable', err.message);
