@@ -36,6 +36,8 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   onChunk?: ChunkHandler;
+  /** This machine's clock when the request was written. */
+  sent: number;
 }
 
 interface Header {
@@ -46,6 +48,8 @@ interface Header {
   bytes?: number;
   file?: number;
   tag?: string;
+  /** The host's clock when the request arrived there. */
+  recv?: number;
 }
 
 /** One agent connection (the channel that started it, or one attached to it later). */
@@ -57,6 +61,8 @@ export class AgentSession {
   private stderrText = '';
   closed?: string;
   onClose?: (cause: string) => void;
+  /** Each answer: when its request was sent (local clock) and when it arrived (host clock). */
+  onDelivery?: (sent: number, recv: number) => void;
   private ended?: () => void;
   /** Resolves when the channel has closed (the agent exited, or the connection went). */
   readonly whenClosed = new Promise<void>((resolve) => (this.ended = resolve));
@@ -86,8 +92,9 @@ export class AgentSession {
     const id = this.nextId++;
     const op = String(req.op);
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { op, resolve: resolve as (v: unknown) => void, reject, onChunk });
-      this.stream.write(JSON.stringify({ ...req, id }) + '\n');
+      const line = JSON.stringify({ ...req, id }) + '\n';
+      this.pending.set(id, { op, resolve: resolve as (v: unknown) => void, reject, onChunk, sent: (performance.timeOrigin + performance.now()) / 1000 });
+      this.stream.write(line);
     });
   }
 
@@ -149,6 +156,7 @@ export class AgentSession {
     }
     if (!p || h.id === null) return;
     this.pending.delete(h.id);
+    if (h.recv !== undefined) this.onDelivery?.(p.sent, h.recv);
     if (h.ok) p.resolve(h.result);
     else p.reject(new AgentError(this.host, p.op, h.error ?? 'failed'));
   }

@@ -269,22 +269,23 @@ class Agent(object):
 
     # ----- sessions -----------------------------------------------------------------------------
     def dispatch(self, session, line):
+        recv = time.time()  # when it arrived: vfbench learns how long its requests take to get here
         try:
             req = json.loads(line.decode())
             rid = req['id']
         except (ValueError, KeyError, TypeError):
             session.send({'id': None, 'ok': False, 'error': 'bad request line'})
             return
-        asyncio.ensure_future(self.serve(session, rid, req))
+        asyncio.ensure_future(self.serve(session, rid, req, recv))
 
-    async def serve(self, session, rid, req):
+    async def serve(self, session, rid, req, recv):
         try:
             result = await self.run_op(req, session, rid)
-            session.send({'id': rid, 'ok': True, 'result': result})
+            session.send({'id': rid, 'ok': True, 'result': result, 'recv': recv})
         except OpError as e:
-            session.send({'id': rid, 'ok': False, 'error': str(e)})
+            session.send({'id': rid, 'ok': False, 'error': str(e), 'recv': recv})
         except Exception as e:  # a bug or an OS error: answer it, never die of it
-            session.send({'id': rid, 'ok': False, 'error': '%s: %s' % (type(e).__name__, e)})
+            session.send({'id': rid, 'ok': False, 'error': '%s: %s' % (type(e).__name__, e), 'recv': recv})
 
     def session_closed(self, session):
         if session is self.session:
@@ -408,6 +409,9 @@ class Agent(object):
             self.loop.add_reader(self.listener.fileno(), self.accept)
             with open(os.path.join(self.dir, 'agent.pid'), 'w') as f:
                 f.write('%d\n' % os.getpid())
+            # Which vfbench process started it: its own cleanup of a run's leftovers spares its agents.
+            with open(os.path.join(self.dir, 'session'), 'w') as f:
+                f.write(str(req.get('session', '')))
         if 'grace' in req:
             self.grace = float(req['grace'])
         return {
@@ -522,6 +526,7 @@ class Agent(object):
         requires = req.get('requires') or []
         # The child is forked now and sleeps until the instant on its own, so that the start costs only
         # an exec then: pairs started together on a loaded machine start within a few milliseconds.
+        early = float(at) - time.time() if at is not None else None
         job = self.launch(name, ['timeout', '-k', '5', '%.3f' % life] + argv, paths, life, at)
         if at is not None:
             await asyncio.sleep(max(0.0, at - time.time() - 0.005))
@@ -539,7 +544,9 @@ class Agent(object):
         result = {'started': True, 'pid': job.pid, 'start': job.start}
         result.update(paths)
         if at is not None:
+            # Late at all (its stamp after the instant), and late because the request came too late.
             result['lateMs'] = max(0.0, (job.start - float(at)) * 1000)
+            result['arrivedLateMs'] = max(0.0, -early * 1000)
         ready = req.get('ready')
         if ready:
             result['ready'] = await self.wait_ready(job, ready['protocol'], int(ready['port']), float(ready.get('timeout', 5)))
@@ -740,16 +747,24 @@ class Agent(object):
         if not NAME.match(run):
             raise OpError('bad run id %r' % run)
         tmp = os.path.dirname(self.dir)
-        mine = os.path.realpath(self.dir)
         found = []
         for entry in sorted(os.listdir(tmp)):
             d = os.path.join(tmp, entry)
-            if not entry.startswith('vfbench.%s.' % run) or os.path.realpath(d) == mine or not os.path.isdir(d):
+            if not entry.startswith('vfbench.%s.' % run) or not os.path.isdir(d) or self.same_session(d, req.get('session')):
                 continue
             agent = await self.end_agent(d)
             found.append({'dir': d, 'agent': agent, 'killed': self.kill_writers(d)})
             shutil.rmtree(d, ignore_errors=True)
         return found
+
+    def same_session(self, d, session):
+        """A folder of the vfbench process asking (hosts may share /tmp: the lab's, containers)."""
+        if os.path.realpath(d) == os.path.realpath(self.dir):
+            return True
+        try:
+            return bool(session) and read_bytes(os.path.join(d, 'session')).decode() == session
+        except OSError:
+            return False
 
     async def end_agent(self, d):
         """SIGTERM the agent of folder `d` if it still runs (it stops its jobs), SIGKILL after 10 s."""

@@ -3,7 +3,7 @@
 // round trip (Batch); a lost connection is re-established with bounded backoff and the agent, which kept
 // its jobs running, is attached again. Everything above this layer passes argv arrays, never strings.
 import type { Duplex, Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { command, positiveInt, type Arg } from '../util/shell.js';
 import { AGENT_SOURCE, AgentError, AgentSession, ConnectionLost, bootstrapCommand } from './agent-session.js';
@@ -72,8 +72,10 @@ export interface StartResult {
   start?: number;
   stdout?: string;
   stderr?: string;
-  /** How late the start was against `at` (the request arrived after the instant). */
+  /** How late the start was against `at` (stamped after the instant). */
   lateMs?: number;
+  /** How late the request arrived for `at` (it came after the instant: the margin was too short). */
+  arrivedLateMs?: number;
   /** With `ready`: something listened on the port before the timeout. */
   ready?: boolean;
   job?: JobInfo;
@@ -209,7 +211,7 @@ export const ops = {
   },
   rm: (paths: string[]): Op<{ removed: number }> => ({ req: { op: 'rm', paths }, quick: true }),
   /** End what an earlier session of run `run` left on the host: its agents, their jobs, their folders. */
-  cleanup: (run: string): Op<{ dir: string; agent: number | null; killed: number[] }[]> => ({ req: { op: 'cleanup', run }, quick: false }),
+  cleanup: (run: string): Op<{ dir: string; agent: number | null; killed: number[] }[]> => ({ req: { op: 'cleanup', run, session: SESSION }, quick: false }),
   /** A command line (built by the quoting helper) through /bin/sh on the host. */
   exec: (argv: readonly Arg[], timeoutS: number): Op<ExecResult> => ({
     req: { op: 'exec', sh: command(argv), timeout: timeoutS },
@@ -296,6 +298,12 @@ export interface HostOptions {
 
 const RTT_SAMPLES = 32;
 
+/**
+ * This vfbench process, as its agents know it: a cleanup of a run's leftovers spares the agents of the
+ * process asking (several hosts may share one /tmp, as the lab's do).
+ */
+export const SESSION = randomBytes(8).toString('hex');
+
 /** Wall-clock seconds with sub-millisecond resolution (Date.now() has whole milliseconds). */
 export function nowS(): number {
   return (performance.timeOrigin + performance.now()) / 1000;
@@ -315,6 +323,10 @@ export abstract class Host {
   onEvent?: (e: HostEvent) => void;
   private label = 'vfbench';
   private readonly rtts: number[] = [];
+  /** Recent delivery times of requests (sent here → arrived there), ms, corrected by the clock offset. */
+  private readonly deliveries: number[] = [];
+  /** Host clock minus local clock (s), once measured. */
+  private offsetS = 0;
   private recovering?: Promise<void>;
   private down?: { cause: string; at: number; attempts: number };
   private closing = false;
@@ -374,7 +386,7 @@ export abstract class Host {
   }
 
   private async hello(s: AgentSession, attaching: boolean): Promise<AgentInfo> {
-    const hello = s.request<AgentInfo & { time: number }>({ op: 'hello', run: this.label, grace: this.opts.orphanGraceS ?? 120 });
+    const hello = s.request<AgentInfo & { time: number }>({ op: 'hello', run: this.label, session: SESSION, grace: this.opts.orphanGraceS ?? 120 });
     const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the agent did not answer within 30 s${s.stderr ? `: ${s.stderr}` : ''}`)), 30_000).unref());
     let info: AgentInfo;
     try {
@@ -388,6 +400,10 @@ export abstract class Host {
   }
 
   private install(s: AgentSession, info: AgentInfo): void {
+    s.onDelivery = (sent, recv) => {
+      this.deliveries.push(Math.max(0, (recv - this.offsetS - sent) * 1000));
+      if (this.deliveries.length > RTT_SAMPLES) this.deliveries.shift();
+    };
     this.session = s;
     this.agent = info;
     this.generation++;
@@ -502,11 +518,13 @@ export abstract class Host {
   }
 
   /**
-   * How long a request takes to arrive and be answered here, from recent quick round trips (their
-   * maximum): what a start instant must leave so that the request reaches the host before it.
+   * How long recent requests took to arrive here (their maximum, ms; each answer says when its request
+   * arrived): what a start instant must leave so that the request reaches the host before it.
    */
-  roundTripMs(): number {
-    return this.rtts.length > 0 ? Math.max(...this.rtts) : 50;
+  deliveryMs(): number {
+    const d = this.deliveries.length > 0 ? Math.max(...this.deliveries) : 0;
+    const r = this.rtts.length > 0 ? Math.max(...this.rtts) / 2 : 25;
+    return Math.max(d, r);
   }
 
   /**
@@ -521,7 +539,8 @@ export abstract class Host {
       const t1 = nowS();
       if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: time - (t0 + t1) / 2 };
     }
-    return Math.abs(best.offset) > best.rtt / 2 ? best.offset : 0;
+    this.offsetS = Math.abs(best.offset) > best.rtt / 2 ? best.offset : 0;
+    return this.offsetS;
   }
 
   /** Run a command line (built by the quoting helper) through /bin/sh on the host; never throws on non-zero. */

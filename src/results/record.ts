@@ -44,8 +44,11 @@ export interface TrialRecord {
     hosts: Record<string, unknown>;
   };
   failure?: { kind: string; message: string };
-  /** Pairs run together: the batch, its common start (client clock), this pair's actual start, the batch's skew. */
-  batch?: { id: string; at: number; start?: number; skewMs?: number; pairs: number };
+  /**
+   * Pairs run together: the batch, its common start (local clock), this pair's actual start, the batch's
+   * skew, and how late this pair's start request reached its host (0: in time).
+   */
+  batch?: { id: string; at: number; start?: number; skewMs?: number; pairs: number; arrivedLateMs?: number };
   /** Sampling on both hosts over the measured window: per host, the counter deltas per interface. */
   sampling?: {
     intervalS: number;

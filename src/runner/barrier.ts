@@ -36,13 +36,13 @@ export class Barrier {
 }
 
 /**
- * How far ahead a common start must lie for these hosts: twice the slowest recent round trip (the
- * request's way there, and the batch before the start on the host), plus a floor for this process's own
- * scheduling of several sends; `extraS` grows when a host reported a late start before.
+ * How far ahead a common start must lie for these hosts: twice the slowest recent delivery of a request
+ * (measured on every answer), plus a floor for this process's sending to every host and the host's work
+ * before the start (its sampler and counters); `extraS` grows when a host reported a late start before.
  */
-export function startMarginS(roundTripsMs: number[], extraS = 0): number {
-  const worst = Math.max(0, ...roundTripsMs);
-  return (2 * worst + 20) / 1000 + extraS;
+export function startMarginS(deliveriesMs: number[], extraS = 0): number {
+  const worst = Math.max(0, ...deliveriesMs);
+  return (2 * worst + 30) / 1000 + extraS;
 }
 
 /** Largest difference between actual starts, in ms (the barrier's skew); undefined with fewer than two. */

@@ -26,6 +26,8 @@ export interface HostFacts {
   tools: Record<string, string>;
   /** Interfaces driven by a known VF driver. */
   vfs: InterfaceFact[];
+  /** The Python that runs vfbench's agent on the host. */
+  python?: string;
 }
 
 /** Drivers of SR-IOV virtual functions in cloud and KVM guests. */
@@ -92,5 +94,5 @@ export function parseFacts(ssh: string, out: string): HostFacts {
 
 export async function hostFacts(host: Host): Promise<HostFacts> {
   const r = await host.exec([raw(SCRIPT)]);
-  return parseFacts(host.describe(), r.stdout);
+  return { ...parseFacts(host.describe(), r.stdout), python: host.agent?.python };
 }

@@ -261,13 +261,13 @@ async function runTrials(run: RunContext, todo: Trial[], manifest: Manifest, emi
       const switched = new Map<string, Record<string, number> | Error>();
       for (const t of batch) switched.set(t.id, await ensureVariant(run, t.point.pair, t.variant).catch((err: Error) => err));
       const clients = batch.map((t) => run.hosts.get(run.scenario.pairs[t.point.pair]!.client)!);
-      const barrier = new Barrier(batch.length, () => startMarginS(clients.map((h) => h.roundTripMs()), extraMarginS), nowS);
+      const barrier = new Barrier(batch.length, () => startMarginS(clients.map((h) => h.deliveryMs()), extraMarginS), nowS);
       records = await Promise.all(batch.map((t) => runTrial({ ...run, trial: t, barrier, switched: switched.get(t.id) })));
       const skew = startSkewMs(records.flatMap((r) => (r.batch?.start !== undefined ? [r.batch.start] : [])));
       for (const r of records) if (r.batch && skew !== undefined) r.batch.skewMs = skew;
-      // A start that came late says the margin was short: the next batch leaves more.
-      const late = Math.max(0, ...records.map((r) => (r.batch?.start !== undefined ? r.batch.start - r.batch.at : 0)));
-      if (late > 0.002) extraMarginS = Math.min(1, extraMarginS + late);
+      // A start request that reached its host after the instant says the margin was short: leave more.
+      const late = Math.max(0, ...records.map((r) => r.batch?.arrivedLateMs ?? 0)) / 1000;
+      if (late > 0) extraMarginS = Math.min(1, extraMarginS + 2 * late);
     }
     let stop = false;
     for (const [k, record] of records.entries()) {

@@ -17,7 +17,7 @@ import type { BackgroundSpec } from '../scenario/schema.js';
 export interface TrialEvidence {
   /** The batch's common start (local clock), for pairs run together. */
   at?: number;
-  start: { start: number; lateMs?: number };
+  start: { start: number; lateMs?: number; arrivedLateMs?: number };
   client: HostEnd;
   server: HostEnd;
   switched?: { switches: SwitchInstant[]; problem?: string };
@@ -53,7 +53,9 @@ export function buildRecord(r: RecordInput, ev: TrialEvidence): TrialRecord {
   base.tool.summary = outcome.summary;
   const metrics: Record<string, number> = { ...outcome.metrics, ...ev.switchMetrics };
   const offset = (name: string) => ctx.clockOffset.get(name) ?? 0;
-  if (ev.at !== undefined) base.batch = { id: ctx.trial.batch!, at: ev.at, pairs: ctx.barrier!.size, start: job.start - offset(client.name) };
+  if (ev.at !== undefined) {
+    base.batch = { id: ctx.trial.batch!, at: ev.at, pairs: ctx.barrier!.size, start: job.start - offset(client.name), arrivedLateMs: ev.start.arrivedLateMs };
+  }
   // The measured window in the client's clock: from the first measured message to the client's end.
   const window = { from: job.start + (outcome.measuredFrom ?? 0), to: job.end ?? undefined };
   const series = [

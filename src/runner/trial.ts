@@ -281,8 +281,9 @@ class TrialRun {
   /** A batch on a host that first removes the files fetched (and verified) by earlier trials. */
   private batch(host: Host): Batch {
     const b = host.batch();
-    const garbage = this.ctx.garbage.get(host);
-    if (garbage?.length) b.add(ops.rm(garbage.splice(0)));
+    // Only files of the agent that runs now (a new agent after a reconnect has a new folder).
+    const garbage = (this.ctx.garbage.get(host) ?? []).splice(0).filter((f) => f.startsWith(`${host.agent!.dir}/`));
+    if (garbage.length > 0) b.add(ops.rm(garbage));
     return b;
   }
 
@@ -342,7 +343,7 @@ class TrialRun {
     if (bgSrv && !bgSrv.value.ready) throw new TrialFailure('background-failed', `the background ${this.bg!.plan.needs} server did not listen on port ${bg!.port}`);
   }
 
-  private async startClient(at: number | undefined): Promise<{ start: number; lateMs?: number }> {
+  private async startClient(at: number | undefined): Promise<{ start: number; lateMs?: number; arrivedLateMs?: number }> {
     const { client, tool } = this;
     const b = this.batch(client);
     this.openProbe(b, client, 'client');
@@ -370,8 +371,8 @@ class TrialRun {
       throw new TrialFailure('background-failed', `the background load ended before the test started: ${why}`);
     }
     this.started(client, this.job('client'));
-    if (c.lateMs !== undefined && c.lateMs > 5) this.ctx.log(`${client.name}: the start of ${this.ctx.trial.id} was ${c.lateMs.toFixed(1)} ms late`);
-    return { start: c.start!, lateMs: c.lateMs };
+    if (c.arrivedLateMs !== undefined && c.arrivedLateMs > 0) this.ctx.log(`${client.name}: the start request of ${this.ctx.trial.id} arrived ${c.arrivedLateMs.toFixed(1)} ms after its instant`);
+    return { start: c.start!, lateMs: c.lateMs, arrivedLateMs: c.arrivedLateMs };
   }
 
   private clientLifeS(): number {

@@ -44,8 +44,15 @@ export interface Plan {
   estimateSeconds: number;
 }
 
-/** Seconds of overhead per trial besides the tool's own run: server start, counters, SSH round trips. */
-const TRIAL_OVERHEAD_S = 1.5;
+/**
+ * Seconds per trial besides the tool's own run: the server's start until it listens (sockperf ~0.1 s) and
+ * two round trips per host to the hosts' agents (bench/overhead.ts measures it: 0.2 s on the lab).
+ */
+const TRIAL_OVERHEAD_S = 0.25;
+/** Seconds once per run: connecting (one login per host), host facts, VF discovery, clock offsets. */
+const RUN_SETUP_S = 2;
+/** Seconds a path switch costs besides its settle time (the controller's round trips). */
+const SWITCH_S = 0.05;
 /** Seconds a tool needs beyond its -t: sockperf 3.7 sleeps a fixed 2 s after its warm-up messages, plus
  * clock calibration (measured: 2.3 s); netperf and iperf3 start within a fraction of a second. */
 const STARTUP_S: Record<TestSpec['tool'], number> = { sockperf: 2.3, netperf: 0.3, iperf3: 0.5 };
@@ -146,14 +153,14 @@ export function makePlan(s: Scenario): Plan {
       }
     }
   }
-  let estimate = 0;
+  let estimate = RUN_SETUP_S;
   let current: string | undefined;
   let lastBatch: string | undefined;
   for (const t of trials) {
     if (t.batch !== undefined && t.batch === lastBatch) continue; // a batch takes the time of one trial
     lastBatch = t.batch;
     const test = s.tests[t.point.test]!;
-    if (t.variant !== current) estimate += s.variants[t.variant]!.settle;
+    if (t.variant !== current) estimate += s.variants[t.variant]!.settle + SWITCH_S;
     current = t.variant;
     const extra = test.tool === 'sockperf' ? test.warmup : test.tool === 'iperf3' ? test.omit : 0;
     const lead = test.tool !== 'iperf3' && test.background && (t.point.rate ?? 0) > 0 ? test.background.lead + 1 : 0;

@@ -273,17 +273,26 @@ describe('the host agent', () => {
     const old = await orphanedAgent(run, 600, ['bash', '-c', `exec -a ${mark} sleep 60`]);
     await until('the job', async () => (await pidsOf(mark)).length === 1, 5000);
     old.kill(); // vfbench killed: its agent would wait 600 s for an attach, with its job running
-    await withHost(
-      async (h) => {
-        const found = await h.call(ops.cleanup(run));
-        expect(found).toEqual([{ dir: old.dir, agent: old.pid, killed: [] }]);
-        expect(alive(old.pid)).toBe(false);
-        expect(await pidsOf(mark)).toEqual([]);
-        expect(existsSync(old.dir)).toBe(false);
-        expect(existsSync(h.agent!.dir)).toBe(true);
-      },
-      { label: run },
-    );
+    // The resumed run has two hosts sharing this /tmp (as the lab's VMs do): neither ends the other's agent.
+    const other = new LocalHost('local', 20_000);
+    await other.open(run);
+    try {
+      await withHost(
+        async (h) => {
+          const found = await h.call(ops.cleanup(run));
+          expect(found).toEqual([{ dir: old.dir, agent: old.pid, killed: [] }]);
+          expect(alive(old.pid)).toBe(false);
+          expect(await pidsOf(mark)).toEqual([]);
+          expect(existsSync(old.dir)).toBe(false);
+          expect(existsSync(h.agent!.dir)).toBe(true);
+          expect(alive(other.agent!.pid)).toBe(true);
+          expect(existsSync(other.agent!.dir)).toBe(true);
+        },
+        { label: run },
+      );
+    } finally {
+      await other.close();
+    }
     expect((await readdir(tmpdir())).filter((f) => f.startsWith(`vfbench.${run}.`))).toEqual([]);
   });
 

@@ -1,11 +1,11 @@
 // aws-ena-express against a STAND-IN aws CLI (it cannot run here): test/stand-ins/aws records the calls and
 // keeps each ENI's SRD setting, answering describe-network-interfaces with a configurable lag.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { labAvailable, processesIn, testLab, until } from '../helpers/lab.js';
+import { labAvailable, processesIn, testLab, until, restoreLabLinks } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench, records, labHostYaml } from '../helpers/cli.js';
 
 async function setup(wait: string, duration = '1s') {
@@ -39,6 +39,8 @@ const MODIFY = (eni: string, en: boolean, udp: boolean) =>
   `aws --region eu-west-1 ec2 modify-network-interface-attribute --network-interface-id ${eni} --ena-srd-specification EnaSrdEnabled=${en},EnaSrdUdpSpecification={EnaSrdUdpEnabled=${udp}}`;
 
 describe.skipIf(!labAvailable())('aws-ena-express with a stand-in aws CLI', () => {
+  // A test that fails half-way must not leave the shared lab changed for the next ones.
+  afterEach(() => restoreLabLinks([testLab().ns.vm1, testLab().ns.vm2]));
   it('sends the exact modify calls, waits until the API reports them, and restores the original (TCP-only) setting', async () => {
     const { s, env, calls, state } = await setup('20s');
     const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env: { ...env, FAKE_AWS_LAG: '2' } });

@@ -1,12 +1,12 @@
 // azure-nic against a STAND-IN az (the real CLI cannot run here): test/stand-ins/az records the calls
 // and hot-removes / hot-adds the lab guests' vf0 as Azure does to a VF. Real: vfbench, SSH, the guests'
 // interfaces, sockperf, the counters.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { labAvailable, linkUp, processesIn, testLab, until } from '../helpers/lab.js';
+import { labAvailable, linkUp, processesIn, testLab, until, restoreLabLinks } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench, records } from '../helpers/cli.js';
 
 async function setup(wait = '20s', duration = '1s', extra = '') {
@@ -37,6 +37,8 @@ tests:
 const forNic = (calls: string[], nic: string) => calls.filter((c) => c.includes(` -n ${nic} `)).map((c) => c.replace(/ -g rg-bench -n \S+/, ''));
 
 describe.skipIf(!labAvailable())('azure-nic with a stand-in az', () => {
+  // A test that fails half-way must not leave the shared lab changed for the next ones.
+  afterEach(() => restoreLabLinks([testLab().ns.vm1, testLab().ns.vm2]));
   it('switches both NICs with the exact az calls, waits for the guests, verifies the path, restores', async () => {
     const { s, env, calls, ns } = await setup();
     const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env });

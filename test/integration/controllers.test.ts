@@ -1,14 +1,16 @@
 // Path controllers on the lab for real: `command` with the user's own commands, and `vfbench restore`
 // after the run was killed with SIGKILL (no chance to clean up).
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/runner/run.js';
-import { labAvailable, linkUp, processesIn, testLab, until } from '../helpers/lab.js';
+import { labAvailable, linkUp, processesIn, testLab, until, restoreLabLinks } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS, records } from '../helpers/cli.js';
 
 describe.skipIf(!labAvailable())('the command controller', () => {
+  // A test that fails half-way must not leave the shared lab changed for the next ones.
+  afterEach(() => restoreLabLinks([testLab().ns.vm1, testLab().ns.vm2]));
   it('switches with the user\'s commands, checks them with verify, keeps their output, restores', async () => {
     const { inventoryPath, ns } = testLab();
     const up = '[ $(( $(cat /sys/class/net/vf0/flags) & 1 )) -eq 1 ]';
@@ -47,6 +49,8 @@ tests:
 });
 
 describe.skipIf(!labAvailable())('vfbench restore after kill -9', () => {
+  // A test that fails half-way must not leave the shared lab changed for the next ones.
+  afterEach(() => restoreLabLinks([testLab().ns.vm1, testLab().ns.vm2]));
   it('puts both guests back, stops the tools the dead run left and removes its scratch folders', async () => {
     const { inventoryPath, ns } = testLab();
     const s = await scenarioFile(`name: it-restore

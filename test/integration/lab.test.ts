@@ -47,6 +47,31 @@ describe.skipIf(!labAvailable())('lab', () => {
     expect(vswitchRuleset(3)).toMatch(/ip saddr 198\.19\.128\.1 drop\n.*198\.19\.128\.2 drop\n.*198\.19\.128\.3 drop/);
   });
 
+  it('makes every login wait --login-delay (a slow ~/.bashrc), counts it, and goes back to none', async () => {
+    const { options, inventory } = testLab();
+    const l = labLayout(options);
+    const vm1 = inventory.hosts.vm1!;
+    const login = async () => {
+      const t0 = performance.now();
+      const r = await execa('ssh', ['-i', vm1.key, '-o', `UserKnownHostsFile=${vm1.known_hosts}`, '-o', 'BatchMode=yes', vm1.ssh, 'echo', 'in']);
+      return { ms: performance.now() - t0, out: r.stdout };
+    };
+    const logins = async () => (await execa('cat', [l.loginLogPath], { reject: false })).stdout.split('\n').filter(Boolean).length;
+    try {
+      await labUp({ ...options, loginDelay: 1.5 });
+      expect((await labStatus(options)).loginDelay).toBe(1.5);
+      const before = await logins();
+      const slow = await login();
+      expect(slow.out).toBe('in');
+      expect(slow.ms).toBeGreaterThanOrEqual(1500);
+      expect((await logins()) - before).toBe(1);
+    } finally {
+      await labUp(options);
+    }
+    expect((await labStatus(options)).loginDelay).toBe(0);
+    expect((await login()).out).toBe('in');
+  });
+
   it('treats a second up as harmless: same keys, same sshd', async () => {
     const { options, inventoryPath } = testLab();
     const l = labLayout(options);

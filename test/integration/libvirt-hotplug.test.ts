@@ -1,11 +1,11 @@
 // libvirt-hotplug against a STAND-IN virsh (no hypervisor here): test/stand-ins/virsh records the calls and
 // hot-unplugs / hot-plugs the lab guests' vf0. Real: the guests over SSH, sockperf, counters, timings.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { labAvailable, linkUp, processesIn, testLab, until } from '../helpers/lab.js';
+import { labAvailable, linkUp, processesIn, testLab, until, restoreLabLinks } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench, records, labHostYaml } from '../helpers/cli.js';
 
 async function setup(wait = '20s', duration = '1s') {
@@ -36,6 +36,8 @@ tests:
 }
 
 describe.skipIf(!labAvailable())('libvirt-hotplug with a stand-in virsh', () => {
+  // A test that fails half-way must not leave the shared lab changed for the next ones.
+  afterEach(() => restoreLabLinks([testLab().ns.vm1, testLab().ns.vm2]));
   it('detaches and attaches each guest\'s VF on the hypervisor, times it, verifies the path, restores', async () => {
     const { s, env, state, xml, ns } = await setup();
     const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env });

@@ -97,9 +97,9 @@ describe('barrier', () => {
     const [x, y] = await Promise.all([first, b.arrive()]);
     expect(x).toBe(108);
     expect(y).toBe(108);
-    // The margin follows the slowest host's round trips (twice, plus a floor), and what earlier lateness added.
-    expect(startMarginS([1, 3, 2])).toBeCloseTo(0.026, 9);
-    expect(startMarginS([40], 0.01)).toBeCloseTo(0.11, 9);
+    // The margin follows the slowest host's deliveries (twice, plus a floor), and what earlier lateness added.
+    expect(startMarginS([1, 3, 2])).toBeCloseTo(0.036, 9);
+    expect(startMarginS([40], 0.01)).toBeCloseTo(0.12, 9);
     expect(startSkewMs([10, 10.002, 10.0005])).toBeCloseTo(2, 6);
     expect(startSkewMs([10])).toBeUndefined();
   });
