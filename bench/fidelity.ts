@@ -7,7 +7,7 @@
 // Needs root.
 //   npm run bench:fidelity [-- ROUNDS [DURATION_S]]      (every value measured: fidelity.json in the temp folder)
 import { execa } from 'execa';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labLayout } from '../src/lab/lab.js';
@@ -64,8 +64,8 @@ ${sampling ? '' : 'sampling: false\n'}tests:
   );
   const results = await mkdtemp(join(dir, 'results-'));
   await vfbenchRun([file, '--results', results, '--no-analyze']);
-  const runs = await execa('sh', ['-c', `cat ${results}/fidelity/*/records.jsonl`]);
-  return runs.stdout
+  const run = join(results, 'fidelity', (await readdir(join(results, 'fidelity')))[0]!);
+  return (await readFile(join(run, 'records.jsonl'), 'utf8'))
     .trim()
     .split('\n')
     .map((l) => {

@@ -29,7 +29,12 @@ export class AgentError extends Error {
   }
 }
 
-export type ChunkHandler = (tag: string | undefined, file: number, data: Buffer) => void;
+export type ChunkHandler = (file: number, data: Buffer) => void;
+
+/** Wall-clock seconds with sub-millisecond resolution (Date.now() has whole milliseconds). */
+export function nowS(): number {
+  return (performance.timeOrigin + performance.now()) / 1000;
+}
 
 interface Pending {
   op: string;
@@ -47,7 +52,6 @@ interface Header {
   error?: string;
   bytes?: number;
   file?: number;
-  tag?: string;
   /** The host's clock when the request arrived there. */
   recv?: number;
 }
@@ -57,7 +61,7 @@ export class AgentSession {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private head: Buffer[] = [];
-  private payload?: { left: number; to?: Pending; tag?: string; file: number };
+  private payload?: { left: number; to?: Pending; file: number };
   private stderrText = '';
   closed?: string;
   onClose?: (cause: string) => void;
@@ -87,13 +91,28 @@ export class AgentSession {
     return this.stderrText.trim();
   }
 
-  request<T>(req: Record<string, unknown>, onChunk?: ChunkHandler): Promise<T> {
+  /**
+   * Send one request; `timeoutMs` is a backstop for an agent that stops answering on a connection that
+   * still looks alive (the request is then forgotten: a late answer is dropped).
+   */
+  request<T>(req: Record<string, unknown>, onChunk?: ChunkHandler, timeoutMs?: number): Promise<T> {
     if (this.closed) return Promise.reject(new ConnectionLost(this.host, this.closed));
     const id = this.nextId++;
     const op = String(req.op);
     return new Promise<T>((resolve, reject) => {
       const line = JSON.stringify({ ...req, id }) + '\n';
-      this.pending.set(id, { op, resolve: resolve as (v: unknown) => void, reject, onChunk, sent: (performance.timeOrigin + performance.now()) / 1000 });
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.host}: no answer to ${op} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => clearTimeout(timer);
+      this.pending.set(id, {
+        op,
+        resolve: (v) => (done(), (resolve as (v: unknown) => void)(v)),
+        reject: (e) => (done(), reject(e)),
+        onChunk,
+        sent: nowS(),
+      });
       this.stream.write(line);
     });
   }
@@ -122,7 +141,7 @@ export class AgentSession {
     while (off < d.length) {
       if (this.payload) {
         const n = Math.min(this.payload.left, d.length - off);
-        this.payload.to?.onChunk?.(this.payload.tag, this.payload.file, d.subarray(off, off + n));
+        this.payload.to?.onChunk?.(this.payload.file, d.subarray(off, off + n));
         off += n;
         this.payload.left -= n;
         if (this.payload.left === 0) this.payload = undefined;
@@ -151,7 +170,7 @@ export class AgentSession {
     }
     const p = h.id !== null ? this.pending.get(h.id) : undefined;
     if (h.bytes !== undefined) {
-      this.payload = { left: h.bytes, to: p, tag: h.tag, file: h.file ?? 0 };
+      this.payload = { left: h.bytes, to: p, file: h.file ?? 0 };
       return;
     }
     if (!p || h.id === null) return;

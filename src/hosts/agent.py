@@ -26,12 +26,15 @@ import tempfile
 import time
 
 PROTOCOL = 1
+STOPPED_EARLY = 'stopped before its start'
 CHUNK = 1 << 20
 OUT_HIGH = 4 << 20
 EXEC_OUTPUT_MAX = 64 << 20
 NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._:-]{0,200}$')
 IFNAME = re.compile(r'^[A-Za-z0-9_.:-]{1,15}$')
 COUNTERS = ('rx_packets', 'tx_packets', 'rx_bytes', 'tx_bytes')
+# Signals the agent handles through asyncio (its self-pipe).
+HANDLED = {signal.SIGCHLD, signal.SIGTERM}
 
 try:
     import ctypes
@@ -84,9 +87,10 @@ def decode_status(status):
 
 
 def listening(protocol, port):
-    """Something listens on the port in this network namespace (read from /proc, nothing spawned)."""
+    """Inodes of the sockets listening on the port in this network namespace (read from /proc)."""
     suffix = (':%04X' % port).encode()
     names = ('tcp', 'tcp6') if protocol == 'tcp' else ('udp', 'udp6')
+    inodes = set()
     for name in names:
         try:
             data = read_bytes('/proc/net/' + name)
@@ -94,8 +98,24 @@ def listening(protocol, port):
             continue
         for line in data.split(b'\n')[1:]:
             f = line.split()
-            if len(f) > 3 and f[1].endswith(suffix) and (protocol == 'udp' or f[3] == b'0A'):
-                return True
+            if len(f) > 9 and f[1].endswith(suffix) and (protocol == 'udp' or f[3] == b'0A'):
+                inodes.add('socket:[%s]' % f[9].decode())
+    return inodes
+
+
+def group_holds(pgid, sockets):
+    """Does a process of group `pgid` hold one of these sockets? (A stale server on the port does not count.)"""
+    for p in os.listdir('/proc'):
+        if not p.isdigit():
+            continue
+        try:
+            if os.getpgid(int(p)) != pgid:
+                continue
+            for fd in os.listdir('/proc/%s/fd' % p):
+                if os.readlink('/proc/%s/fd/%s' % (p, fd)) in sockets:
+                    return True
+        except OSError:
+            continue
     return False
 
 
@@ -191,8 +211,8 @@ class Session(object):
 
 
 class Job(object):
-    def __init__(self, name, pid, paths, deadline, loop):
-        self.name, self.pid, self.paths, self.deadline = name, pid, paths, deadline
+    def __init__(self, name, pid, paths, loop):
+        self.name, self.pid, self.paths = name, pid, paths
         self.start = self.end = self.rc = self.signal = self.exec_error = None
         self.execed = loop.create_future()
         self.done = loop.create_future()
@@ -233,10 +253,14 @@ class Sampler(object):
         self.task = asyncio.ensure_future(self.run(agent.loop, interval, count))
 
     async def run(self, loop, interval, count):
-        t0 = loop.time()
-        for i in range(count):
+        tick = loop.time()
+        for _ in range(count):
             self.sample()
-            await asyncio.sleep(max(0.0, t0 + (i + 1) * interval - loop.time()))
+            # The next tick on the grid; ticks missed during a stall are skipped, not caught up in a burst.
+            tick += interval
+            while tick <= loop.time():
+                tick += interval
+            await asyncio.sleep(tick - loop.time())
 
     def sample(self):
         now = time.time()
@@ -263,6 +287,7 @@ class Agent(object):
         self.jobs = {}
         self.children = {}
         self.samplers = {}
+        self.stopped = {}
         self.grace = 120.0
         self.orphaned_at = None
         self.stopping = False
@@ -364,6 +389,13 @@ class Agent(object):
                 await self.group_gone(j, self.loop.time() + 5.0)
         return killed
 
+    def group_alive(self, pgid):
+        try:
+            os.killpg(pgid, 0)
+            return True
+        except OSError:
+            return False
+
     def signal_group(self, pid, sig):
         try:
             os.killpg(pid, sig)
@@ -396,9 +428,12 @@ class Agent(object):
     async def op_hello(self, req, session, rid):
         if self.dir is None:
             run = need(req, 'run', str)
-            if not NAME.match(run):
-                raise OpError('bad run id %r' % run)
-            self.dir = tempfile.mkdtemp(prefix='vfbench.%s.' % run, dir=req.get('tmp') or '/tmp')
+            session = str(req.get('session', 'x'))
+            if not NAME.match(run) or not re.match(r'^[0-9a-z]{1,32}$', session):
+                raise OpError('bad run id %r or session %r' % (run, session))
+            # The session (which vfbench process) is in the name from the start: a cleanup by that
+            # process, on hosts sharing /tmp, always tells its own folders from a dead session's.
+            self.dir = tempfile.mkdtemp(prefix='vfbench.%s.%s.' % (run, session), dir=req.get('tmp') or '/tmp')
             log = os.open(os.path.join(self.dir, 'agent.log'), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             os.dup2(log, 2)
             os.close(log)
@@ -409,9 +444,6 @@ class Agent(object):
             self.loop.add_reader(self.listener.fileno(), self.accept)
             with open(os.path.join(self.dir, 'agent.pid'), 'w') as f:
                 f.write('%d\n' % os.getpid())
-            # Which vfbench process started it: its own cleanup of a run's leftovers spares its agents.
-            with open(os.path.join(self.dir, 'session'), 'w') as f:
-                f.write(str(req.get('session', '')))
         if 'grace' in req:
             self.grace = float(req['grace'])
         return {
@@ -446,8 +478,10 @@ class Agent(object):
         except asyncio.TimeoutError:
             timed_out = True
             self.signal_group(p.pid, signal.SIGTERM)
-            self.loop.call_later(1.0, self.signal_group, p.pid, signal.SIGKILL)
+            kill = self.loop.call_later(1.0, self.signal_group, p.pid, signal.SIGKILL)
             status = await exited
+            if not self.group_alive(p.pid):
+                kill.cancel()
         # A daemon started by the command may hold the pipes open: read what came, within a second.
         try:
             await asyncio.wait_for(asyncio.gather(*eofs), 1.0)
@@ -516,7 +550,7 @@ class Agent(object):
         argv = need(req, 'argv', list)
         if not argv or not all(isinstance(a, str) for a in argv):
             raise OpError('start: argv must be a list of strings')
-        life = float(need(req, 'deadline', (int, float)))
+        life = float(need(req, 'life', (int, float)))
         paths = {}
         for key in ('stdout', 'stderr', 'times'):
             paths[key] = req.get(key) or os.path.join(self.dir, '%s.%s' % (name, key))
@@ -530,16 +564,18 @@ class Agent(object):
         job = self.launch(name, ['timeout', '-k', '5', '%.3f' % life] + argv, paths, life, at)
         if at is not None:
             await asyncio.sleep(max(0.0, at - time.time() - 0.005))
-            for r in requires:
-                j = self.jobs.get(r)
-                if j is None or not j.running:
-                    self.signal_group(job.pid, signal.SIGKILL)
-                    await job.done
-                    del self.jobs[name]
-                    return {'started': False, 'why': '%s is not running' % r, 'required': j.info() if j else None}
+        for r in requires:  # just before the instant (or now): the jobs it needs must still run
+            j = self.jobs.get(r)
+            if j is None or not j.running:
+                self.signal_group(job.pid, signal.SIGKILL)
+                await job.done
+                del self.jobs[name]
+                return {'started': False, 'why': '%s is not running' % r, 'required': j.info() if j else None}
         await job.execed
         if job.exec_error:
             await job.done
+            if job.exec_error == STOPPED_EARLY:
+                return {'started': False, 'why': 'stopped before its start'}
             raise OpError('cannot start %s: %s' % (argv[0], job.exec_error))
         result = {'started': True, 'pid': job.pid, 'start': job.start}
         result.update(paths)
@@ -560,27 +596,32 @@ class Agent(object):
         null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         errr, errw = os.pipe()
         agent_pid = os.getpid()
+        # Signals wait until the child has reset its handlers: one sent to its group before that must
+        # not run the agent's handlers (its self-pipe) in the child.
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
         pid = os.fork()
         if pid == 0:
-            self.child(argv, fds, null, errw, agent_pid, at)
+            self.child(argv, fds, null, errw, agent_pid, at, old_mask)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         for fd in fds + [null, errw]:
             os.close(fd)
-        job = Job(name, pid, paths, life, self.loop)
+        job = Job(name, pid, paths, self.loop)
         self.jobs[name] = job
         self.children[pid] = job.exited
         self.watch_exec(job, errr)
         return job
 
-    def child(self, argv, fds, null, errw, agent_pid, at):
+    def child(self, argv, fds, null, errw, agent_pid, at, mask):
         """In the forked child: never returns (exec, or _exit with the reason on the error pipe)."""
         try:
             os.setsid()
+            signal.set_wakeup_fd(-1)
+            for sig in HANDLED | {signal.SIGHUP, signal.SIGPIPE}:
+                signal.signal(sig, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             parent_death_signal()
             if os.getppid() != agent_pid:
                 os._exit(111)
-            signal.set_wakeup_fd(-1)
-            for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
-                signal.signal(sig, signal.SIG_DFL)
             os.dup2(null, 0)
             os.dup2(fds[0], 1)
             os.dup2(fds[1], 2)
@@ -619,15 +660,19 @@ class Agent(object):
             try:
                 job.start = float(read_bytes(job.paths['times']).split(b'\n')[0])
             except (OSError, ValueError):
+                # No stamp: the child ended (was stopped) before it reached its exec.
                 job.start = time.time()
+                job.exec_error = job.exec_error or STOPPED_EARLY
             job.execed.set_result(None)
 
         self.loop.add_reader(fd, readable)
 
     async def wait_ready(self, job, protocol, port, timeout):
+        """Until the job itself listens on the port (before any measurement: polling /proc is fine here)."""
         deadline = self.loop.time() + timeout
         while True:
-            if listening(protocol, port):
+            sockets = listening(protocol, port)
+            if sockets and group_holds(job.pid, sockets):
                 return True
             if not job.running or self.loop.time() > deadline:
                 return False
@@ -660,9 +705,6 @@ class Agent(object):
             raise OpError('no job %s' % name)
         return self.jobs[name]
 
-    async def op_jobs(self, req, session, rid):
-        return [j.info() for j in self.jobs.values()]
-
     async def op_sampler_start(self, req, session, rid):
         name = job_name(req, 'name')
         interval = float(need(req, 'interval', (int, float)))
@@ -674,8 +716,14 @@ class Agent(object):
         return {'started': True}
 
     async def op_sampler_stop(self, req, session, rid):
-        s = self.samplers.pop(job_name(req, 'name'), None)
-        return {'text': s.stop() if s else None}
+        """The samples; asked again (after a reconnect lost the answer), the same text."""
+        name = job_name(req, 'name')
+        s = self.samplers.pop(name, None)
+        if s is not None:
+            self.stopped[name] = s.stop()
+            while len(self.stopped) > 8:
+                self.stopped.pop(next(iter(self.stopped)))
+        return {'text': self.stopped.get(name)}
 
     async def op_counters(self, req, session, rid):
         out = {}
@@ -735,8 +783,8 @@ class Agent(object):
         for sub in need(req, 'ops', list):
             try:
                 results.append({'ok': True, 'result': await self.run_op(sub, session, rid)})
-            except OpError as e:
-                results.append({'ok': False, 'error': str(e)})
+            except Exception as e:  # the operations before it keep their answers
+                results.append({'ok': False, 'error': str(e) if isinstance(e, OpError) else '%s: %s' % (type(e).__name__, e)})
                 break
         return results
 
@@ -750,21 +798,16 @@ class Agent(object):
         found = []
         for entry in sorted(os.listdir(tmp)):
             d = os.path.join(tmp, entry)
-            if not entry.startswith('vfbench.%s.' % run) or not os.path.isdir(d) or self.same_session(d, req.get('session')):
+            if not entry.startswith('vfbench.%s.' % run) or not os.path.isdir(d) or self.same_session(d, run, str(req.get('session'))):
                 continue
             agent = await self.end_agent(d)
             found.append({'dir': d, 'agent': agent, 'killed': self.kill_writers(d)})
             shutil.rmtree(d, ignore_errors=True)
         return found
 
-    def same_session(self, d, session):
+    def same_session(self, d, run, session):
         """A folder of the vfbench process asking (hosts may share /tmp: the lab's, containers)."""
-        if os.path.realpath(d) == os.path.realpath(self.dir):
-            return True
-        try:
-            return bool(session) and read_bytes(os.path.join(d, 'session')).decode() == session
-        except OSError:
-            return False
+        return os.path.realpath(d) == os.path.realpath(self.dir) or os.path.basename(d).startswith('vfbench.%s.%s.' % (run, session))
 
     async def end_agent(self, d):
         """SIGTERM the agent of folder `d` if it still runs (it stops its jobs), SIGKILL after 10 s."""
@@ -774,7 +817,10 @@ class Agent(object):
                 return None  # not that agent (its PID was reused)
         except (OSError, ValueError):
             return None
-        os.kill(pid, signal.SIGTERM)
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            return pid  # it ended by itself meanwhile
         for _ in range(200):
             if not os.path.exists('/proc/%d' % pid):
                 return pid

@@ -6,9 +6,9 @@ import type { Duplex, Readable } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { command, positiveInt, type Arg } from '../util/shell.js';
-import { AGENT_SOURCE, AgentError, AgentSession, ConnectionLost, bootstrapCommand } from './agent-session.js';
+import { AGENT_SOURCE, AgentError, AgentSession, ConnectionLost, bootstrapCommand, nowS } from './agent-session.js';
 
-export { AgentError, ConnectionLost };
+export { AgentError, ConnectionLost, nowS };
 
 export interface ExecResult {
   stdout: string;
@@ -81,6 +81,7 @@ export interface StartResult {
   job?: JobInfo;
 }
 
+/** Packet and byte counters of one interface (sysfs statistics). */
 export interface IfCounters {
   rx_packets: number;
   tx_packets: number;
@@ -118,33 +119,46 @@ export interface Op<T> {
   map?: (raw: unknown) => T;
 }
 
-/** Where a fetch writes each file: a local path, or memory (undefined). */
+/** Where a fetch writes each file: a local path, or memory (undefined). Checks each by size and SHA-256. */
 class FetchSink {
   private fds = new Map<number, number>();
   private hashes = new Map<number, ReturnType<typeof createHash>>();
   private sizes = new Map<number, number>();
   private buffers = new Map<number, Buffer[]>();
+  /** A local write that failed (disk full): reported by finish(), never thrown from the stream. */
+  private failure?: string;
   constructor(readonly locals: (string | undefined)[]) {}
 
   chunk(file: number, data: Buffer): void {
-    const local = this.locals[file];
-    if (local !== undefined) {
-      if (!this.fds.has(file)) this.fds.set(file, openSync(local, 'w', 0o600));
-      writeSync(this.fds.get(file)!, data);
-    } else {
-      const list = this.buffers.get(file) ?? [];
-      list.push(Buffer.from(data));
-      this.buffers.set(file, list);
+    if (this.failure) return;
+    try {
+      const local = this.locals[file];
+      if (local !== undefined) {
+        if (!this.fds.has(file)) this.fds.set(file, openSync(local, 'w', 0o600));
+        writeSync(this.fds.get(file)!, data);
+      } else {
+        const list = this.buffers.get(file) ?? [];
+        list.push(Buffer.from(data));
+        this.buffers.set(file, list);
+      }
+      if (!this.hashes.has(file)) this.hashes.set(file, createHash('sha256'));
+      this.hashes.get(file)!.update(data);
+      this.sizes.set(file, (this.sizes.get(file) ?? 0) + data.length);
+    } catch (err) {
+      this.failure = `cannot write ${this.locals[file]}: ${(err as Error).message}`;
     }
-    if (!this.hashes.has(file)) this.hashes.set(file, createHash('sha256'));
-    this.hashes.get(file)!.update(data);
-    this.sizes.set(file, (this.sizes.get(file) ?? 0) + data.length);
+  }
+
+  /** Close the local files (also when the fetch failed half-way). */
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
   }
 
   /** Close the files and check each against the size and SHA-256 the agent computed. */
   finish(host: string, paths: string[], reported: ({ size: number; sha256: string } | null)[]): (FetchedFile | undefined)[] {
-    for (const fd of this.fds.values()) closeSync(fd);
-    this.fds.clear();
+    this.close();
+    if (this.failure) throw new Error(`${host}: ${this.failure}`);
     return reported.map((r, i) => {
       if (!r) return undefined;
       const local = this.locals[i];
@@ -178,7 +192,6 @@ export interface StartOptions {
 /** Typed builders of the agent's operations. */
 export const ops = {
   time: (): Op<{ time: number }> => ({ req: { op: 'time' }, quick: true }),
-  jobs: (): Op<JobInfo[]> => ({ req: { op: 'jobs' }, quick: true }),
   start(o: StartOptions): Op<StartResult> {
     // Plain words go to execvp as they are; shell syntax (raw()) needs a shell, built by the one quoting helper.
     const plain = o.argv.every((a) => typeof a !== 'object');
@@ -188,7 +201,7 @@ export const ops = {
         op: 'start',
         job: o.job,
         argv,
-        deadline: o.lifeS,
+        life: o.lifeS,
         at: o.at,
         delay: o.delayS,
         requires: o.requires,
@@ -213,8 +226,8 @@ export const ops = {
   /** End what an earlier session of run `run` left on the host: its agents, their jobs, their folders. */
   cleanup: (run: string): Op<{ dir: string; agent: number | null; killed: number[] }[]> => ({ req: { op: 'cleanup', run, session: SESSION }, quick: false }),
   /** A command line (built by the quoting helper) through /bin/sh on the host. */
-  exec: (argv: readonly Arg[], timeoutS: number): Op<ExecResult> => ({
-    req: { op: 'exec', sh: command(argv), timeout: timeoutS },
+  exec: (argv: readonly Arg[], timeoutS: number, stdin?: string): Op<ExecResult> => ({
+    req: { op: 'exec', sh: command(argv), timeout: timeoutS, stdin: stdin !== undefined ? Buffer.from(stdin).toString('base64') : undefined },
     quick: false,
     map: (r) => {
       const x = r as ExecResult;
@@ -265,10 +278,15 @@ export class Batch {
     if (this.slots.length === 0) return;
     const sink = this.slots.find((s) => s.op.sink)?.op.sink;
     const quick = this.slots.every((s) => s.op.quick);
-    const results = await this.host.request<{ ok: boolean; result?: unknown; error?: string }[]>(
-      { op: 'batch', ops: this.slots.map((s) => s.op.req) },
-      { timeoutMs, quick, label: this.slots.map((s) => s.op.req.op).join(','), onChunk: sink ? (_t, f, d) => sink.chunk(f, d) : undefined },
-    );
+    let results: { ok: boolean; result?: unknown; error?: string }[];
+    try {
+      results = await this.host.request(
+        { op: 'batch', ops: this.slots.map((s) => s.op.req) },
+        { timeoutMs, quick, label: this.slots.map((s) => s.op.req.op).join(','), onChunk: sink ? (f, d) => sink.chunk(f, d) : undefined },
+      );
+    } finally {
+      sink?.close();
+    }
     this.slots.forEach((s, i) => {
       const r = results[i];
       if (!r) return s.set(false, undefined);
@@ -304,10 +322,6 @@ const RTT_SAMPLES = 32;
  */
 export const SESSION = randomBytes(8).toString('hex');
 
-/** Wall-clock seconds with sub-millisecond resolution (Date.now() has whole milliseconds). */
-export function nowS(): number {
-  return (performance.timeOrigin + performance.now()) / 1000;
-}
 
 /** What a transport provides: a connection, a channel that starts the agent, a channel to a running one. */
 export abstract class Host {
@@ -318,8 +332,6 @@ export abstract class Host {
   agent?: AgentInfo;
   /** Requests sent (a batch counts once): the round trips vfbench cost this host. */
   requests = 0;
-  /** Bumped at every new agent session; a trial compares it to know whether its host was reconnected. */
-  generation = 0;
   onEvent?: (e: HostEvent) => void;
   private label = 'vfbench';
   private readonly rtts: number[] = [];
@@ -377,7 +389,7 @@ export abstract class Host {
     }
     const s = new AgentSession(this.name, stream, stderr);
     const info = await this.hello(s, true).catch(() => undefined);
-    if (!info || info.pid !== old.pid) {
+    if (!info || info.pid !== old.pid || info.dir !== old.dir) {
       s.close();
       return false;
     }
@@ -406,7 +418,6 @@ export abstract class Host {
     };
     this.session = s;
     this.agent = info;
-    this.generation++;
     s.onClose = (cause) => this.sessionLost(s, cause);
   }
 
@@ -414,8 +425,18 @@ export abstract class Host {
     if (s !== this.session || this.closing) return;
     this.session = undefined;
     this.onEvent?.({ type: 'lost', host: this.name, cause });
-    this.recovering ??= this.recover(cause, this.opts.reconnectTimeoutMs ?? 60_000).finally(() => (this.recovering = undefined));
-    this.recovering.catch(() => {});
+    this.recoverOnce(cause, this.opts.reconnectTimeoutMs ?? 60_000).catch(() => {});
+  }
+
+  /** The one recovery in progress, or a new one: never two at once on a host. */
+  private recoverOnce(cause: string, budgetMs: number): Promise<void> {
+    if (!this.recovering) {
+      const p: Promise<void> = this.recover(cause, budgetMs).finally(() => {
+        if (this.recovering === p) this.recovering = undefined;
+      });
+      this.recovering = p;
+    }
+    return this.recovering;
   }
 
   /** Reconnect with bounded exponential backoff; attach to the agent that kept running, else start a new one. */
@@ -454,12 +475,9 @@ export abstract class Host {
   async ready(): Promise<void> {
     if (this.session) return;
     if (this.closing) throw new ConnectionLost(this.name, 'closed by vfbench');
-    if (!this.recovering) {
-      const d = this.down;
-      if (d && Date.now() - d.at < Math.min(2 ** d.attempts * 5000, 300_000)) throw new HostDown(this.name, d.cause);
-      this.recovering = this.recover(d?.cause ?? 'not connected', this.opts.reconnectTimeoutMs ?? 60_000).finally(() => (this.recovering = undefined));
-    }
-    await this.recovering;
+    const d = this.down;
+    if (!this.recovering && d && Date.now() - d.at < Math.min(2 ** d.attempts * 5000, 300_000)) throw new HostDown(this.name, d.cause);
+    await this.recoverOnce(d?.cause ?? 'not connected', this.opts.reconnectTimeoutMs ?? 60_000);
   }
 
   /** Whether the host currently has a working session (no reconnect attempt). */
@@ -468,28 +486,19 @@ export abstract class Host {
   }
 
   /** Send one request (one round trip); VFBENCH_TRACE=1 prints each with its time. */
-  async request<T>(req: Record<string, unknown>, o: { timeoutMs: number; quick?: boolean; label?: string; onChunk?: (tag: string | undefined, file: number, d: Buffer) => void }): Promise<T> {
+  async request<T>(req: Record<string, unknown>, o: { timeoutMs: number; quick?: boolean; label?: string; onChunk?: (file: number, d: Buffer) => void }): Promise<T> {
     await this.ready();
     const s = this.session!;
     this.requests++;
     const t0 = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    // Backstop for an agent that stops answering on a connection that still looks alive.
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.name}: no answer to ${o.label ?? req.op} within ${o.timeoutMs} ms`)), o.timeoutMs);
-    });
-    try {
-      const r = await Promise.race([s.request<T>(req, o.onChunk), expired]);
-      const ms = performance.now() - t0;
-      if (o.quick) {
-        this.rtts.push(ms);
-        if (this.rtts.length > RTT_SAMPLES) this.rtts.shift();
-      }
-      if (process.env.VFBENCH_TRACE) process.stderr.write(`[trace] ${this.name} ${ms.toFixed(1)}ms ${o.label ?? String(req.op)}\n`);
-      return r;
-    } finally {
-      clearTimeout(timer);
+    const r = await s.request<T>(req, o.onChunk, o.timeoutMs);
+    const ms = performance.now() - t0;
+    if (o.quick) {
+      this.rtts.push(ms);
+      if (this.rtts.length > RTT_SAMPLES) this.rtts.shift();
     }
+    if (process.env.VFBENCH_TRACE) process.stderr.write(`[trace] ${this.name} ${ms.toFixed(1)}ms ${o.label ?? String(req.op)}\n`);
+    return r;
   }
 
   /**
@@ -540,17 +549,14 @@ export abstract class Host {
       if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: time - (t0 + t1) / 2 };
     }
     this.offsetS = Math.abs(best.offset) > best.rtt / 2 ? best.offset : 0;
+    this.deliveries.length = 0; // those measured before were corrected with no offset
     return this.offsetS;
   }
 
   /** Run a command line (built by the quoting helper) through /bin/sh on the host; never throws on non-zero. */
   async exec(argv: readonly Arg[], opts: ExecOptions = {}): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
-    const r = await this.request<{ code: number | null; timedOut: boolean; stdout: string; stderr: string }>(
-      { op: 'exec', sh: command(argv), timeout: timeoutMs / 1000, stdin: opts.stdin !== undefined ? Buffer.from(opts.stdin).toString('base64') : undefined },
-      { timeoutMs: timeoutMs + 10_000, label: `exec ${command(argv).slice(0, 120)}` },
-    );
-    return { stdout: r.stdout, stderr: r.stderr, code: r.timedOut ? null : r.code, timedOut: r.timedOut };
+    return this.call(ops.exec(argv, timeoutMs / 1000, opts.stdin), timeoutMs + 10_000);
   }
 
   /** Like exec, but a non-zero exit is an error. Returns stdout. */
@@ -572,18 +578,17 @@ export abstract class Host {
     const s = this.session;
     this.session = undefined;
     s?.close();
-    await (this.recovering ?? Promise.resolve()).catch(() => {});
+    while (this.recovering) await this.recovering.catch(() => {});
     this.down = undefined;
-    this.recovering = this.recover('reconnect asked', timeoutMs).finally(() => (this.recovering = undefined));
-    await this.recovering;
+    await this.recoverOnce('reconnect asked', timeoutMs);
   }
 
   /** End the agent (it stops its jobs and removes its folder) and the connection. */
   async close(): Promise<void> {
-    const s = this.session;
     const first = !this.closing;
     this.closing = true; // the agent's exit closes the channel: that is no drop to recover from
-    await this.recovering?.catch(() => {});
+    while (this.recovering) await this.recovering.catch(() => {});
+    const s = this.session; // read after a recovery that was under way: its agent is ended too
     if (s && first) {
       const timeout = new Promise((r) => setTimeout(r, 10_000).unref());
       await Promise.race([s.request({ op: 'bye' }).catch(() => {}), timeout]);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { UserError } from '../util/errors.js';
 import { vfbenchHome } from '../util/home.js';
+import { quote } from '../util/shell.js';
 
 export interface LabOptions {
   /** Name prefix of namespaces and root links (1-6 characters), so several labs can coexist. */
@@ -153,8 +154,8 @@ export function loginScript(delayPath: string, logPath: string): string {
     '#!/bin/sh',
     '# vfbench lab: every login waits the lab\'s --login-delay, as a VM with a slow ~/.bashrc does,',
     '# and is counted (client and server address) in logins.log.',
-    `echo "$SSH_CONNECTION" >> '${logPath}'`,
-    `read -r d < '${delayPath}' 2>/dev/null || d=0`,
+    `echo "$SSH_CONNECTION" >> ${quote(logPath)}`,
+    `read -r d < ${quote(delayPath)} 2>/dev/null || d=0`,
     '[ "$d" = 0 ] || sleep "$d"',
     'if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"; fi',
     'exec "${SHELL:-/bin/sh}" -l',

@@ -1,19 +1,13 @@
 // Interface counters and the verdict on which path carried a trial's packets.
-import { ops, type Host, type Op } from '../hosts/host.js';
+import { ops, type IfCounters, type Op } from '../hosts/host.js';
 import { ifname } from '../util/shell.js';
 import { parseEthtoolStats } from './discovery.js';
 
-export interface IfCounters {
-  rx_packets: number;
-  tx_packets: number;
-  rx_bytes: number;
-  tx_bytes: number;
-}
+export type { IfCounters };
 
 /** Counters per interface; an interface that does not exist (a VF that vanished) is absent. */
 export type CounterSnapshot = Record<string, IfCounters>;
 
-const FIELDS = ['rx_packets', 'tx_packets', 'rx_bytes', 'tx_bytes'] as const;
 
 /** The interfaces and source a trial's verification reads. */
 export interface CounterSource {
@@ -51,11 +45,6 @@ export function pathCountersOp(host: string, src: CounterSource): Op<CounterSnap
       return netvscSnapshot(src.synthetic, parseEthtoolStats(r.stdout));
     },
   };
-}
-
-/** Read the counters that prove the path on one host (its own round trip). */
-export async function readPathCounters(host: Host, src: CounterSource): Promise<CounterSnapshot> {
-  return host.call(pathCountersOp(host.name, src));
 }
 
 export function delta(before: CounterSnapshot, after: CounterSnapshot, iface: string): IfCounters {

@@ -28,6 +28,8 @@ export interface HostFacts {
   vfs: InterfaceFact[];
   /** The Python that runs vfbench's agent on the host. */
   python?: string;
+  /** Kernel boot id: two hosts with the same one are one machine (the lab's namespaces, containers). */
+  bootId?: string;
 }
 
 /** Drivers of SR-IOV virtual functions in cloud and KVM guests. */
@@ -47,6 +49,7 @@ const OFFLOADS: Record<string, string> = {
 const SCRIPT = [
   'echo "kernel $(uname -r)"',
   'echo "cpus $(nproc)"',
+  'echo "boot $(cat /proc/sys/kernel/random/boot_id)"',
   `echo "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"`,
   'for d in /sys/class/net/*; do n=${d##*/}; ' +
     'drv=$(ethtool -i "$n" 2>/dev/null | sed -n "s/^driver: //p"); ' +
@@ -70,6 +73,7 @@ export function parseFacts(ssh: string, out: string): HostFacts {
     const value = rest.join(' ');
     if (tag === 'kernel') facts.kernel = value;
     else if (tag === 'cpus') facts.cpus = Number(value);
+    else if (tag === 'boot') facts.bootId = value || undefined;
     else if (tag === 'cpu') facts.cpuModel = value || undefined;
     else if (tag === 'if' && rest.length >= 3) {
       const [name, mtu, state, driver, bus, lower] = rest;

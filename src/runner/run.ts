@@ -22,7 +22,7 @@ import { errorMessage, UserError } from '../util/errors.js';
 import { connectHosts } from './connect.js';
 import { hostFacts, type HostFacts } from './facts.js';
 import { Barrier, startMarginS, startSkewMs } from './barrier.js';
-import { ensureVariant, runTrial, type RunContext } from './trial.js';
+import { backgroundLeadS, ensureVariant, runTrial, type RunContext } from './trial.js';
 import { cleanupRun } from './cleanup.js';
 
 export const VFBENCH_VERSION = '0.1.0';
@@ -261,7 +261,9 @@ async function runTrials(run: RunContext, todo: Trial[], manifest: Manifest, emi
       const switched = new Map<string, Record<string, number> | Error>();
       for (const t of batch) switched.set(t.id, await ensureVariant(run, t.point.pair, t.variant).catch((err: Error) => err));
       const clients = batch.map((t) => run.hosts.get(run.scenario.pairs[t.point.pair]!.client)!);
-      const barrier = new Barrier(batch.length, () => startMarginS(clients.map((h) => h.deliveryMs()), extraMarginS), nowS);
+      // Room for the requests to arrive, and for a background load to run its lead before the instant.
+      const lead = backgroundLeadS(run.scenario.tests[first.point.test]!, first.point);
+      const barrier = new Barrier(batch.length, () => startMarginS(clients.map((h) => h.deliveryMs()), extraMarginS) + lead, nowS);
       records = await Promise.all(batch.map((t) => runTrial({ ...run, trial: t, barrier, switched: switched.get(t.id) })));
       const skew = startSkewMs(records.flatMap((r) => (r.batch?.start !== undefined ? [r.batch.start] : [])));
       for (const r of records) if (r.batch && skew !== undefined) r.batch.skewMs = skew;

@@ -11,8 +11,35 @@ import { cpuCost } from './sampling.js';
 import { parseSamples } from '../tools/proc.js';
 import { backgroundRate, type BackgroundPlan } from './background.js';
 import { summarizeSwitchover, type SwitchInstant } from './switchover.js';
-import { TrialFailure, CLIENT_GRACE_S, type HostEnd, type TrialContext } from './trial.js';
+import type { TrialContext } from './trial.js';
 import type { BackgroundSpec } from '../scenario/schema.js';
+import type { JobInfo } from '../hosts/host.js';
+import type { CounterSnapshot } from '../paths/counters.js';
+
+/** Client processes get this long beyond their own duration before they count as hung. */
+export const CLIENT_GRACE_S = 30;
+
+/** A failure that ends the trial with its kind. */
+export class TrialFailure extends Error {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the last round trip to a host brought back. */
+export interface HostEnd {
+  /** The client job as it ended (client host). */
+  job?: JobInfo;
+  /** The background load's client as it ended (client host). */
+  bgJob?: JobInfo;
+  samples?: string;
+  before?: CounterSnapshot;
+  after?: CounterSnapshot;
+  files: Record<string, string | undefined>;
+}
 
 export interface TrialEvidence {
   /** The batch's common start (local clock), for pairs run together. */
@@ -35,6 +62,8 @@ export interface RecordInput {
   server: Host;
   sources: { client?: CounterSource; server?: CounterSource };
   verifying: boolean;
+  /** Client and server are one machine: sampled once, its CPU counted once. */
+  sharesKernel: boolean;
 }
 
 /** Build the record; throws TrialFailure for a trial that measured nothing usable. */
@@ -71,7 +100,7 @@ export function buildRecord(r: RecordInput, ev: TrialEvidence): TrialRecord {
     const cost = cpuCost(series, window, metrics, (name) => offset(name) - offset(client.name));
     if (cost) {
       Object.assign(metrics, cost.metrics);
-      base.sampling = { intervalS: sampling.interval, sharedKernel: cost.sharedKernel, hosts: cost.hosts };
+      base.sampling = { intervalS: sampling.interval, sharedKernel: cost.sharedKernel || r.sharesKernel, hosts: cost.hosts };
     }
   }
   if (r.bg) recordBackground(r, ev, window, metrics);

@@ -22,12 +22,10 @@ import type { HostFacts } from './facts.js';
 import type { Barrier } from './barrier.js';
 import { samplerStart } from './sampling.js';
 import { backgroundPlan, BACKGROUND_TAIL_S, type BackgroundPlan } from './background.js';
-import { buildRecord, type TrialEvidence } from './trial-record.js';
+import { buildRecord, TrialFailure, CLIENT_GRACE_S, type HostEnd, type TrialEvidence } from './trial-record.js';
 import { runSwitches } from './switchover.js';
 import type { BackgroundSpec, TestSpec } from '../scenario/schema.js';
 
-/** Client processes get this long beyond their own duration before they count as hung. */
-export const CLIENT_GRACE_S = 30;
 const SERVER_READY_S = 5;
 /** Seconds a tool needs from process start to its first measured message (sockperf's fixed sleep). */
 export const TOOL_STARTUP_S: Record<TestSpec['tool'], number> = { sockperf: 2.3, netperf: 0.3, iperf3: 0.5 };
@@ -93,16 +91,6 @@ export async function runTrial(ctx: TrialContext): Promise<TrialRecord> {
   }
 }
 
-/** A failure that ends the trial with its kind. */
-export class TrialFailure extends Error {
-  constructor(
-    readonly kind: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 interface Background {
   spec: BackgroundSpec;
   plan: BackgroundPlan;
@@ -140,13 +128,11 @@ class TrialRun {
     this.client = ctx.hosts.get(pairSpec.client)!;
     this.server = ctx.hosts.get(pairSpec.server)!;
     this.tool = this.toolRun();
-    const spec = this.test.tool !== 'iperf3' ? this.test.background : undefined;
-    const rate = spec ? (trial.point.rate ?? 0) : 0;
-    if (spec && rate > 0) {
-      const size = spec.size ?? trial.point.size;
+    const load = backgroundOf(this.test, trial.point);
+    if (load && load.rate > 0) {
       // The load outlasts the measured client: its lead, the client's whole run, a tail.
-      const seconds = spec.lead + TOOL_STARTUP_S[this.test.tool] + this.tool.client.seconds + BACKGROUND_TAIL_S;
-      this.bg = { spec, rate, size, plan: backgroundPlan(spec, { address: this.address, rate, size, seconds }) };
+      const seconds = load.spec.lead + TOOL_STARTUP_S[this.test.tool] + this.tool.client.seconds + BACKGROUND_TAIL_S;
+      this.bg = { ...load, plan: backgroundPlan(load.spec, { address: this.address, rate: load.rate, size: load.size, seconds }) };
     }
     this.base = {
       schema: RECORD_SCHEMA,
@@ -264,18 +250,14 @@ class TrialRun {
       base: this.base,
       test: this.test,
       tool: this.tool,
-      bg: this.bg ?? this.idleBackground(),
+      // A point with background rate 0 (the reference) still records the load it asked for: none.
+      bg: this.bg ?? backgroundOf(this.test, this.ctx.trial.point),
       client: this.client,
       server: this.server,
       sources: { client: this.source(this.client), server: this.source(this.server) },
       verifying: this.verifying,
+      sharesKernel: this.sharesKernel(),
     };
-  }
-
-  /** A test with background load at rate 0 (its reference point) still records the load it asked for. */
-  private idleBackground() {
-    const spec = this.test.tool !== 'iperf3' ? this.test.background : undefined;
-    return spec ? { spec, rate: 0, size: spec.size ?? this.ctx.trial.point.size } : undefined;
   }
 
   /** A batch on a host that first removes the files fetched (and verified) by earlier trials. */
@@ -287,12 +269,24 @@ class TrialRun {
     return b;
   }
 
-  private started(host: Host, job: string): void {
+  /**
+   * Jobs about to be started on a host, known before their request goes: whatever happens to it (a drop,
+   * Ctrl-C, an error), they are stopped at the end of the trial or at the abort.
+   */
+  private starting(host: Host, jobs: string[]): void {
+    if (this.ctx.signal?.aborted) throw new TrialFailure('interrupted', 'run interrupted');
     if (!this.live.has(host)) this.live.set(host, new Set());
-    this.live.get(host)!.add(job);
-    const entry = { host, jobs: [job] };
+    for (const j of jobs) this.live.get(host)!.add(j);
+    const entry = { host, jobs };
     this.flight.push(entry);
     this.ctx.inFlight.add(entry);
+  }
+
+  /** After a start batch: an abort that came meanwhile stops what it started, now. */
+  private async checkAbort(host: Host): Promise<void> {
+    if (!this.ctx.signal?.aborted) return;
+    await host.call(ops.stop([...(this.live.get(host) ?? [])])).catch(() => {});
+    throw new TrialFailure('interrupted', 'run interrupted');
   }
 
   private samplerMaxS(): number {
@@ -304,11 +298,20 @@ class TrialRun {
     return this.samplerMaxS() + 60;
   }
 
+  /**
+   * Client and server on one kernel (the lab's namespaces, containers): one machine, sampled once (on the
+   * client's side), which is half the wakeups on that machine while the tool measures.
+   */
+  sharesKernel(): boolean {
+    const [c, s] = [this.ctx.facts[this.client.name]?.bootId, this.ctx.facts[this.server.name]?.bootId];
+    return c !== undefined && c === s;
+  }
+
   /** The sampler and the "before" counters of a host, first in its first batch. */
   private openProbe(b: Batch, host: Host, role: Role): void {
     const probe: Probe = {};
     const sampling = this.ctx.scenario.sampling;
-    if (sampling) {
+    if (sampling && !(role === 'server' && this.sharesKernel())) {
       probe.sampler = `${this.ctx.trial.id}.${role}-sampler`;
       b.add(samplerStart(probe.sampler, sampling.interval, this.samplerMaxS()));
     }
@@ -330,9 +333,9 @@ class TrialRun {
     const srv = b.add(ops.start({ job: this.job('server'), argv: tool.server.argv, lifeS: life, ready: { protocol, port, timeoutS: SERVER_READY_S } }));
     const bg = this.bg?.plan.server;
     const bgSrv = bg ? b.add(ops.start({ job: this.job('bg-server'), argv: bg.argv, lifeS: life, ready: { protocol: bg.protocol, port: bg.port, timeoutS: SERVER_READY_S } })) : undefined;
+    this.starting(server, bg ? [this.job('server'), this.job('bg-server')] : [this.job('server')]);
     await b.send(SERVER_READY_S * 2000 + REQUEST_SLACK_MS);
-    if (srv.ok) this.started(server, this.job('server'));
-    if (bgSrv?.ok) this.started(server, this.job('bg-server'));
+    await this.checkAbort(server);
     const s = srv.value;
     if (!s.ready) {
       const out = await this.collect(server, false);
@@ -347,10 +350,13 @@ class TrialRun {
     const { client, tool } = this;
     const b = this.batch(client);
     this.openProbe(b, client, 'client');
-    if (this.bg) b.add(ops.start({ job: this.job('bg-client'), argv: this.bg.plan.client.argv, lifeS: this.bg.plan.client.seconds + CLIENT_GRACE_S }));
-    // With background load, the measured client starts after the load's lead, and only if the load still runs.
-    const lead = this.bg ? this.bg.spec.lead + (this.bg.spec.tool === 'sockperf' ? TOOL_STARTUP_S.sockperf : 0) : undefined;
+    // With background load, the measured client starts the load's lead after it, only if it still runs;
+    // for pairs run together the load starts its lead before the common instant (the barrier left room).
+    const lead = this.bg ? backgroundLeadS(this.test, this.ctx.trial.point) : undefined;
     const hostAt = at !== undefined ? at + (this.ctx.clockOffset.get(client.name) ?? 0) : undefined;
+    if (this.bg) {
+      b.add(ops.start({ job: this.job('bg-client'), argv: this.bg.plan.client.argv, lifeS: this.bg.plan.client.seconds + CLIENT_GRACE_S, at: hostAt !== undefined ? hostAt - lead! : undefined }));
+    }
     const cli = b.add(
       ops.start({
         job: this.job('client'),
@@ -361,16 +367,17 @@ class TrialRun {
         requires: this.bg ? [this.job('bg-client')] : undefined,
       }),
     );
+    this.starting(client, this.bg ? [this.job('bg-client'), this.job('client')] : [this.job('client')]);
     const waitS = (lead ?? 0) + (at !== undefined ? Math.max(0, at - nowS()) : 0);
     await b.send(waitS * 1000 + REQUEST_SLACK_MS);
-    if (this.bg) this.started(client, this.job('bg-client'));
+    await this.checkAbort(client);
     const c = cli.value;
     if (!c.started) {
+      this.live.get(client)!.delete(this.job('client'));
       const out = await this.collect(client, true);
       const why = (out.files['bg-client.stderr'] || out.files['bg-client.stdout'] || 'no output').trim().slice(0, 300);
-      throw new TrialFailure('background-failed', `the background load ended before the test started: ${why}`);
+      throw new TrialFailure('background-failed', `the background load ended before the test started (${c.why}): ${why}`);
     }
-    this.started(client, this.job('client'));
     if (c.arrivedLateMs !== undefined && c.arrivedLateMs > 0) this.ctx.log(`${client.name}: the start request of ${this.ctx.trial.id} arrived ${c.arrivedLateMs.toFixed(1)} ms after its instant`);
     return { start: c.start!, lateMs: c.lateMs, arrivedLateMs: c.arrivedLateMs };
   }
@@ -386,13 +393,13 @@ class TrialRun {
    */
   async collect(host: Host, waitClient: boolean): Promise<HostEnd> {
     for (let attempt = 0; ; attempt++) {
-      const agent = host.agent?.pid;
+      const agent = host.agent?.dir; // unique per agent (a rebooted host may reuse a PID)
       try {
         return await this.collectOnce(host, waitClient);
       } catch (err) {
         if (!(err instanceof ConnectionLost) || attempt > 0) throw err;
         await host.ready();
-        if (host.agent?.pid !== agent) throw new TrialFailure('connection-lost', `${err.message}; after reconnecting, its agent and the trial's processes were gone`);
+        if (host.agent?.dir !== agent) throw new TrialFailure('connection-lost', `${err.message}; after reconnecting, its agent and the trial's processes were gone`);
         this.ctx.log(`${host.name}: reconnected during ${this.ctx.trial.id}; its agent kept the trial's processes: collecting them`);
       }
     }
@@ -480,16 +487,17 @@ class TrialRun {
   }
 }
 
-/** What the last round trip to a host brought back. */
-export interface HostEnd {
-  /** The client job as it ended (client host). */
-  job?: JobInfo;
-  /** The background load's client as it ended (client host). */
-  bgJob?: JobInfo;
-  samples?: string;
-  before?: CounterSnapshot;
-  after?: CounterSnapshot;
-  files: Record<string, string | undefined>;
+/** The background load a point asks for (rate 0: the test's reference point without load). */
+export function backgroundOf(test: TestSpec, point: Trial['point']): { spec: BackgroundSpec; rate: number; size: number } | undefined {
+  const spec = test.tool !== 'iperf3' ? test.background : undefined;
+  return spec ? { spec, rate: point.rate ?? 0, size: spec.size ?? point.size } : undefined;
+}
+
+/** Seconds the background load runs before the measured client starts (0 without load). */
+export function backgroundLeadS(test: TestSpec, point: Trial['point']): number {
+  const load = backgroundOf(test, point);
+  if (!load || load.rate === 0) return 0;
+  return load.spec.lead + (load.spec.tool === 'sockperf' ? TOOL_STARTUP_S.sockperf : 0);
 }
 
 /** Versions whose output vfbench cannot read correctly; undefined when fine. */

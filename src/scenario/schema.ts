@@ -308,7 +308,7 @@ export const verifySchema = z
 /** Per-trial sampling of CPU, interrupts, context switches and NIC counters on both hosts. */
 export const samplingSchema = z
   .object({
-    interval: duration(0.05, 60).default(0.5),
+    interval: duration(0.05, 60).default(1),
   })
   .strict();
 
@@ -345,8 +345,8 @@ export const scenarioSchema = z
     order: z.enum(['interleaved', 'sequential', 'random']).default('interleaved'),
     seed: z.number().int().default(1),
     verify: verifySchema.optional(),
-    /** false: no sampling; default every 0.5 s. */
-    sampling: z.union([z.literal(false), samplingSchema]).default({ interval: 0.5 }),
+    /** false: no sampling; default every 1 s (each sample wakes the host while the tool measures). */
+    sampling: z.union([z.literal(false), samplingSchema]).default({ interval: 1 }),
     /** together: all pairs run each trial at once, started through a barrier (FlexVF Fig. 7). */
     pairs_run: z.enum(['one-by-one', 'together']).default('one-by-one'),
     groups: z.record(name('group'), groupSchema).optional(),

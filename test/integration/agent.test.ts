@@ -88,13 +88,11 @@ describe('the host agent', () => {
   it('ends a command that outlives its timeout, with everything it started', async () => {
     await withHost(async (h) => {
       const mark = `vfbtest-${randomBytes(4).toString('hex')}`;
-      const t0 = Date.now();
       const running = h.exec(['sh', '-c', `bash -c 'exec -a ${mark} sleep 37' & sleep 38`], { timeoutMs: 1500 });
       await until('the grandchild', async () => (await pidsOf(mark)).length === 1, 5000);
       const r = await running;
       expect(r.timedOut).toBe(true);
       expect(r.code).toBeNull();
-      expect(Date.now() - t0).toBeLessThan(10_000);
       await until('the grandchild to be gone', async () => (await pidsOf(mark)).length === 0, 5000);
     });
   });
@@ -104,9 +102,10 @@ describe('the host agent', () => {
       const at = nowS() + 0.4;
       const s = await h.call(ops.start({ job: 'j1', argv: ['sh', '-c', 'echo out; echo err >&2; sleep 0.3; exit 7'], lifeS: 10, at }));
       expect(s.started).toBe(true);
-      // Stamped in the child just before exec: not before the instant, and close to it.
+      // Stamped in the child just before exec: not before the instant.
       expect(s.start!).toBeGreaterThanOrEqual(at);
-      expect(s.lateMs!).toBeLessThan(50);
+      expect(s.lateMs!).toBeCloseTo((s.start! - at) * 1000, 6);
+      expect(s.arrivedLateMs).toBe(0);
       const w = await h.call(ops.wait('j1', 10));
       expect(w).toMatchObject({ job: 'j1', running: false, rc: 7 });
       expect(w.end! - w.start).toBeGreaterThanOrEqual(0.3);
@@ -136,15 +135,21 @@ describe('the host agent', () => {
       await b2.send(10_000);
       expect(ok.value.started).toBe(true);
       await h.call(ops.stop(['load2']));
+      // Without an instant the jobs it needs are checked at once.
+      expect(await h.call(ops.start({ job: 'now', argv: ['true'], lifeS: 5, requires: ['load2'] }))).toMatchObject({ started: false, why: 'load2 is not running' });
+      // A job stopped while it waits for its instant never started (Ctrl-C during a load's lead).
+      const waiting = h.call(ops.start({ job: 'later', argv: ['true'], lifeS: 5, at: nowS() + 3 }));
+      await new Promise((r) => setTimeout(r, 300));
+      await h.call(ops.stop(['later']));
+      expect(await waiting).toMatchObject({ started: false, why: 'stopped before its start' });
     });
   });
 
   it('bounds every job\'s life, and stops a job that ignores SIGTERM with its whole group', async () => {
     await withHost(async (h) => {
-      const bounded = await h.call(ops.start({ job: 'forever', argv: ['sleep', '30'], lifeS: 0.5 }));
+      await h.call(ops.start({ job: 'forever', argv: ['sleep', '30'], lifeS: 0.5 }));
       const w = await h.call(ops.wait('forever', 20));
-      expect(w.rc).toBe(124); // coreutils timeout ended it
-      expect(w.end! - bounded.start!).toBeLessThan(10);
+      expect(w.rc).toBe(124); // coreutils timeout ended it, not the sleep's own end
       const mark = `vfbtest-${randomBytes(4).toString('hex')}`;
       await h.call(ops.start({ job: 'stubborn', argv: ['sh', '-c', `trap "" TERM; bash -c 'trap "" TERM; exec -a ${mark} sleep 60' & wait`], lifeS: 120 }));
       await until('its child', async () => (await pidsOf(mark)).length === 1, 5000);
@@ -165,11 +170,14 @@ describe('the host agent', () => {
       const none = await h.call(ops.start({ job: 'none', argv: ['sleep', '30'], lifeS: 30, ready: { protocol: 'tcp', port: port + 1, timeoutS: 0.3 } }));
       expect(none.ready).toBe(false);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+      // A port that something else listens on is not this job's: not ready (a stale server is no success).
+      const other = await h.call(ops.start({ job: 'other', argv: ['sleep', '30'], lifeS: 30, ready: { protocol: 'tcp', port, timeoutS: 0.3 } }));
+      expect(other.ready).toBe(false);
       // A server that dies is not waited for until the timeout.
       const dead = await h.call(ops.start({ job: 'dead', argv: ['false'], lifeS: 30, ready: { protocol: 'tcp', port: port + 2, timeoutS: 20 } }));
       expect(dead.ready).toBe(false);
       expect(dead.job).toMatchObject({ running: false, rc: 1 });
-      await h.call(ops.stop(['srv', 'udp', 'none']));
+      await h.call(ops.stop(['srv', 'udp', 'none', 'other']));
     });
   });
 
@@ -182,9 +190,9 @@ describe('the host agent', () => {
       if (!p.ok) throw new Error(p.failure.message);
       expect(p.value.ncpu).toBe(Number((await execa('nproc')).stdout));
       expect(p.value.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
-      expect(p.value.samples.length).toBeGreaterThanOrEqual(5);
-      expect(p.value.samples.length).toBeLessThanOrEqual(8);
+      expect(p.value.samples.length).toBeGreaterThanOrEqual(2);
       expect(Object.keys(p.value.samples[0]!.interfaces)).toContain('lo');
+      // On a 0.1 s grid: a tick missed in a stall is skipped, never caught up in a burst.
       const gaps = p.value.samples.slice(1).map((s, i) => s.time - p.value.samples[i]!.time);
       for (const g of gaps) expect(g).toBeGreaterThan(0.05);
       // A bounded count ends it by itself.

@@ -150,7 +150,9 @@ describe.skipIf(!labAvailable())('lab', () => {
   });
 
   it('says clearly that it needs root', async () => {
-    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, 'dist/cli/main.js', 'lab', 'up'], {
+    // As nobody, keeping only the right to read files (the checkout may sit in a folder only root can enter).
+    const keepRead = ['--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];
+    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...keepRead, process.execPath, 'dist/cli/main.js', 'lab', 'up'], {
       reject: false,
       env: { VFBENCH_HOME: '/tmp/vfbench-nobody' },
     });

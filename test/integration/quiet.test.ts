@@ -16,6 +16,32 @@ interface Fork {
   child: number;
 }
 
+/**
+ * Is `pid` vfbench's (the agent, sshd, or a process they started that is not a tool's own)? Walks up the
+ * fork events: a `timeout` (each job's bound) on the way means the tool's tree; python3 or sshd, vfbench's.
+ */
+function fromVfbench(forks: Fork[], pid: number): boolean {
+  const parentOf = new Map(forks.map((f) => [f.child, f.parent]));
+  const comm = new Map(forks.map((f) => [f.parent, f.comm]));
+  for (let p: number | undefined = pid, hops = 0; p !== undefined && hops < 50; p = parentOf.get(p), hops++) {
+    const c = comm.get(p);
+    if (c === 'timeout') return false;
+    if (c?.startsWith('python3') || c === 'sshd') return true;
+  }
+  return false;
+}
+
+describe('the fork-event analysis', () => {
+  it('counts a helper started before the window that forks during it as vfbench\'s, a tool\'s own forks not', () => {
+    const ev = (t: number, parent: number, comm: string, child: number): Fork => ({ t, parent, comm, ns: 'x', child });
+    const forks = [ev(1, 100, 'python3', 200), ev(2, 200, 'sh', 300), ev(3, 100, 'python3', 400), ev(4, 400, 'timeout', 500), ev(5, 500, 'sockperf', 600)];
+    expect(fromVfbench(forks, 200)).toBe(true); // a shell loop of the agent's (the old sampler)
+    expect(fromVfbench(forks, 400)).toBe(false); // timeout, the job's bound, forking the tool
+    expect(fromVfbench(forks, 500)).toBe(false); // the tool itself
+    expect(fromVfbench(forks, 100)).toBe(true);
+  });
+});
+
 describe.skipIf(!labAvailable())('a quiet guest', () => {
   it('spawns nothing on the measured hosts while the client runs, and costs two round trips per host per trial', async () => {
     const { inventoryPath, ns, inventory } = testLab();
@@ -49,8 +75,9 @@ tests:
         .filter((l) => l.startsWith('{"t"'))
         .map((l) => JSON.parse(l) as Fork);
     }
-    // vfbench acts on a host only through its agent (python3) or a new SSH session (sshd).
-    const ours = forks.filter((f) => f.comm.startsWith('python3') || f.comm === 'sshd');
+    // vfbench acts on a host only through its agent (python3), a process the agent started, or a new SSH
+    // session (sshd). The tools' own process trees (under the `timeout` that bounds each job) are theirs.
+    const ours = forks.filter((f) => fromVfbench(forks, f.parent));
     // The watcher sees them: every job the agents started (servers, clients) is such a fork.
     const recs = await records(dir);
     expect(recs).toHaveLength(4);

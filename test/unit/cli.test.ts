@@ -82,7 +82,7 @@ describe('vfbench run --dry-run', () => {
     const lines = r.stdout.split('\n').filter(Boolean);
     // Each trial samples both hosts, inside the agent.
     const samplers = lines.filter((l) => l.endsWith('(sampler; no process)'));
-    expect(samplers).toEqual(['b', 'a', 'b', 'a'].map((h) => `${h}: sample /proc/stat and /proc/net/dev every 0.5s in the agent until the trial ends   (sampler; no process)`));
+    expect(samplers).toEqual(['b', 'a', 'b', 'a'].map((h) => `${h}: sample /proc/stat and /proc/net/dev every 1s in the agent until the trial ends   (sampler; no process)`));
     expect(lines.filter((l) => !samplers.includes(l))).toEqual([
       '# connect: one SSH login per host (a, b) for the whole run, starting the vfbench agent (python3; its source is sent over the channel)',
       '# switch a->b to pv (guest-link)',
