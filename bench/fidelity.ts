@@ -3,8 +3,8 @@
 // vfbench's two trials, direct), with vfbench's sampling off and on. Both full logs go through the same
 // parser and warm-up cut. Reported: vfbench's p50 / p99 / p99.9 over direct sockperf's, as the ratio of
 // the medians and as the median of the ratios of neighbouring pairs (robust to the lab's drift, which moves
-// p99.9 by 2x from one minute to the next here). Goal: 0.95-1.05 for p50 and p99, 0.9-1.1 for p99.9.
-// Needs root.
+// p99.9 by 2x from one minute to the next here), next to the same ratio between the round's two direct runs
+// (the machine's own noise floor). Goal: 0.95-1.05 for p50 and p99, 0.9-1.1 for p99.9. Needs root.
 //   npm run bench:fidelity [-- ROUNDS [DURATION_S]]      (every value measured: fidelity.json in the temp folder)
 import { execa } from 'execa';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -92,15 +92,22 @@ main(async () => {
         process.stderr.write(`round ${round + 1}/${ROUNDS}, sampling ${mode}: done\n`);
       }
     }
-    const rows: (string | number)[][] = [['sampling', 'metric', 'direct µs', 'vfbench µs', 'ratio of medians', 'median pair ratio', 'pair ratios 25-75 %', 'goal']];
+    const rows: (string | number)[][] = [['sampling', 'metric', 'direct µs', 'vfbench µs', 'ratio of medians', 'median pair ratio', 'pair ratios 25-75 %', 'direct/direct (noise)', 'goal']];
+    const spread = (xs: number[]) => {
+      const r = [...xs].sort((a, b) => a - b);
+      const q = (p: number) => r[Math.min(r.length - 1, Math.floor(p * r.length))]!;
+      return { median: median(r), iqr: `${q(0.25).toFixed(2)}-${q(0.75).toFixed(2)}` };
+    };
     for (const mode of ['off', 'on'] as const) {
+      const ps = pairs[mode];
       for (const m of METRICS) {
-        const d = median(pairs[mode].map((x) => x.direct[m]));
-        const v = median(pairs[mode].map((x) => x.vfbench[m]));
-        const ratios = pairs[mode].map((x) => x.vfbench[m] / x.direct[m]).sort((x, y) => x - y);
-        const q = (p: number) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))]!;
+        const d = median(ps.map((x) => x.direct[m]));
+        const v = median(ps.map((x) => x.vfbench[m]));
+        const ratios = spread(ps.map((x) => x.vfbench[m] / x.direct[m]));
+        // The noise floor: the two direct runs of each round against each other (an A/A comparison).
+        const aa = spread(ps.flatMap((x, i) => (i % 2 === 0 ? [ps[i + 1]!.direct[m] / x.direct[m]] : [])));
         const goal = m === 'p99_9_us' ? '0.90-1.10' : '0.95-1.05';
-        rows.push([mode, m, d.toFixed(2), v.toFixed(2), (v / d).toFixed(3), median(ratios).toFixed(3), `${q(0.25).toFixed(2)}-${q(0.75).toFixed(2)}`, goal]);
+        rows.push([mode, m, d.toFixed(2), v.toFixed(2), (v / d).toFixed(3), ratios.median.toFixed(3), ratios.iqr, `${aa.median.toFixed(3)} (${aa.iqr})`, goal]);
       }
     }
     await writeFile(join(dir, 'fidelity.json'), JSON.stringify(pairs, null, 1));

@@ -563,7 +563,8 @@ class Agent(object):
         early = float(at) - time.time() if at is not None else None
         job = self.launch(name, ['timeout', '-k', '5', '%.3f' % life] + argv, paths, life, at)
         if at is not None:
-            await asyncio.sleep(max(0.0, at - time.time() - 0.005))
+            # Until just before the instant, or until the job is stopped meanwhile (Ctrl-C in a load's lead).
+            await asyncio.wait([asyncio.ensure_future(asyncio.sleep(max(0.0, at - time.time() - 0.005))), job.done], return_when=asyncio.FIRST_COMPLETED)
         for r in requires:  # just before the instant (or now): the jobs it needs must still run
             j = self.jobs.get(r)
             if j is None or not j.running:

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { labAvailable, linkUp, testLab } from '../helpers/lab.js';
-import { vfbench, onlyRunDir, records } from '../helpers/cli.js';
+import { vfbench, onlyRunDir, records, scenarioFile } from '../helpers/cli.js';
 
 const figureFiles = (dir: string, name: string) => ['vl.json', 'svg', 'png', 'pdf'].map((ext) => join(dir, 'figures', `${name}.${ext}`));
 const specData = async (dir: string, name: string) => {
@@ -130,6 +130,38 @@ describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', ()
     expect(box.map((x) => `${x.group}/${x.variant}/${x.pairs}`).sort()).toEqual(['heavy/pv/2', 'heavy/vf/2', 'light/pv/2', 'light/vf/2']);
     for (const x of box) expect((x.p1 as number) <= (x.p25 as number) && (x.p25 as number) <= (x.p50 as number) && (x.p50 as number) <= (x.p75 as number) && (x.p75 as number) <= (x.p99 as number)).toBe(true);
     expect(await readFile(join(dir, 'analysis', 'trials.csv'), 'utf8')).toMatch(/start_skew_ms/);
+  });
+
+  it('pairs together under background load: every load runs its whole lead before the common start', async () => {
+    const groups = inject('lab').groups!;
+    const s = await scenarioFile(`name: it-together-bg
+inventory: ${groups.inventoryPath}
+pairs:
+  - { client: vm1, server: vm2 }
+  - { client: vm3, server: vm4 }
+pairs_run: together
+variants:
+  vf: { controller: guest-link, interface: vf0, state: up }
+  pv: { controller: guest-link, interface: vf0, state: down }
+baseline: pv
+repeat: 1
+tests:
+  - tool: sockperf
+    sizes: [64]
+    duration: 1s
+    background: { tool: iperf3, rates: [2000], size: 256, lead: 1s }
+`);
+    const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze']);
+    expect(r.exitCode, r.all).toBe(0);
+    const dir = await onlyRunDir(s.results, 'it-together-bg');
+    const recs = await records(dir);
+    expect(recs).toHaveLength(4);
+    for (const rec of recs) {
+      expect(rec.status, JSON.stringify(rec.failure)).toBe('ok');
+      const first = async (suffix: string) => Number((await readFile(join(dir, 'raw', `${rec.trial}.${suffix}.times`), 'utf8')).split('\n')[0]);
+      expect((await first('client')) - (await first('bg-client'))).toBeGreaterThanOrEqual(1 - 0.005);
+      expect(Math.abs(rec.background!.sentPps! - 2000) / 2000).toBeLessThan(0.1);
+    }
   });
 
   it('switchover: the counters show pv0 carrying the traffic between the switches, with gap, loss and latency per segment', async () => {

@@ -52,4 +52,35 @@ tests:
     const plan = await execa(process.execPath, [...CLI, 'plan', s.file, '--json']);
     expect(JSON.parse(plan.stdout).trials.map((t: { id: string }) => t.id)).toEqual(m.plan.trials.map((t) => t.id));
   });
+
+  it('SIGINT while the background load runs its lead: the load and the waiting client end at once', async () => {
+    const { inventoryPath, ns } = testLab();
+    const s = await scenarioFile(`name: it-interrupt-lead
+inventory: ${inventoryPath}
+${VF_PV_VARIANTS}repeat: 1
+tests:
+  - tool: sockperf
+    sizes: [64]
+    duration: 5s
+    background: { tool: iperf3, rates: [1000], size: 256, lead: 60s }
+`);
+    const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false, all: true });
+    try {
+      // The load runs (iperf3 client in vm1), the measured client is not started yet: the start request waits.
+      await until('the lead', async () => (await processesIn(ns.vm1)).includes('iperf3'), 30_000);
+      const t0 = Date.now();
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode, r.all).toBe(130);
+      expect(Date.now() - t0).toBeLessThan(30_000); // it did not sit out the 60 s lead
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(await processesIn(ns.vm1)).toEqual([]);
+    expect(await processesIn(ns.vm2)).toEqual([]);
+    expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
+    expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
+    const m = JSON.parse(await readFile(join(await onlyRunDir(s.results, 'it-interrupt-lead'), 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.status).toBe('interrupted');
+  });
 });
