@@ -66,6 +66,16 @@ def read_bytes(path):
         os.close(fd)
 
 
+def read_ready(fd, n):
+    """What a non-blocking fd has: bytes, b'' at its end (or on an error), None when nothing yet."""
+    try:
+        return os.read(fd, n)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return b''
+
+
 def need(req, key, kind):
     v = req.get(key)
     if not isinstance(v, kind) or isinstance(v, bool):
@@ -134,12 +144,9 @@ class Session(object):
         agent.loop.add_reader(rfd, self.readable)
 
     def readable(self):
-        try:
-            data = os.read(self.rfd, 65536)
-        except BlockingIOError:
+        data = read_ready(self.rfd, 65536)
+        if data is None:
             return
-        except OSError:
-            data = b''
         if not data:
             self.close()
             return
@@ -506,12 +513,9 @@ class Agent(object):
         eof = self.loop.create_future()
 
         def readable():
-            try:
-                b = os.read(fd, 65536)
-            except BlockingIOError:
+            b = read_ready(fd, 65536)
+            if b is None:
                 return
-            except OSError:
-                b = b''
             if not b:
                 self.loop.remove_reader(fd)
                 if not eof.done():
@@ -646,12 +650,9 @@ class Agent(object):
         got = bytearray()
 
         def readable():
-            try:
-                b = os.read(fd, 512)
-            except BlockingIOError:
+            b = read_ready(fd, 512)
+            if b is None:
                 return
-            except OSError:
-                b = b''
             if b:
                 got.extend(b)
                 return

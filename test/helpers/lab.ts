@@ -102,3 +102,12 @@ export async function killSessions(ns: string, listenerPid?: number): Promise<nu
   if (n === 0) throw new Error(`no SSH session to kill in ${ns}`);
   return n;
 }
+
+/** The shared lab as vfbench must leave it: vf0 up in both VMs, no tool (nor agent) running in them. */
+export async function expectLabAsFound(ns: { vm1: string; vm2: string }): Promise<void> {
+  const { expect } = await import('vitest');
+  expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
+  expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
+  expect(await processesIn(ns.vm1)).toEqual([]);
+  expect(await processesIn(ns.vm2)).toEqual([]);
+}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { labAvailable, linkUp, testLab } from '../helpers/lab.js';
-import { vfbench, onlyRunDir, records, scenarioFile } from '../helpers/cli.js';
+import { vfbench, onlyRunDir, records, scenarioFile, VF_PV_VARIANTS } from '../helpers/cli.js';
 
 const figureFiles = (dir: string, name: string) => ['vl.json', 'svg', 'png', 'pdf'].map((ext) => join(dir, 'figures', `${name}.${ext}`));
 const specData = async (dir: string, name: string) => {
@@ -140,11 +140,7 @@ pairs:
   - { client: vm1, server: vm2 }
   - { client: vm3, server: vm4 }
 pairs_run: together
-variants:
-  vf: { controller: guest-link, interface: vf0, state: up }
-  pv: { controller: guest-link, interface: vf0, state: down }
-baseline: pv
-repeat: 1
+${VF_PV_VARIANTS}repeat: 1
 tests:
   - tool: sockperf
     sizes: [64]

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/runner/run.js';
-import { labAvailable, linkUp, processesIn, testLab, until, restoreLabLinks } from '../helpers/lab.js';
+import { expectLabAsFound, labAvailable, linkUp, processesIn, testLab, until, restoreLabLinks } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, VF_PV_VARIANTS } from '../helpers/cli.js';
 
 describe.skipIf(!labAvailable())('interrupting a run', () => {
@@ -37,10 +37,7 @@ tests:
     } finally {
       child.kill('SIGKILL');
     }
-    expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
-    expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
-    expect(await processesIn(ns.vm1)).toEqual([]);
-    expect(await processesIn(ns.vm2)).toEqual([]);
+    await expectLabAsFound(ns);
     const dir = await onlyRunDir(s.results, 'it-interrupt');
     const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
     expect(m.status).toBe('interrupted');
@@ -76,10 +73,7 @@ tests:
     } finally {
       child.kill('SIGKILL');
     }
-    expect(await processesIn(ns.vm1)).toEqual([]);
-    expect(await processesIn(ns.vm2)).toEqual([]);
-    expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
-    expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
+    await expectLabAsFound(ns);
     const m = JSON.parse(await readFile(join(await onlyRunDir(s.results, 'it-interrupt-lead'), 'manifest.json'), 'utf8')) as Manifest;
     expect(m.status).toBe('interrupted');
   });
