@@ -10,17 +10,17 @@ import { makePlan } from '../scenario/plan.js';
 import { formatSeconds } from '../util/duration.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { defaultLabOptions, labDown, labStatus, labUp, DEFAULT_RULES, MAX_PAIRS } from '../lab/lab.js';
-import { loadForRun, runScenario, type RunEvent } from '../runner/run.js';
-import { analyzeRun, reportRun, boostTable } from './stages.js';
-import { parseSaved, PARSE_TOOLS } from './parse.js';
-import { doctor } from './doctor.js';
-import { dryRunLines } from '../runner/dry-run.js';
-import { restoreRun } from '../runner/restore-run.js';
-import { HistoryDb } from '../results/history.js';
-import { addToHistory, defaultDb, judgeNightly, trendFigures } from './history.js';
-import { compareSides, compareTable, loadPolicy, loadSide, saveBaseline, verdictCounts, writeCompareOutputs } from './compare.js';
-import { readFile } from 'node:fs/promises';
+import type { RunEvent } from '../runner/run.js';
+import { PARSE_TOOLS } from './parse.js';
 import { formatMetric, headlineMetrics, metricLabel } from '../analysis/metrics.js';
+
+// The heavy modules (vega and resvg for figures, sql.js, ssh2, Arrow) load with the commands that use
+// them: `vfbench --version`, `plan` or `parse` start in a few tens of milliseconds.
+const stages = () => import('./stages.js');
+const runner = () => import('../runner/run.js');
+const history = () => import('./history.js');
+const historyDb = () => import('../results/history.js');
+const comparing = () => import('./compare.js');
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
@@ -165,9 +165,9 @@ async function main(): Promise<number> {
         .option('dry-run', { type: 'boolean', default: false, describe: 'print every command the run would send (switches, servers, clients, restore); connect to nothing' }),
       async (argv) => {
         if (argv['dry-run']) {
-          const { scenario } = await loadForRun(argv.file, argv.resume);
+          const { scenario } = await (await runner()).loadForRun(argv.file, argv.resume);
           if (scenario.inventoryProblem) throw new UserError(scenario.inventoryProblem);
-          for (const l of dryRunLines(scenario)) out(l);
+          for (const l of (await import('../runner/dry-run.js')).dryRunLines(scenario)) out(l);
           return;
         }
         if (argv.repeat !== undefined && (!Number.isInteger(argv.repeat) || argv.repeat < 1 || argv.repeat > 1000)) throw new UserError(`--repeat must be an integer 1..1000, got ${argv.repeat}`);
@@ -185,7 +185,9 @@ async function main(): Promise<number> {
         .option('accept-new-host-keys', { type: 'boolean', default: false }),
       async (argv) => {
         const policy = await policyFrom(argv);
-        const db = await HistoryDb.open(argv.db ?? defaultDb());
+        const { defaultDb, judgeNightly } = await history();
+        const { compareTable, verdictCounts } = await comparing();
+        const db = await (await historyDb()).HistoryDb.open(argv.db ?? defaultDb());
         try {
           const r = await runCommand({ file: argv.file, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: true });
           if (!r.dir || r.status !== 'complete') {
@@ -217,7 +219,8 @@ async function main(): Promise<number> {
         .option('metrics', { type: 'string', describe: 'trend: comma-separated metrics (default: headline metrics)' })
         .option('out', { type: 'string', default: 'trends', describe: 'trend: folder for the figures' }),
       async (argv) => {
-        const db = await HistoryDb.open(argv.db ?? defaultDb());
+        const { addToHistory, defaultDb, trendFigures } = await history();
+        const db = await (await historyDb()).HistoryDb.open(argv.db ?? defaultDb());
         try {
           if (argv.action === 'add') {
             if (!argv.target) throw new UserError('history add needs a run directory');
@@ -250,7 +253,7 @@ async function main(): Promise<number> {
     .command('restore <dir>', 'put every host of a run back into the path state recorded before its first switch (after kill -9)', (y) =>
       y.positional('dir', { type: 'string', demandOption: true }).option('dry-run', { type: 'boolean', default: false }).option('accept-new-host-keys', { type: 'boolean', default: false }),
       async (argv) => {
-        const r = await restoreRun(argv.dir, { dryRun: argv['dry-run'], acceptNewHostKeys: argv['accept-new-host-keys'] });
+        const r = await (await import('../runner/restore-run.js')).restoreRun(argv.dir, { dryRun: argv['dry-run'], acceptNewHostKeys: argv['accept-new-host-keys'] });
         for (const l of r.lines) out(l);
         for (const p of r.problems) err(`✗ ${p}`);
         if (r.problems.length > 0) exitCode = 1;
@@ -264,10 +267,9 @@ async function main(): Promise<number> {
         .option('test', { type: 'string', describe: 'netperf test (TCP_RR …) for output without a banner' })
         .option('size', { type: 'number', describe: 'message size, for sockperf throughput output' }),
       async (argv) => {
-        const text = await readFile(argv.file, 'utf8').catch((e: Error) => {
+        const r = await (await import('./parse.js')).parseSavedFile(argv.tool, argv.file, { test: argv.test, size: argv.size }).catch((e: Error) => {
           throw new UserError(`cannot read ${argv.file}: ${e.message}`);
         });
-        const r = parseSaved(argv.tool, text, { test: argv.test, size: argv.size });
         if (!r.ok) {
           if (argv.json) out(JSON.stringify({ tool: argv.tool, failure: r.failure }, null, 2));
           else err(`${argv.file}: ${r.failure.kind}: ${r.failure.message}`);
@@ -294,7 +296,7 @@ async function main(): Promise<number> {
         .option('dry-run', { type: 'boolean', default: false, describe: 'with --install: print the commands only' })
         .option('json', { type: 'boolean', default: false }),
       async (argv) => {
-        const r = await doctor({
+        const r = await (await import('./doctor.js')).doctor({
           scenarioFile: argv.scenario,
           hosts: argv.host,
           key: argv.key,
@@ -330,13 +332,14 @@ async function main(): Promise<number> {
     .command('baseline <runs..>', 'pool run directories of one scenario into a baseline file for compare', (y) =>
       y.positional('runs', { type: 'string', array: true, demandOption: true }).option('output', { alias: 'o', type: 'string', demandOption: true }),
       async (argv) => {
-        const b = await saveBaseline(argv.runs as string[], argv.output);
+        const b = await (await comparing()).saveBaseline(argv.runs as string[], argv.output);
         out(`${argv.output}: baseline of ${b.scenario} from ${b.runs.length} run(s), ${b.samples.length} points`);
       },
     )
     .command('analyze <dir>', 'write analysis/{trials,summary,boost}.csv and analysis.json for a run', (y) =>
       y.positional('dir', { type: 'string', demandOption: true }),
       async (argv) => {
+        const { analyzeRun, boostTable } = await stages();
         const a = await analyzeRun(argv.dir);
         out(boostTable(a));
         for (const w of a.warnings) err(`warning: ${w}`);
@@ -345,7 +348,7 @@ async function main(): Promise<number> {
     .command('report <dir>', 'render the figures of a run (Vega-Lite JSON, SVG, PNG)', (y) =>
       y.positional('dir', { type: 'string', demandOption: true }),
       async (argv) => {
-        for (const f of await reportRun(argv.dir)) for (const file of f.files) out(file);
+        for (const f of await (await stages()).reportRun(argv.dir)) for (const file of f.files) out(file);
         out(join(argv.dir, 'report.html'));
       },
     )
@@ -383,6 +386,7 @@ interface RunCommandOptions {
 
 /** `vfbench run`: run (or resume), print progress, analyze and report; Ctrl-C restores and stops. */
 async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; dir?: string; status?: string }> {
+  const { loadForRun, runScenario } = await runner();
   const { scenario } = await loadForRun(argv.file, argv.resume);
   if (argv.repeat !== undefined) scenario.repeat = argv.repeat;
   const ac = new AbortController();
@@ -411,6 +415,7 @@ async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; 
       return { exitCode: 130, dir: r.dir.path, status: r.manifest.status };
     }
     if (argv.analyze) {
+      const { analyzeRun, reportRun, boostTable } = await stages();
       const a = await analyzeRun(r.dir.path);
       const figs = await reportRun(r.dir.path);
       out(`\nBoost% (${a.baseline} is the baseline; positive = the variant is better)`);
@@ -430,8 +435,8 @@ async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; 
 
 type PolicyFlags = { policy?: string; 'min-effect'?: number; alpha?: number; 'max-cv'?: number; metrics?: string };
 
-function policyFrom(argv: PolicyFlags) {
-  return loadPolicy(argv.policy, {
+async function policyFrom(argv: PolicyFlags) {
+  return (await comparing()).loadPolicy(argv.policy, {
     minEffectPct: argv['min-effect'],
     alpha: argv.alpha,
     maxCvPct: argv['max-cv'],
@@ -445,6 +450,7 @@ async function runCompare(
   argv: PolicyFlags & { out?: string; json?: boolean },
 ): Promise<number> {
   const policy = await policyFrom(argv);
+  const { compareSides, compareTable, loadSide, verdictCounts, writeCompareOutputs } = await comparing();
   const [baseline, candidate] = await Promise.all([loadSide(baselinePath), loadSide(candidatePath)]);
   const rows = compareSides(baseline, candidate, policy);
   const dir = argv.out ?? join((await stat(candidatePath)).isDirectory() ? candidatePath : dirname(candidatePath), 'compare');

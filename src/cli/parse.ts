@@ -1,5 +1,8 @@
 // `vfbench parse TOOL FILE`: metrics from an output saved by hand, in the shape of a record's metrics.
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import * as sockperf from '../tools/sockperf.js';
+import { FullLogParser } from '../tools/sockperf-fulllog.js';
 import * as netperf from '../tools/netperf.js';
 import * as iperf3 from '../tools/iperf3.js';
 import type { ParseResult } from '../tools/failure.js';
@@ -14,6 +17,40 @@ export interface Parsed {
 }
 
 export const PARSE_TOOLS = ['sockperf', 'netperf', 'iperf3'] as const;
+
+/**
+ * `vfbench parse` on a file: a sockperf full log is streamed through the parser (any size, memory for its
+ * latency column only); other outputs are small and read whole.
+ */
+export async function parseSavedFile(tool: (typeof PARSE_TOOLS)[number], path: string, opts: { test?: string; size?: number } = {}): Promise<ParseResult<Parsed>> {
+  const head = Buffer.alloc(1 << 20);
+  const fh = await open(path);
+  let bytesRead: number;
+  let size: number;
+  try {
+    ({ bytesRead } = await fh.read(head, 0, head.length, 0));
+    size = (await fh.stat()).size;
+  } finally {
+    await fh.close();
+  }
+  const start = head.subarray(0, bytesRead).toString('utf8');
+  const big = size > bytesRead;
+  if (tool !== 'sockperf' || !/^(packet, txTime\(sec\)|txTime, rxTime)/m.test(start)) {
+    if (big) return { ok: false, failure: { kind: 'bad-arguments', message: `${path} is over 1 MB and not a sockperf full log` } };
+    return parseSaved(tool, start, opts);
+  }
+  const parser = new FullLogParser();
+  parser.sizeHint(size);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) parser.push(chunk as Buffer);
+  const log = parser.end();
+  if (!log.ok) return log;
+  const summary = sockperf.parseSummary(start);
+  const sorted = log.value.latency.sort();
+  return {
+    ok: true,
+    value: { tool, version: summary.ok ? summary.value.version : undefined, latencyKind: log.value.latencyKind, source: 'full log (pooled per-message samples)', metrics: sockperf.sortedLatencyMetrics(sorted, log.value.unitNs) },
+  };
+}
 
 export function parseSaved(tool: (typeof PARSE_TOOLS)[number], text: string, opts: { test?: string; size?: number } = {}): ParseResult<Parsed> {
   if (tool === 'sockperf') {

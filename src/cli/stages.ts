@@ -8,13 +8,12 @@ import { latencyFigure } from '../charts/latency.js';
 import { writeFigure, type RenderedFigure } from '../charts/render.js';
 import type { Manifest } from '../runner/run.js';
 import type { TrialRecord } from '../results/record.js';
-import { comparePoints, formatMetric, headlineMetrics, metricDirection, metricLabel, pointLabel } from '../analysis/metrics.js';
+import { formatMetric, headlineMetrics, metricDirection, metricLabel, pointLabel } from '../analysis/metrics.js';
 import { writeFile } from 'node:fs/promises';
 import type { TopLevelSpec } from 'vega-lite';
-import { parseFullLog, dropWarmup, type FullLog } from '../tools/sockperf.js';
-import { parseSamples, packetRates, type Samples } from '../tools/proc.js';
-import { pool, cdfPoints, boxStats, timeline } from '../analysis/distributions.js';
-import { cdfFigure, barsWithCi, barFigure, boostVsRateData, boostVsRateFigure, groupBoxFigure, switchoverFigure, type CdfDatum, type GroupBoxDatum, type TimelineData } from '../charts/figures.js';
+import { parseSamples, type Samples } from '../tools/proc.js';
+import { cdfData, groupBoxData, switchoverData, trialStore } from './sample-figures.js';
+import { cdfFigure, barsWithCi, barFigure, boostVsRateData, boostVsRateFigure, groupBoxFigure, switchoverFigure } from '../charts/figures.js';
 import { reportHtml } from '../charts/report-html.js';
 
 /** The analysis of a run directory, computed from its records (nothing written). */
@@ -40,15 +39,6 @@ export async function analyzeRun(path: string): Promise<Analysis> {
     a,
   );
   return a;
-}
-
-/** The per-message log of a sockperf trial, warm-up dropped as the trial's metrics did. */
-async function fullLog(dir: RunDir, r: TrialRecord, warmup: number): Promise<FullLog | undefined> {
-  const file = r.raw.find((f) => f.endsWith('.fulllog.csv'));
-  if (!file) return undefined;
-  const text = await readFile(join(dir.path, file), 'utf8').catch(() => undefined);
-  const parsed = text === undefined ? undefined : parseFullLog(text);
-  return parsed?.ok ? dropWarmup(parsed.value, warmup) : undefined;
 }
 
 async function clientSamples(dir: RunDir, r: TrialRecord): Promise<Samples | undefined> {
@@ -79,28 +69,18 @@ export async function reportRun(path: string): Promise<RenderedFigure[]> {
   const a = text ? (JSON.parse(text) as Analysis) : await analyzeRun(path);
   const records = (await dir.latestRecords()).filter((r) => r.status === 'ok');
   const name = manifest.scenario.name;
-  const tests = manifest.scenario.tests;
   const figures: (RenderedFigure & { caption: string })[] = [];
   const add = async (file: string, spec: TopLevelSpec, caption: string) => figures.push({ ...(await writeFigure(dir.figuresDir, file, spec)), caption });
 
   if (a.summary.some((s) => s.n > 0 && s.metrics.p50_us !== undefined)) {
     await add('latency-percentiles', latencyFigure(a, `${name}: latency by variant`), 'Latency percentiles per variant: median over repetitions of the pooled per-message percentiles.');
   }
-  // Pooled per-message samples of every sockperf latency trial (switchover trials have their own figure).
-  const logs = new Map<string, FullLog>();
+  const stores = new Map<string, { series: string; sorted: string }>();
   for (const r of records) {
-    const t = tests[r.point.test];
-    if (t?.tool !== 'sockperf' || r.switchover) continue;
-    const log = await fullLog(dir, r, t.warmup);
-    if (log) logs.set(r.trial, log);
+    const store = await trialStore(dir, r, manifest);
+    if (store) stores.set(r.trial, store);
   }
-  const cdf: CdfDatum[] = [];
-  for (const s of [...a.summary].sort(comparePoints)) {
-    const mine = records.filter((r) => r.pointKey === s.pointKey && r.variant === s.variant && logs.has(r.trial));
-    if (mine.length === 0) continue;
-    const pooled = pool(mine.map((r) => logs.get(r.trial)!.samples));
-    for (const p of cdfPoints(pooled)) cdf.push({ panel: pointLabel(s), variant: s.variant, ...p, trials: mine.length, messages: pooled.length });
-  }
+  const cdf = await cdfData(a, records, stores);
   if (cdf.length > 0) await add('latency-cdf', cdfFigure(a, cdf, `${name}: latency CDF`), 'Empirical CDF of per-message latency per variant, pooled over the repetitions.');
 
   const tp = barsWithCi(a, Object.keys(THROUGHPUT), THROUGHPUT);
@@ -120,38 +100,13 @@ export async function reportRun(path: string): Promise<RenderedFigure[]> {
   if (boostRate.length > 0) {
     await add('boost-vs-background', boostVsRateFigure(a, boostRate, `${name}: Boost% vs background load`), 'FlexVF Fig. 5: Boost% of p50 and p99 latency against the background packet rate, one line per message size.');
   }
-  const grouped = records.filter((r) => r.point.group !== undefined && logs.has(r.trial));
-  if (grouped.length > 0) {
-    const box: GroupBoxDatum[] = [];
-    for (const g of [...new Set(grouped.map((r) => r.point.group!))]) {
-      for (const v of a.variants) {
-        const mine = grouped.filter((r) => r.point.group === g && r.variant === v);
-        const st = boxStats(pool(mine.map((r) => logs.get(r.trial)!.samples)));
-        if (st) box.push({ ...st, group: g, variant: v, pairs: new Set(mine.map((r) => r.point.pair)).size, trials: mine.length });
-      }
-    }
-    await add('latency-by-group', groupBoxFigure(a, box, `${name}: latency per group of pairs`), 'FlexVF Fig. 7: latency per group and variant, pooled over the pairs of each group.');
-  }
+  const box = await groupBoxData(a, records, stores);
+  if (box.length > 0) await add('latency-by-group', groupBoxFigure(a, box, `${name}: latency per group of pairs`), 'FlexVF Fig. 7: latency per group and variant, pooled over the pairs of each group.');
   let k = 0;
-  for (const r of records.filter((x) => x.switchover)) {
-    const t = tests[r.point.test];
-    if (t?.tool !== 'sockperf') continue;
-    const log = await fullLog(dir, r, t.warmup);
-    if (!log) continue;
-    const sw = r.switchover!;
-    const origin = sw.clientStart + log.txTimes[0]!;
-    const samples = await clientSamples(dir, r);
-    const ifaces = Object.keys(sw.segments[0]?.packets ?? {});
-    const data: TimelineData = {
-      latency: timeline(log.rxTimes.map((x) => sw.clientStart + x), log.samples, origin, 0.05),
-      switches: sw.switches.map((s) => ({ variant: `→ ${s.variant}`, begin: s.begin - origin, end: s.end - origin })),
-      counters: samples ? packetRates(samples, ifaces).map((c) => ({ t: c.time - origin, iface: c.iface, pps: c.rxPps + c.txPps })) : [],
-      gapMs: sw.gapMs,
-      lost: sw.lost,
-    };
+  for (const r of records.filter((x) => x.switchover && stores.has(x.trial))) {
+    const data = await switchoverData(r, stores.get(r.trial)!, await clientSamples(dir, r));
     await add(`switchover-timeline${k++ ? `-${k}` : ''}`, switchoverFigure(data, `${name}: live switchover (${r.trial})`), 'FlexVF Fig. 6: latency over time (50 ms bins) with the switch instants, and the client\'s packets/s per interface from its counters.');
   }
-
   await writeFile(join(dir.path, 'report.html'), reportPage(manifest, a, records, figures));
   return figures;
 }

@@ -29,7 +29,8 @@ export class AgentError extends Error {
   }
 }
 
-export type ChunkHandler = (file: number, data: Buffer) => void;
+/** Bytes of a fetched file as they arrive; a promise holds the channel (backpressure) until it settles. */
+export type ChunkHandler = (file: number, data: Buffer) => void | Promise<void>;
 
 /** Wall-clock seconds with sub-millisecond resolution (Date.now() has whole milliseconds). */
 export function nowS(): number {
@@ -41,6 +42,7 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   onChunk?: ChunkHandler;
+  onSize?: (file: number, size: number) => void;
   /** This machine's clock when the request was written. */
   sent: number;
 }
@@ -52,6 +54,8 @@ interface Header {
   error?: string;
   bytes?: number;
   file?: number;
+  /** Announces a fetched file's size (before its bytes). */
+  size?: number;
   /** The host's clock when the request arrived there. */
   recv?: number;
 }
@@ -64,6 +68,8 @@ export class AgentSession {
   private payload?: { left: number; to?: Pending; file: number };
   private stderrText = '';
   closed?: string;
+  /** File bytes received (as sent: compressed where the fetch asked for it). */
+  bytesIn = 0;
   onClose?: (cause: string) => void;
   /** Each answer: when its request was sent (local clock) and when it arrived (host clock). */
   onDelivery?: (sent: number, recv: number) => void;
@@ -95,7 +101,7 @@ export class AgentSession {
    * Send one request; `timeoutMs` is a backstop for an agent that stops answering on a connection that
    * still looks alive (the request is then forgotten: a late answer is dropped).
    */
-  request<T>(req: Record<string, unknown>, onChunk?: ChunkHandler, timeoutMs?: number): Promise<T> {
+  request<T>(req: Record<string, unknown>, onChunk?: ChunkHandler, timeoutMs?: number, onSize?: (file: number, size: number) => void): Promise<T> {
     if (this.closed) return Promise.reject(new ConnectionLost(this.host, this.closed));
     const id = this.nextId++;
     const op = String(req.op);
@@ -111,6 +117,7 @@ export class AgentSession {
         resolve: (v) => (done(), (resolve as (v: unknown) => void)(v)),
         reject: (e) => (done(), reject(e)),
         onChunk,
+        onSize,
         sent: nowS(),
       });
       this.stream.write(line);
@@ -136,15 +143,33 @@ export class AgentSession {
     this.onClose?.(this.closed);
   }
 
+  private blocked = false;
+
   private data(d: Buffer): void {
     let off = 0;
     while (off < d.length) {
       if (this.payload) {
         const n = Math.min(this.payload.left, d.length - off);
-        this.payload.to?.onChunk?.(this.payload.file, d.subarray(off, off + n));
+        this.bytesIn += n;
+        const held = this.payload.to?.onChunk?.(this.payload.file, d.subarray(off, off + n));
         off += n;
         this.payload.left -= n;
         if (this.payload.left === 0) this.payload = undefined;
+        if (held) {
+          // The consumer is behind (a disk, a parser): stop reading the channel until it caught up.
+          const rest = d.subarray(off);
+          this.blocked = true;
+          this.stream.pause();
+          held.then(
+            () => {
+              this.blocked = false;
+              if (rest.length > 0) this.data(rest);
+              if (!this.blocked) this.stream.resume();
+            },
+            (err: Error) => this.lost(`a fetched file could not be taken: ${err.message}`),
+          );
+          return;
+        }
         continue;
       }
       const nl = d.indexOf(10, off);
@@ -169,6 +194,10 @@ export class AgentSession {
       return;
     }
     const p = h.id !== null ? this.pending.get(h.id) : undefined;
+    if (h.file !== undefined && h.bytes === undefined) {
+      if (h.size !== undefined) p?.onSize?.(h.file, h.size);
+      return; // a size announced, or an empty chunk: nothing to pass on
+    }
     if (h.bytes !== undefined) {
       this.payload = { left: h.bytes, to: p, file: h.file ?? 0 };
       return;

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 PROTOCOL = 1
 STOPPED_EARLY = 'stopped before its start'
@@ -740,7 +741,9 @@ class Agent(object):
         return out
 
     async def op_fetch(self, req, session, rid):
-        """Stream files in chunks ({"id", "file": index, "bytes": k} + bytes); sizes and SHA-256 at the end."""
+        """Stream files in chunks ({"id", "file": index, "bytes": k} + bytes), gzip-compressed where asked (a
+        slow link); size and SHA-256 of the content itself at the end."""
+        gzip = req.get('gzip') or []
         files = []
         for index, path in enumerate(need(req, 'paths', list)):
             try:
@@ -750,6 +753,11 @@ class Agent(object):
                 continue
             h = hashlib.sha256()
             size = 0
+            z = zlib.compressobj(1, zlib.DEFLATED, 31) if index < len(gzip) and gzip[index] else None
+            try:  # its size first: a streaming reader can reserve its memory once
+                session.send({'id': rid, 'file': index, 'size': os.fstat(fd).st_size})
+            except OSError:
+                pass
             try:
                 while True:
                     data = os.read(fd, CHUNK)
@@ -757,8 +765,12 @@ class Agent(object):
                         break
                     h.update(data)
                     size += len(data)
-                    session.send({'id': rid, 'file': index}, data)
+                    out = z.compress(data) if z else data
+                    if out:
+                        session.send({'id': rid, 'file': index}, out)
                     await session.drain()
+                if z:
+                    session.send({'id': rid, 'file': index}, z.flush())
             finally:
                 os.close(fd)
             files.append({'size': size, 'sha256': h.hexdigest()})

@@ -5,6 +5,10 @@
 import type { Duplex, Readable } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import { command, positiveInt, type Arg } from '../util/shell.js';
 import { AGENT_SOURCE, AgentError, AgentSession, ConnectionLost, bootstrapCommand, nowS } from './agent-session.js';
 
@@ -119,58 +123,145 @@ export interface Op<T> {
   map?: (raw: unknown) => T;
 }
 
-/** Where a fetch writes each file: a local path, or memory (undefined). Checks each by size and SHA-256. */
-class FetchSink {
-  private fds = new Map<number, number>();
-  private hashes = new Map<number, ReturnType<typeof createHash>>();
-  private sizes = new Map<number, number>();
-  private buffers = new Map<number, Buffer[]>();
-  /** A local write that failed (disk full): reported by finish(), never thrown from the stream. */
-  private failure?: string;
-  constructor(readonly locals: (string | undefined)[]) {}
+/**
+ * What takes a fetched file's bytes as they arrive (a streaming parser, say): `write` may return a promise,
+ * which holds the transfer until it settles; `end` is called once the file is complete (or cut off).
+ */
+export interface FileConsumer {
+  /** The file's size, announced before its bytes (to reserve memory once). */
+  size?(bytes: number): void;
+  write(data: Buffer): void | Promise<void>;
+  /** All bytes came and were verified (size and SHA-256). */
+  end(): Promise<void>;
+  /** The fetch failed or the file arrived damaged: drop what was written. */
+  abort(why: string): Promise<void>;
+}
 
-  chunk(file: number, data: Buffer): void {
-    if (this.failure) return;
-    try {
-      const local = this.locals[file];
-      if (local !== undefined) {
-        if (!this.fds.has(file)) this.fds.set(file, openSync(local, 'w', 0o600));
-        writeSync(this.fds.get(file)!, data);
-      } else {
-        const list = this.buffers.get(file) ?? [];
-        list.push(Buffer.from(data));
-        this.buffers.set(file, list);
-      }
-      if (!this.hashes.has(file)) this.hashes.set(file, createHash('sha256'));
-      this.hashes.get(file)!.update(data);
-      this.sizes.set(file, (this.sizes.get(file) ?? 0) + data.length);
-    } catch (err) {
-      this.failure = `cannot write ${this.locals[file]}: ${(err as Error).message}`;
+/** Where a fetched file goes: a local file, memory (undefined), or a consumer. */
+export type FetchDestination = string | FileConsumer | undefined;
+
+/** One file of a fetch: its destination, and its running size and SHA-256 of the content. */
+class FetchTarget {
+  fd?: number;
+  buffers: Buffer[] = [];
+  hash = createHash('sha256');
+  size = 0;
+  gunzip?: Gunzip;
+  /** Settles when every inflated byte went through content() (the gunzip's own 'end' comes earlier). */
+  inflated?: Promise<void>;
+  constructor(
+    readonly dest: FetchDestination,
+    gzip: boolean,
+  ) {
+    if (gzip) this.gunzip = createGunzip();
+  }
+}
+
+/**
+ * Where a fetch writes each file, checked against the size and SHA-256 of the content the agent read. A file
+ * sent gzip-compressed (slow links) is inflated here on the way. A local failure (disk full) is reported
+ * by finish(), never thrown into the connection.
+ */
+class FetchSink {
+  private targets: FetchTarget[];
+  private failure?: string;
+  constructor(
+    readonly dests: FetchDestination[],
+    readonly gzip: boolean[],
+  ) {
+    this.targets = dests.map((d, i) => new FetchTarget(d, gzip[i] ?? false));
+    for (const t of this.targets) {
+      if (!t.gunzip) continue;
+      const sink = new Writable({ write: (chunk: Buffer, _e, cb) => void Promise.resolve(this.content(t, chunk)).then(() => cb(), cb) });
+      t.inflated = pipeline(t.gunzip, sink).catch((err: Error) => void (this.failure ??= `cannot inflate a fetched file: ${err.message}`));
     }
+  }
+
+  /** The size the agent announced for a file. */
+  size(file: number, bytes: number): void {
+    const d = this.targets[file]?.dest;
+    if (typeof d === 'object') d.size?.(bytes);
+  }
+
+  /**
+   * Bytes as they came over the connection. A promise pauses the channel until they are taken; it never
+   * rejects (that would drop the connection and every job on the host): a local failure is kept for finish().
+   */
+  chunk(file: number, data: Buffer): void | Promise<void> {
+    const t = this.targets[file];
+    if (!t || this.failure) return;
+    const wait = t.gunzip ? (t.gunzip.write(data) ? undefined : Promise.race([once(t.gunzip, 'drain'), t.inflated])) : this.content(t, data);
+    return wait?.then(
+      () => {},
+      (err: Error) => void (this.failure ??= `cannot take a fetched file: ${err.message}`),
+    );
+  }
+
+  /** Bytes of the file itself. */
+  private content(t: FetchTarget, data: Buffer): void | Promise<void> {
+    if (this.failure) return;
+    t.hash.update(data);
+    t.size += data.length;
+    try {
+      if (typeof t.dest === 'string') {
+        t.fd ??= openSync(t.dest, 'w', 0o600);
+        writeSync(t.fd, data);
+      } else if (t.dest === undefined) {
+        t.buffers.push(Buffer.from(data));
+      } else {
+        return t.dest.write(data);
+      }
+    } catch (err) {
+      this.failure = `cannot write ${String(t.dest)}: ${(err as Error).message}`;
+    }
+  }
+
+  /** A fetch that failed: its consumers drop what they got. */
+  async abandon(why: string): Promise<void> {
+    this.failure ??= why;
+    this.close();
+    for (const t of this.targets) t.gunzip?.destroy();
+    for (const t of this.targets) if (typeof t.dest === 'object') await t.dest.abort(why).catch(() => {});
   }
 
   /** Close the local files (also when the fetch failed half-way). */
   close(): void {
-    for (const fd of this.fds.values()) closeSync(fd);
-    this.fds.clear();
+    for (const t of this.targets) {
+      if (t.fd !== undefined) closeSync(t.fd);
+      t.fd = undefined;
+    }
   }
 
-  /** Close the files and check each against the size and SHA-256 the agent computed. */
-  finish(host: string, paths: string[], reported: ({ size: number; sha256: string } | null)[]): (FetchedFile | undefined)[] {
+  /**
+   * Finish every file (inflating) and check each against the size and SHA-256 the agent computed; a
+   * consumer ends only with a verified file, else it aborts (a file the host did not have too).
+   */
+  async finish(host: string, paths: string[], reported: ({ size: number; sha256: string } | null)[]): Promise<(FetchedFile | undefined)[]> {
+    for (const t of this.targets) {
+      if (!t.gunzip) continue;
+      t.gunzip.end();
+      await t.inflated;
+    }
     this.close();
-    if (this.failure) throw new Error(`${host}: ${this.failure}`);
-    return reported.map((r, i) => {
+    const damaged: string[] = [];
+    const out = reported.map((r, i): FetchedFile | undefined => {
       if (!r) return undefined;
-      const local = this.locals[i];
+      const t = this.targets[i]!;
       // An empty file sends no chunk: create it so that it exists like the remote one.
-      if (local !== undefined && !this.sizes.has(i)) closeSync(openSync(local, 'w', 0o600));
-      const sha = this.hashes.get(i)?.digest('hex') ?? createHash('sha256').digest('hex');
-      const size = this.sizes.get(i) ?? 0;
-      if (size !== r.size || sha !== r.sha256) {
-        throw new Error(`${host}: ${paths[i]} arrived damaged (${size} bytes, sha256 ${sha.slice(0, 12)}…; sent ${r.size}, ${r.sha256.slice(0, 12)}…)`);
-      }
-      return { size, sha256: sha, data: local === undefined ? Buffer.concat(this.buffers.get(i) ?? []) : undefined };
+      if (typeof t.dest === 'string' && t.size === 0 && !this.failure) closeSync(openSync(t.dest, 'w', 0o600));
+      const sha = t.hash.digest('hex');
+      if (t.size !== r.size || sha !== r.sha256) damaged[i] = `${paths[i]} arrived damaged (${t.size} bytes, sha256 ${sha.slice(0, 12)}…; sent ${r.size}, ${r.sha256.slice(0, 12)}…)`;
+      return { size: t.size, sha256: sha, data: t.dest === undefined ? Buffer.concat(t.buffers) : undefined };
     });
+    for (const [i, t] of this.targets.entries()) {
+      if (typeof t.dest !== 'object') continue;
+      const problem = this.failure ?? damaged[i] ?? (reported[i] ? undefined : `${paths[i]} is not on ${host}`);
+      await (problem ? t.dest.abort(problem) : t.dest.end());
+    }
+    if (this.failure) throw new Error(`${host}: ${this.failure}`);
+    const first = damaged.find((d) => d);
+    if (first) throw new Error(`${host}: ${first}`);
+    return out;
   }
 }
 
@@ -218,9 +309,12 @@ export const ops = {
   }),
   samplerStop: (name: string): Op<{ text: string | null }> => ({ req: { op: 'sampler_stop', name }, quick: true }),
   counters: (interfaces: string[]): Op<Record<string, IfCounters>> => ({ req: { op: 'counters', interfaces }, quick: true }),
-  /** Stream files off the host; `locals[i]` names a local file for paths[i], else the content is kept in memory. */
-  fetch(paths: string[], locals: (string | undefined)[] = []): Op<(FetchedFile | undefined)[]> {
-    return { req: { op: 'fetch', paths }, quick: false, sink: new FetchSink(paths.map((_, i) => locals[i])) };
+  /**
+   * Stream files off the host: `dests[i]` is a local file, a consumer, or memory (undefined) for paths[i];
+   * `gzip[i]` has the agent compress it on the way (worth it on slow links, not on a lab).
+   */
+  fetch(paths: string[], dests: FetchDestination[] = [], gzip: boolean[] = []): Op<(FetchedFile | undefined)[]> {
+    return { req: { op: 'fetch', paths, gzip: gzip.some(Boolean) ? paths.map((_, i) => gzip[i] ?? false) : undefined }, quick: false, sink: new FetchSink(paths.map((_, i) => dests[i]), gzip) };
   },
   rm: (paths: string[]): Op<{ removed: number }> => ({ req: { op: 'rm', paths }, quick: true }),
   /** End what an earlier session of run `run` left on the host: its agents, their jobs, their folders. */
@@ -282,25 +376,32 @@ export class Batch {
     try {
       results = await this.host.request(
         { op: 'batch', ops: this.slots.map((s) => s.op.req) },
-        { timeoutMs, quick, label: this.slots.map((s) => s.op.req.op).join(','), onChunk: sink ? (f, d) => sink.chunk(f, d) : undefined },
+        { timeoutMs, quick, label: this.slots.map((s) => s.op.req.op).join(','), onChunk: sink ? (f, d) => sink.chunk(f, d) : undefined, onSize: sink ? (f, n) => sink.size(f, n) : undefined },
       );
+    } catch (err) {
+      await sink?.abandon((err as Error).message);
+      throw err;
     } finally {
       sink?.close();
     }
-    this.slots.forEach((s, i) => {
+    for (const [i, s] of this.slots.entries()) {
       const r = results[i];
-      if (!r) return s.set(false, undefined);
-      if (!r.ok) return s.set(false, undefined, r.error);
+      if (!r || !r.ok) {
+        s.set(false, undefined, r?.error);
+        await s.op.sink?.abandon(r?.error ?? 'not run: an earlier operation of its batch failed');
+        continue;
+      }
       try {
         if (s.op.sink) {
           const fetched = (r.result as { files: ({ size: number; sha256: string } | null)[] }).files;
-          return s.set(true, s.op.sink.finish(this.host.name, s.op.req.paths as string[], fetched));
+          s.set(true, await s.op.sink.finish(this.host.name, s.op.req.paths as string[], fetched));
+          continue;
         }
         s.set(true, s.op.map ? s.op.map(r.result) : r.result);
       } catch (err) {
         s.set(false, undefined, (err as Error).message);
       }
-    });
+    }
   }
 }
 
@@ -312,6 +413,8 @@ export interface HostOptions {
   reconnectTimeoutMs?: number;
   /** Seconds an agent that lost its client keeps its jobs and waits to be attached again. */
   orphanGraceS?: number;
+  /** gzip large files on the host for the transfer: auto = when round trips take over 2 ms (not a lab). */
+  compress?: 'auto' | 'always' | 'never';
 }
 
 const RTT_SAMPLES = 32;
@@ -480,18 +583,26 @@ export abstract class Host {
     await this.recoverOnce(d?.cause ?? 'not connected', this.opts.reconnectTimeoutMs ?? 60_000);
   }
 
+  /** File bytes received over the current session (compressed where they were). */
+  get bytesIn(): number {
+    return this.session?.bytesIn ?? 0;
+  }
+
   /** Whether the host currently has a working session (no reconnect attempt). */
   get connected(): boolean {
     return this.session !== undefined;
   }
 
   /** Send one request (one round trip); VFBENCH_TRACE=1 prints each with its time. */
-  async request<T>(req: Record<string, unknown>, o: { timeoutMs: number; quick?: boolean; label?: string; onChunk?: (file: number, d: Buffer) => void }): Promise<T> {
+  async request<T>(
+    req: Record<string, unknown>,
+    o: { timeoutMs: number; quick?: boolean; label?: string; onChunk?: (file: number, d: Buffer) => void | Promise<void>; onSize?: (file: number, n: number) => void },
+  ): Promise<T> {
     await this.ready();
     const s = this.session!;
     this.requests++;
     const t0 = performance.now();
-    const r = await s.request<T>(req, o.onChunk, o.timeoutMs);
+    const r = await s.request<T>(req, o.onChunk, o.timeoutMs, o.onSize);
     const ms = performance.now() - t0;
     if (o.quick) {
       this.rtts.push(ms);
@@ -524,6 +635,12 @@ export abstract class Host {
 
   batch(): Batch {
     return new Batch(this);
+  }
+
+  /** Whether large files are worth compressing on the host before they cross the link. */
+  compressesFetches(): boolean {
+    const c = this.opts.compress ?? 'auto';
+    return c === 'always' || (c === 'auto' && this.rtts.length > 0 && Math.min(...this.rtts) > 2);
   }
 
   /**

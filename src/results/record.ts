@@ -72,4 +72,6 @@ export interface TrialRecord {
   roundTrips?: Record<string, number>;
   /** Raw files of this trial, relative to the run directory. */
   raw: string[];
+  /** The per-message samples (sockperf), relative to the run directory: arrival order, and sorted. */
+  samples?: { series: string; sorted: string };
 }

@@ -59,6 +59,15 @@ export class RunDir {
     return join(this.rawDir, `${trialId}.${suffix}`);
   }
 
+  get samplesDir(): string {
+    return join(this.path, 'samples');
+  }
+
+  /** A trial's sample store files (results/sample-store.ts): `arrow` (arrival order) or `sorted.arrow`. */
+  samplesPath(trialId: string, suffix: 'arrow' | 'sorted.arrow'): string {
+    return join(this.samplesDir, `${trialId}.${suffix}`);
+  }
+
   /** Append one record and flush it to disk before returning: a crash loses at most the trial in flight. */
   async appendRecord(record: TrialRecord): Promise<void> {
     const fh = await open(join(this.path, RECORDS), 'a');

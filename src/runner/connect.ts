@@ -38,7 +38,7 @@ export async function connectHosts(s: HostSource, names: Iterable<string>, opts:
   const settled = await Promise.allSettled(
     list.map(async (name): Promise<Host> => {
       const spec = s.hosts[name]!;
-      const common = { name, commandTimeoutMs: s.ssh.command_timeout * 1000, reconnectTimeoutMs: s.ssh.reconnect_timeout * 1000 };
+      const common = { name, commandTimeoutMs: s.ssh.command_timeout * 1000, reconnectTimeoutMs: s.ssh.reconnect_timeout * 1000, compress: s.ssh.compress };
       if (spec.ssh === 'local') {
         const h = new LocalHost(name, common.commandTimeoutMs, common);
         await h.open(label);

@@ -5,6 +5,7 @@ import type { TestSpec } from '../scenario/schema.js';
 import type { Point } from '../scenario/plan.js';
 import type { ParseResult } from '../tools/failure.js';
 import { fail } from '../tools/failure.js';
+import type { IngestedLog } from './full-log-ingest.js';
 import * as sockperf from '../tools/sockperf.js';
 import * as netperf from '../tools/netperf.js';
 import * as iperf3 from '../tools/iperf3.js';
@@ -17,8 +18,10 @@ export interface TrialOutcome {
   summary?: Record<string, unknown>;
   /** Seconds after the client process started when the measurement began (start-up, warm-up, omit). */
   measuredFrom?: number;
-  /** sockperf: the per-message log after the warm-up, for the switchover timeline. */
-  fullLog?: sockperf.FullLog;
+  /** sockperf: the stored per-message samples (arrival order with times; sorted), for the switchover. */
+  store?: IngestedLog['store'];
+  /** sockperf: the first kept message's send time on sockperf's clock (s after the process started). */
+  firstTx?: number;
   /** Messages sent without an answer (sockperf). */
   lost?: number;
 }
@@ -27,15 +30,24 @@ export interface ClientOutput {
   stdout: string;
   stderr: string;
   exitCode: number | null;
-  /** Extra files by suffix (e.g. the sockperf full log). */
+  /** Extra files by suffix (small ones, as text). */
   files: Record<string, string | undefined>;
+  /** The full log, parsed and stored as it arrived (sockperf latency modes). */
+  fullLog?: ParseResult<IngestedLog>;
 }
 
 export interface ToolRun {
   /** Binaries that must exist on the client and on the server host. */
   needs: { client: string; server: string };
   server: { argv: Arg[]; ready: { protocol: 'tcp' | 'udp'; port: number } };
-  client: { argv: Arg[]; seconds: number; files: Record<string, string> };
+  client: {
+    argv: Arg[];
+    seconds: number;
+    files: Record<string, string>;
+    /** The file (by suffix) that is a sockperf full log: streamed into the parser and the sample store. */
+    /** Parsed as it arrives; `arrivals`: keep each reply's arrival time too (a live switchover's timeline). */
+    fullLog?: { suffix: string; warmupS: number; maxRows: number; arrivals: boolean };
+  };
   parse(out: ClientOutput): ParseResult<TrialOutcome>;
 }
 
@@ -77,7 +89,7 @@ function sockperfRun(test: Extract<TestSpec, { tool: 'sockperf' }>, point: Point
   return {
     needs: { client: 'sockperf', server: 'sockperf' },
     server: { argv: sockperf.serverArgv({ address: ctx.serverAddress, port: test.port, protocol }), ready: { protocol, port: test.port } },
-    client: { argv, seconds, files: fullLog ? { 'fulllog.csv': fullLog } : {} },
+    client: { argv, seconds, files: fullLog ? { 'fulllog.csv': fullLog } : {}, fullLog: fullLog ? { suffix: 'fulllog.csv', warmupS: test.warmup, maxRows: test.max_log_rows, arrivals: !!test.switchover } : undefined },
     parse(out) {
       if (mode === 'throughput') {
         const tp = sockperf.parseThroughput(out.stdout, { stderr: out.stderr, exitCode: out.exitCode, size: point.size });
@@ -88,23 +100,20 @@ function sockperfRun(test: Extract<TestSpec, { tool: 'sockperf' }>, point: Point
       }
       const summary = sockperf.parseSummary(out.stdout, { stderr: out.stderr, exitCode: out.exitCode, seconds });
       if (!summary.ok) return summary;
-      const text = out.files['fulllog.csv'];
-      if (text === undefined) return fail('no-result', 'sockperf wrote no --full-log file');
-      const parsed = sockperf.parseFullLog(text);
-      if (!parsed.ok) return parsed;
-      const log = sockperf.dropWarmup(parsed.value, test.warmup);
-      if (log.samples.length === 0) return fail('too-few-samples', `no samples after the ${test.warmup}s warm-up`);
-      const metrics: Record<string, number> = { ...sockperf.latencyMetrics(log), warmup_dropped: parsed.value.samples.length - log.samples.length };
+      if (!out.fullLog) return fail('no-result', 'sockperf wrote no --full-log file');
+      if (!out.fullLog.ok) return out.fullLog;
+      const log = out.fullLog.value;
+      const metrics: Record<string, number> = { ...sockperf.sortedLatencyMetrics(log.sorted, log.unitNs), warmup_dropped: log.warmupDropped };
       if (summary.value.dropped !== undefined) metrics.dropped_messages = summary.value.dropped;
-      const span = log.rxTimes[log.rxTimes.length - 1]! - log.txTimes[0]!;
-      if (span > 0) metrics.round_trips_per_s = log.samples.length / span;
+      const span = log.lastRx - log.firstTx;
+      if (span > 0) metrics.round_trips_per_s = log.sorted.length / span;
       // A ping-pong has one message in flight: a rate above 1/RTT cannot be reached; the analysis says so.
       if (mode === 'ping-pong' && mps !== 'max') metrics.target_mps = mps;
       const v = summary.value;
       const lost = v.totalSent !== undefined && v.totalReceived !== undefined ? v.totalSent - v.totalReceived : v.dropped;
       return {
         ok: true,
-        value: { metrics, latencyKind: log.latencyKind, version: v.version, summary: { ...v }, measuredFrom: log.txTimes[0], fullLog: log, lost },
+        value: { metrics, latencyKind: log.latencyKind, version: v.version, summary: { ...v }, measuredFrom: log.firstTx, firstTx: log.firstTx, store: log.store, lost },
       };
     },
   };

@@ -14,6 +14,9 @@ import { summarizeSwitchover, type SwitchInstant } from './switchover.js';
 import type { TrialContext } from './trial.js';
 import type { BackgroundSpec } from '../scenario/schema.js';
 import type { JobInfo } from '../hosts/host.js';
+import type { ParseResult } from '../tools/failure.js';
+import type { IngestedLog } from './full-log-ingest.js';
+import { readArrivals } from '../results/sample-store.js';
 import type { CounterSnapshot } from '../paths/counters.js';
 
 /** Client processes get this long beyond their own duration before they count as hung. */
@@ -39,6 +42,8 @@ export interface HostEnd {
   before?: CounterSnapshot;
   after?: CounterSnapshot;
   files: Record<string, string | undefined>;
+  /** The full log, parsed and stored on its way (client host, sockperf latency modes). */
+  fullLog?: ParseResult<IngestedLog>;
 }
 
 export interface TrialEvidence {
@@ -67,7 +72,7 @@ export interface RecordInput {
 }
 
 /** Build the record; throws TrialFailure for a trial that measured nothing usable. */
-export function buildRecord(r: RecordInput, ev: TrialEvidence): TrialRecord {
+export async function buildRecord(r: RecordInput, ev: TrialEvidence): Promise<TrialRecord> {
   const { ctx, base, test, tool, client } = r;
   const job = ev.client.job;
   if (!job) throw new TrialFailure('tool-error', `${test.tool} client: no exit status came back`);
@@ -75,7 +80,7 @@ export function buildRecord(r: RecordInput, ev: TrialEvidence): TrialRecord {
   if (ev.switched?.problem) throw new TrialFailure('switch-failed', ev.switched.problem);
   if (job.rc === 127) throw new TrialFailure('tool-missing', `${tool.needs.client} was not found on ${client.name}`);
   const files = ev.client.files;
-  const parsed = tool.parse({ stdout: files['client.stdout'] ?? '', stderr: files['client.stderr'] ?? '', exitCode: job.rc, files });
+  const parsed = tool.parse({ stdout: files['client.stdout'] ?? '', stderr: files['client.stderr'] ?? '', exitCode: job.rc, files, fullLog: ev.client.fullLog });
   if (!parsed.ok) throw new TrialFailure(parsed.failure.kind, parsed.failure.message);
   const outcome = parsed.value;
   base.tool.version = outcome.version ?? ctx.facts[client.name]!.tools[tool.needs.client] ?? undefined;
@@ -104,12 +109,12 @@ export function buildRecord(r: RecordInput, ev: TrialEvidence): TrialRecord {
     }
   }
   if (r.bg) recordBackground(r, ev, window, metrics);
-  if (ev.switched && outcome.fullLog) {
-    const log = outcome.fullLog;
-    const rx = log.rxTimes.map((t) => job.start + t);
+  if (ev.switched && outcome.store) {
+    // A switchover log is minutes at a few thousand messages/s: its arrival order is read back whole.
+    const { rx, latency } = await readArrivals(outcome.store.series, job.start);
     const src = r.sources.client;
     const ifaces = src ? [src.accelerated, src.synthetic].filter((x): x is string => !!x) : [];
-    const sum = summarizeSwitchover(rx, log.samples, outcome.lost ?? 0, ctx.trial.variant, ev.switched.switches, series.find((x) => x.role === 'client')?.samples, ifaces);
+    const sum = summarizeSwitchover(rx, latency, outcome.lost ?? 0, ctx.trial.variant, ev.switched.switches, series.find((x) => x.role === 'client')?.samples, ifaces);
     base.switchover = { switches: ev.switched.switches, clientStart: job.start, ...sum };
     metrics.gap_ms = sum.gapMs;
     metrics.lost_messages = sum.lost;

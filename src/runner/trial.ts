@@ -23,6 +23,7 @@ import type { Barrier } from './barrier.js';
 import { samplerStart } from './sampling.js';
 import { backgroundPlan, BACKGROUND_TAIL_S, type BackgroundPlan } from './background.js';
 import { buildRecord, TrialFailure, CLIENT_GRACE_S, type HostEnd, type TrialEvidence } from './trial-record.js';
+import { FullLogIngest } from './full-log-ingest.js';
 import { runSwitches } from './switchover.js';
 import type { BackgroundSpec, TestSpec } from '../scenario/schema.js';
 
@@ -164,7 +165,10 @@ class TrialRun {
     return { ...this.base, status: 'failed', ended: new Date().toISOString(), metrics: {}, failure: { kind, message }, roundTrips: this.roundTrips() };
   }
 
-  /** Requests the trial sent to each host once its pair was switched (two each when all went well). */
+  /**
+   * Requests the trial sent to each host once its pair was switched, up to its record (two each when all
+   * went well; the removal of its fetched files follows the record).
+   */
   private roundTrips(): Record<string, number> | undefined {
     if (!this.requests0) return undefined;
     return Object.fromEntries([...this.requests0].map(([h, n]) => [h.name, h.requests - n]));
@@ -220,7 +224,7 @@ class TrialRun {
       if (this.ctx.signal?.aborted) return this.failed('interrupted', 'run interrupted');
       const serverEnd = await this.collect(this.server, false);
       const evidence: TrialEvidence = { at, start, client: clientEnd, server: serverEnd, switched, switchMetrics };
-      return { ...buildRecord(this.recordInput(), evidence), roundTrips: this.roundTrips() };
+      return { ...(await buildRecord(this.recordInput(), evidence)), roundTrips: this.roundTrips() };
     } catch (err) {
       if (err instanceof TrialFailure) return this.failed(err.kind, err.message);
       if (err instanceof HostDown) return this.failed('host-unreachable', err.message);
@@ -419,12 +423,20 @@ class TrialRun {
     const after = probe?.before && src ? b.add(pathCountersOp(host.name, src)) : undefined;
     const suffixes = this.fileSuffixes(live);
     const remote = suffixes.map((x) => this.tool.client.files[x] ?? `${host.agent!.dir}/${this.ctx.trial.id}.${x}`);
-    const fetched = b.add(ops.fetch(remote, suffixes.map((x) => this.ctx.dir.rawPath(this.ctx.trial.id, x))));
+    // The full log goes straight into its parser and the sample store; the rest to raw/ as they are.
+    const fl = this.tool.client.fullLog;
+    const ingest = fl && suffixes.includes(fl.suffix) ? this.ingest(fl) : undefined;
+    const dests = suffixes.map((x) => (x === fl?.suffix ? ingest : this.ctx.dir.rawPath(this.ctx.trial.id, x)));
+    const fetched = b.add(ops.fetch(remote, dests, suffixes.map((x) => x === fl?.suffix && host.compressesFetches())));
     await b.send(((waited ? this.clientLifeS() + 10 : 0) + (bgWaited ? BACKGROUND_TAIL_S + 10 : 0)) * 1000 + REQUEST_SLACK_MS);
     if (stopped?.ok) for (const j of toStop) live.delete(j);
     if (waited?.ok && !waited.value.timedOut) live.delete(client);
     if (samples?.ok && probe) probe.sampler = undefined;
-    const files = await this.keep(host, suffixes, fetched);
+    const files = await this.keep(host, suffixes, fetched, fl?.suffix);
+    if (ingest?.result?.ok) {
+      const { series, sorted } = ingest.result.value.store;
+      this.base.samples = { series: relative(this.ctx.dir.path, series), sorted: relative(this.ctx.dir.path, sorted) };
+    }
     const samplesText = samples?.ok ? (samples.value.text ?? undefined) : undefined;
     const role = host === this.client ? 'client' : 'server';
     if (samplesText !== undefined) await this.keepText(`${role}.samples`, samplesText);
@@ -435,7 +447,17 @@ class TrialRun {
       before: probe?.before?.ok ? probe.before.value : undefined,
       after: after?.ok ? after.value : undefined,
       files,
+      fullLog: ingest?.result,
     };
+  }
+
+  /** The consumer of a sockperf full log: raw/<trial>.fulllog.csv.gz for audit, samples/ for analysis. */
+  private ingest(fl: NonNullable<ToolRun['client']['fullLog']>): FullLogIngest {
+    const { dir, trial } = this.ctx;
+    return new FullLogIngest(
+      { audit: dir.rawPath(trial.id, `${fl.suffix}.gz`), series: dir.samplesPath(trial.id, 'arrow'), sorted: dir.samplesPath(trial.id, 'sorted.arrow') },
+      { warmupS: fl.warmupS, maxRows: fl.maxRows, arrivals: fl.arrivals },
+    );
   }
 
   /** The files of the trial's jobs on a host, by the suffix they keep in raw/. */
@@ -450,18 +472,27 @@ class TrialRun {
     return out;
   }
 
-  /** Files fetched into raw/: listed in the record, their text returned, their remote copies queued for removal. */
-  private async keep(host: Host, suffixes: string[], slot: Slot<(FetchedFile | undefined)[]>): Promise<Record<string, string | undefined>> {
+  /**
+   * Files fetched into raw/: listed in the record, their text returned (not the full log's: it was parsed
+   * on the way and kept gzipped), their remote copies queued for removal.
+   */
+  private async keep(host: Host, suffixes: string[], slot: Slot<(FetchedFile | undefined)[]>, streamed?: string): Promise<Record<string, string | undefined>> {
     const out: Record<string, string | undefined> = {};
+    // Without its files the trial has no result: say why, rather than what the missing output lacks.
+    if (slot.ok === false && host === this.client) throw new TrialFailure('fetch-failed', `the client's files did not come back from ${host.name}: ${slot.error ?? 'no answer'}`);
     if (!slot.ok) return out;
     const remote = slot.op.req.paths as string[];
     const verified: string[] = [];
     for (const [i, suffix] of suffixes.entries()) {
       if (!slot.value[i]) continue;
+      verified.push(remote[i]!);
+      if (suffix === streamed) {
+        this.listRaw(this.ctx.dir.rawPath(this.ctx.trial.id, `${suffix}.gz`));
+        continue;
+      }
       const local = this.ctx.dir.rawPath(this.ctx.trial.id, suffix);
       this.listRaw(local);
       out[suffix] = await readFile(local, 'utf8');
-      verified.push(remote[i]!);
     }
     this.ctx.garbage.set(host, [...(this.ctx.garbage.get(host) ?? []), ...verified]);
     return out;
@@ -484,6 +515,21 @@ class TrialRun {
     const hosts = new Set([...this.live].filter(([, jobs]) => jobs.size > 0).map(([h]) => h));
     for (const [h, p] of this.probes) if (p.sampler) hosts.add(h);
     await Promise.all([...hosts].map((h) => this.collectOnce(h, false).catch(() => {})));
+    // The trial's fetched and verified files leave the host now (a full log can be hundreds of MB on a
+    // tmpfs /tmp): an unlink in the agent, no process. Pairs run together may still be measuring on a
+    // shared host: theirs wait for the next trial's first batch, as do files whose removal failed.
+    if (!this.ctx.barrier) await Promise.all([...new Set([this.client, this.server])].map((h) => this.removeFetched(h)));
+  }
+
+  private async removeFetched(host: Host): Promise<void> {
+    const mine = (this.ctx.garbage.get(host) ?? []).filter((f) => host.agent && f.startsWith(`${host.agent.dir}/`));
+    if (mine.length === 0 || !host.agent) return;
+    try {
+      await host.call(ops.rm(mine));
+      this.ctx.garbage.set(host, (this.ctx.garbage.get(host) ?? []).filter((f) => !mine.includes(f)));
+    } catch {
+      // Left queued: the next batch on this host, or the run's cleanup, removes them.
+    }
   }
 }
 

@@ -143,6 +143,25 @@ function yamlProblems(file: string, doc: Document, lc: LineCounter): Problem[] {
 }
 
 /** Parse scenario text; `file` is used in messages and to resolve relative paths. */
+/**
+ * A message rate bounds a sockperf full log: refuse a trial whose log could not be held, before it runs.
+ * Rows are replies: the rate (the test's, or its groups') over reply_every under load. At `mps: max` the
+ * rate is the path's, unknown here: a log growing past the limit fails its trial (too-many-samples).
+ */
+function checkLogSize(t: Extract<TestSpec, { tool: 'sockperf' }>, i: number, s: Pick<ScenarioParsed, 'groups'>, problem: (path: (string | number)[], message: string) => void): void {
+  if (t.mode === 'throughput') return;
+  const perReply = t.mode === 'under-load' ? (t.reply_every ?? 100) : 1;
+  const rates = [t.mps ?? (t.mode === 'under-load' ? 10_000 : 'max'), ...Object.values(s.groups ?? {}).map((g) => g.mps)].filter((r): r is number => typeof r === 'number');
+  const seconds = t.duration + t.warmup;
+  const rows = Math.ceil((Math.max(0, ...rates) / perReply) * seconds);
+  if (rows > t.max_log_rows) {
+    const replies = perReply > 1 ? ` with a reply every ${perReply}` : '';
+    problem(['tests', i, 'duration'], `${seconds} s at ${Math.max(...rates)} messages/s${replies} is up to ${rows} full-log rows, more than max_log_rows (${t.max_log_rows}): shorten it or raise max_log_rows (up to 8 bytes of vfbench's memory per row)`);
+  }
+  // A live switchover keeps each reply's arrival as 32-bit µs from the first send.
+  if (t.switchover && seconds > 4200) problem(['tests', i, 'duration'], `a live switchover test lasts at most 4200 s (70 minutes) with its warm-up; this one ${seconds} s`);
+}
+
 export function parseScenario(text: string, file: string): Scenario {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
@@ -229,6 +248,7 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   s.tests.forEach((t, i) => checkTest(t, i, problem));
   s.tests.forEach((t, i) => {
+    if (t.tool === 'sockperf') checkLogSize(t, i, s, problem);
     if (t.tool !== 'sockperf' || !t.switchover) return;
     const sw = t.switchover;
     if (!variantNames.includes(sw.start)) problem(['tests', i, 'switchover', 'start'], `unknown variant "${sw.start}" (variants: ${variantNames.join(', ')})`);

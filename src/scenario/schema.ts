@@ -240,6 +240,8 @@ export const sockperfTestSchema = z
     reply_every: z.number().int().min(1).max(1_000_000).optional(),
     /** Report full round trips (sockperf --full-rtt) instead of RTT/2. */
     full_rtt: z.boolean().default(false),
+    /** Rows (replies) a trial's full log may have (4 bytes of vfbench's memory each, 8 with arrival times). */
+    max_log_rows: z.number().int().min(1000).max(1_000_000_000).default(50_000_000),
     port: testPort.default(11111),
     background: backgroundSchema.optional(),
     switchover: switchoverSchema.optional(),
@@ -329,6 +331,8 @@ export const sshOptionsSchema = z
     command_timeout: duration(1, 86400).default(600),
     /** How long a lost connection is retried (bounded backoff) before its host's trials fail. */
     reconnect_timeout: duration(0, 3600).default(60),
+    /** gzip large files on the host before the transfer: auto = when the host is not this machine's neighbour (round trip > 2 ms). */
+    compress: z.enum(['auto', 'always', 'never']).default('auto'),
   })
   .strict();
 
@@ -350,7 +354,7 @@ export const scenarioSchema = z
     /** together: all pairs run each trial at once, started through a barrier (FlexVF Fig. 7). */
     pairs_run: z.enum(['one-by-one', 'together']).default('one-by-one'),
     groups: z.record(name('group'), groupSchema).optional(),
-    ssh: sshOptionsSchema.default({ accept_new_host_keys: false, connect_timeout: 10, command_timeout: 600, reconnect_timeout: 60 }),
+    ssh: sshOptionsSchema.default({ accept_new_host_keys: false, connect_timeout: 10, command_timeout: 600, reconnect_timeout: 60, compress: 'auto' }),
     tests: z.array(testSchema).min(1),
   })
   .strict();

@@ -6,10 +6,13 @@ export type FailureKind =
   | 'server-busy'
   | 'bad-arguments'
   | 'too-few-samples'
+  | 'too-many-samples'
   | 'tool-missing'
   | 'tool-unsupported'
   | 'tool-error'
-  | 'no-result';
+  | 'no-result'
+  /** From the harness: the tool's files did not come back whole from its host. */
+  | 'fetch-failed';
 
 export interface ToolFailure {
   kind: FailureKind;

@@ -3,8 +3,9 @@
 // most failures, so success is decided from the output.
 import type { Arg } from '../util/shell.js';
 import { ipAddress, port as checkPort, positiveInt, absPath } from '../util/shell.js';
-import { latencyStats, percentileName, type LatencyStats } from '../util/samples.js';
+import { latencyStats, latencyStatsOf, percentileName, type LatencyStats } from '../util/samples.js';
 import { fail, type ParseResult } from './failure.js';
+import { latencyUs, parseFullLogBytes } from './sockperf-fulllog.js';
 
 export type Protocol = 'udp' | 'tcp';
 
@@ -229,43 +230,18 @@ export interface FullLog {
   parameters?: string;
 }
 
-const HEADER = /^packet, txTime\(sec\), rxTime\(sec\), (latency|rtt)\(usec\)$/;
-const LEGACY_HEADER = /^txTime, rxTime$/;
-
-export function parseFullLog(text: string): ParseResult<FullLog> {
-  const lines = stripAnsi(text).split(/\r?\n/);
-  const parameters = /test was performed using the following parameters: (.*)$/.exec(lines.find((l) => l.includes('following parameters')) ?? '')?.[1];
-  const start = lines.findIndex((l) => HEADER.test(l.trim()) || LEGACY_HEADER.test(l.trim()));
-  if (start < 0 && lines.some((l) => l.includes('No valid observations'))) {
-    return fail('too-few-samples', 'sockperf found no valid observations, so the full log has no per-packet table');
-  }
-  if (start < 0) return fail('no-result', 'no per-packet table (packet, txTime(sec), rxTime(sec), …) in the full log');
-  const header = lines[start]!.trim();
-  const legacy = LEGACY_HEADER.test(header);
-  // ≤3.3 wrote only the two times; the latency column is (rx − tx)/2 there, as sockperf's default.
-  const latencyKind: FullLog['latencyKind'] = !legacy && HEADER.exec(header)![1] === 'rtt' ? 'rtt' : 'half-rtt';
-  const samples: number[] = [];
-  const txTimes: number[] = [];
-  const rxTimes: number[] = [];
-  for (let i = start + 1; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line.startsWith('---') || line === '') break;
-    const f = line.split(/,\s*/).map(Number);
-    if (f.some((v) => !Number.isFinite(v))) return fail('no-result', `full log line ${i + 1} is not numeric: "${line.slice(0, 80)}"`);
-    if (legacy) {
-      if (f.length !== 2) return fail('no-result', `full log line ${i + 1} should have 2 columns`);
-      txTimes.push(f[0]!);
-      rxTimes.push(f[1]!);
-      samples.push(((f[1]! - f[0]!) * 1e6) / 2);
-    } else {
-      if (f.length !== 4) return fail('no-result', `full log line ${i + 1} should have 4 columns`);
-      txTimes.push(f[1]!);
-      rxTimes.push(f[2]!);
-      samples.push(f[3]!);
-    }
-  }
-  if (samples.length === 0) return fail('too-few-samples', 'the full log has no per-packet rows');
-  return { ok: true, value: { latencyKind, samples: Float64Array.from(samples), txTimes: Float64Array.from(txTimes), rxTimes: Float64Array.from(rxTimes), parameters } };
+/**
+ * A whole log held in memory, every time kept (saved files, small logs, tests). Runs stream theirs through
+ * `FullLogParser` (sockperf-fulllog.ts), which this is built on.
+ */
+export function parseFullLog(text: string | Buffer): ParseResult<FullLog> {
+  const r = parseFullLogBytes(text, { times: 'all' });
+  if (!r.ok) return r;
+  const v = r.value;
+  return {
+    ok: true,
+    value: { latencyKind: v.latencyKind, samples: Float64Array.from(v.latency, (u) => latencyUs(u, v.unitNs)), txTimes: v.txTimes!, rxTimes: v.rxTimes!, parameters: v.parameters },
+  };
 }
 
 /** Drop the samples sent during the first `seconds` of the log (the scenario's warm-up). */
@@ -286,7 +262,18 @@ export function dropWarmup(log: FullLog, seconds: number): FullLog {
 
 /** Metrics of a ping-pong trial, pooled from the full log's per-message samples. */
 export function latencyMetrics(log: FullLog): Record<string, number> {
-  const s: LatencyStats = latencyStats(log.samples);
+  return statsMetrics(latencyStats(log.samples));
+}
+
+/**
+ * The same metrics from a sorted column of a streamed log (`units` of `unitNs` ns): the same values as
+ * latencyMetrics on the text, without a copy of the column as doubles.
+ */
+export function sortedLatencyMetrics(sorted: Uint32Array, unitNs: number): Record<string, number> {
+  return statsMetrics(latencyStatsOf(sorted, (u) => latencyUs(u, unitNs)));
+}
+
+function statsMetrics(s: LatencyStats): Record<string, number> {
   const out: Record<string, number> = { count: s.count, mean_us: s.mean, stddev_us: s.stddev, min_us: s.min, max_us: s.max };
   for (const [name, v] of Object.entries(s.percentiles)) if (v !== undefined) out[`${name}_us`] = v;
   return out;

@@ -32,21 +32,31 @@ export interface LatencyStats {
 
 /** Pooled statistics of one trial's samples (µs). stddev is the population standard deviation, as sockperf's. */
 export function latencyStats(samples: ArrayLike<number>): LatencyStats {
-  const sorted = Float64Array.from(samples).sort();
+  return latencyStatsOf(Float64Array.from(samples).sort(), (v) => v);
+}
+
+/**
+ * The statistics of an already sorted column whose values `value()` turns into µs (an exact integer column
+ * of a streamed full log): sums in ascending order, as latencyStats does, so both give the same numbers.
+ */
+export function latencyStatsOf<T extends ArrayLike<number>>(sorted: T, value: (raw: number) => number): LatencyStats {
   const n = sorted.length;
   let sum = 0;
-  for (const v of sorted) sum += v;
+  for (let i = 0; i < n; i++) sum += value(sorted[i]!);
   const mean = n > 0 ? sum / n : NaN;
   let sq = 0;
-  for (const v of sorted) sq += (v - mean) ** 2;
+  for (let i = 0; i < n; i++) sq += (value(sorted[i]!) - mean) ** 2;
   const percentiles: Record<string, number | undefined> = {};
-  for (const p of LATENCY_PERCENTILES) percentiles[percentileName(p)] = nearestRank(sorted, p);
+  for (const p of LATENCY_PERCENTILES) {
+    const v = nearestRank(sorted, p);
+    percentiles[percentileName(p)] = v === undefined ? undefined : value(v);
+  }
   return {
     count: n,
     mean,
     stddev: n > 0 ? Math.sqrt(sq / n) : NaN,
-    min: n > 0 ? sorted[0]! : NaN,
-    max: n > 0 ? sorted[n - 1]! : NaN,
+    min: n > 0 ? value(sorted[0]!) : NaN,
+    max: n > 0 ? value(sorted[n - 1]!) : NaN,
     percentiles,
   };
 }

@@ -217,6 +217,23 @@ describe('the host agent', () => {
       expect([...got[1]!.data!]).toEqual([0x61, 0x1b, 0x00, 0xff, 0x0a]);
       expect(got[2]).toBeUndefined();
       expect(readFileSync(join(local, 'empty')).length).toBe(0);
+      // gzip on the link: a text file crosses in a fraction of its size and arrives the same.
+      const text = Buffer.from(Array.from({ length: 200_000 }, (_, i) => `${i}, 2.${String(i).padStart(9, '0')}, 2.${String(i + 7).padStart(9, '0')}, 3${i % 10}.123\n`).join(''));
+      await writeFile(join(dir, 'log'), text);
+      const before = h.bytesIn;
+      const [gz] = await h.call(ops.fetch([join(dir, 'log')], [undefined], [true]));
+      expect(gz!.data!.equals(text)).toBe(true);
+      expect(h.bytesIn - before).toBeLessThan(text.length / 3);
+      // ... also into a consumer slower than the link (its writes wait): every byte reaches it before the check.
+      const seen: Buffer[] = [];
+      const ended: string[] = [];
+      const slow = { write: (d: Buffer) => new Promise<void>((r) => setTimeout(() => (seen.push(Buffer.from(d)), r()), 2)), end: async () => void ended.push('end'), abort: async (why: string) => void ended.push(why) };
+      const [gzSlow] = await h.call(ops.fetch([join(dir, 'log')], [slow], [true]));
+      expect(gzSlow!.size).toBe(text.length);
+      expect(Buffer.concat(seen).equals(text)).toBe(true);
+      // A consumer ends only with a whole file: one the host does not have is aborted, saying so.
+      await h.call(ops.fetch([join(dir, 'log'), join(dir, 'no-such-log')], [undefined, slow]));
+      expect(ended).toEqual(['end', `${join(dir, 'no-such-log')} is not on ${h.name}`]);
       // Fetched files are removed from the agent's folder, and nothing outside it.
       expect(await h.call(ops.rm([join(dir, 'big'), join(dir, 'missing')]))).toEqual({ removed: 1 });
       await expect(h.call(ops.rm(['/etc/hostname']))).rejects.toThrow(/outside/);

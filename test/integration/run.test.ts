@@ -1,8 +1,10 @@
 // A real scenario on the lab, end to end: SSH, sockperf, guest-link, counters, records, analysis, figure.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFile, writeFile, stat, readdir } from 'node:fs/promises';
+import { cp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { gunzipSync } from 'node:zlib';
+import { readColumns } from '../../src/results/sample-store.js';
 import type { TrialRecord } from '../../src/results/record.js';
 import type { Manifest } from '../../src/runner/run.js';
 import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
@@ -71,9 +73,18 @@ tests:
       expect(m.min_us!).toBeLessThanOrEqual(m.p50_us!);
       expect(m.warmup_dropped!).toBeGreaterThan(0);
       expect(r.latencyKind).toBe('half-rtt');
-      const log = await readFile(join(dir, 'raw', `${r.trial}.fulllog.csv`), 'utf8');
-      const rows = log.split('\n').filter((l) => /^\d+, /.test(l)).length;
-      expect(m.count! + m.warmup_dropped!).toBe(rows);
+      // The log is kept gzipped for audit; its rows after the warm-up are the stored samples, exactly.
+      const log = gunzipSync(await readFile(join(dir, 'raw', `${r.trial}.fulllog.csv.gz`))).toString('utf8');
+      const rows = log.split('\n').filter((l) => /^\d+, /.test(l));
+      expect(m.count! + m.warmup_dropped!).toBe(rows.length);
+      const kept = rows.slice(m.warmup_dropped!).map((l) => Number(l.split(', ')[3]));
+      const { meta, columns } = await readColumns(join(dir, r.samples!.series), ['latency']);
+      expect(meta.count).toBe(m.count);
+      await expect(readColumns(join(dir, r.samples!.series), ['rx_us'])).rejects.toThrow(/no column rx_us/); // arrivals: switchovers only
+      expect(Array.from(columns.latency!, (u) => u / 1000)).toEqual(kept);
+      const sorted = (await readColumns(join(dir, r.samples!.sorted), ['latency'])).columns.latency!;
+      expect(Array.from(sorted, (u) => u / 1000)).toEqual([...kept].sort((a, b) => a - b));
+      expect(sorted[Math.floor(0.5 + 0.5 * sorted.length) - 1]! / 1000).toBe(m.p50_us);
       expect(await readFile(join(dir, 'raw', `${r.trial}.client.stdout`), 'utf8')).toContain('avg-latency');
       expect(r.tool.command.startsWith(`sockperf ping-pong -i ${testLab().inventory.hosts.vm2!.data} -p 11111 -m 64 -t 3 --mps=max --full-log /`)).toBe(true);
     }
@@ -110,6 +121,28 @@ tests:
     const p50 = (v: string) => vals.find((d) => d.variant === v && d.percentile === 'p50')!.latency_us;
     expect(p50('pv')).toBe(Number(summary.find((s) => s.variant === 'pv')!.p50_us));
     expect(p50('vf')).toBeLessThan(p50('pv'));
+  });
+
+  it('draws the CDF of a run made before the sample store from its raw full logs, with the same samples', async () => {
+    // A copy of the run as vfbench 0.1 left it: full logs as text in raw/, no samples/, no `samples` in records.
+    const old = `${dir}-old`;
+    await cp(dir, old, { recursive: true });
+    await rm(join(old, 'samples'), { recursive: true });
+    await rm(join(old, 'figures'), { recursive: true });
+    const recs = await records(dir);
+    await writeFile(join(old, 'records.jsonl'), recs.map((r) => JSON.stringify({ ...r, samples: undefined })).join('\n') + '\n');
+    for (const r of recs) await writeFile(join(old, 'raw', `${r.trial}.fulllog.csv`), gunzipSync(await readFile(join(dir, 'raw', `${r.trial}.fulllog.csv.gz`))));
+    const rep = await vfbench(['report', old]);
+    expect(rep.exitCode, rep.all).toBe(0);
+    const cdf = (await readdir(join(old, 'figures'))).filter((f) => f.startsWith('latency-cdf'));
+    expect(cdf).toContain('latency-cdf.svg');
+    for (const r of recs) {
+      const now = (await readColumns(join(old, 'samples', `${r.trial}.sorted.arrow`), ['latency'])).columns.latency!;
+      const then = (await readColumns(join(dir, r.samples!.sorted), ['latency'])).columns.latency!;
+      expect(now.length).toBe(r.metrics.count);
+      expect(Buffer.from(now.buffer, now.byteOffset, now.byteLength).equals(Buffer.from(then.buffer, then.byteOffset, then.byteLength))).toBe(true);
+    }
+    expect(await readFile(join(old, 'figures', 'latency-cdf.vl.json'), 'utf8')).toBe(await readFile(join(dir, 'figures', 'latency-cdf.vl.json'), 'utf8'));
   });
 
   it('leaves the hosts as it found them: links up, no tool process, no scratch files', async () => {
@@ -185,5 +218,46 @@ tests:
       ['vf', 'ok', 'tcp', 'rtt', 'accelerated'],
     ]);
     for (const x of recs) expect(x.tool.command).toContain('--tcp -m 256 -t 1 --mps=max --full-rtt');
+  });
+});
+
+describe.skipIf(!labAvailable())('full logs off the host', () => {
+  it('gzips them on the link when asked, stores the same samples, and never keeps more than one trial\'s log on the host', async () => {
+    const { inventoryPath } = testLab();
+    const s = await scenarioFile(`name: it-gzip
+inventory: ${inventoryPath}
+${VF_PV_VARIANTS}repeat: 2
+ssh: { compress: always }
+tests:
+  - tool: sockperf
+    sizes: [64]
+    duration: 1s
+`);
+    const logsOnHosts = async () => {
+      let n = 0;
+      for (const d of (await readdir('/tmp')).filter((f) => f.startsWith('vfbench.'))) {
+        n += (await readdir(join('/tmp', d)).catch(() => [] as string[])).filter((f) => f.endsWith('.fulllog.csv')).length;
+      }
+      return n;
+    };
+    const run = vfbench(['run', s.file, '--results', s.results, '--no-analyze']);
+    let most = 0;
+    let done = false;
+    void run.finally(() => (done = true));
+    for (let i = 0; i < 600 && !done; i++) {
+      most = Math.max(most, await logsOnHosts());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const r = await run;
+    expect(r.exitCode, r.all).toBe(0);
+    expect(most).toBe(1);
+    expect(await logsOnHosts()).toBe(0);
+    const dir = await onlyRunDir(s.results, 'it-gzip');
+    for (const rec of await records(dir)) {
+      const log = gunzipSync(await readFile(join(dir, 'raw', `${rec.trial}.fulllog.csv.gz`))).toString('utf8');
+      const kept = log.split('\n').filter((l) => /^\d+, /.test(l)).slice(rec.metrics.warmup_dropped!).map((l) => Number(l.split(', ')[3]));
+      const { columns } = await readColumns(join(dir, rec.samples!.series), ['latency']);
+      expect(Array.from(columns.latency!, (u) => u / 1000)).toEqual(kept);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { Barrier, startMarginS, startSkewMs } from '../../src/runner/barrier.js'
 import { backgroundRate, backgroundPlan } from '../../src/runner/background.js';
 import { summarizeSwitchover } from '../../src/runner/switchover.js';
 import { cpuCost } from '../../src/runner/sampling.js';
-import { pool, cdfPoints, boxStats, timeline } from '../../src/analysis/distributions.js';
+import { cdfProbabilities, timeline } from '../../src/analysis/distributions.js';
 import { parseScenario, ScenarioError, type Problem } from '../../src/scenario/load.js';
 import { makePlan } from '../../src/scenario/plan.js';
 import { command } from '../../src/util/shell.js';
@@ -164,15 +164,11 @@ describe('switchover summary', () => {
 });
 
 describe('pooled distributions', () => {
-  it('pools before taking quantiles, and draws the CDF and the box from the pooled samples', () => {
-    const sorted = pool([[5, 1, 3], [2, 4]]);
-    expect([...sorted]).toEqual([1, 2, 3, 4, 5]);
-    const cdf = cdfPoints(sorted, 4);
-    expect(cdf[0]).toEqual({ latency_us: 1, fraction: 0 });
-    expect(cdf.find((p) => p.fraction === 0.5)!.latency_us).toBe(3);
-    expect(cdf[cdf.length - 1]!.latency_us).toBe(5);
-    const big = pool([Float64Array.from({ length: 1000 }, (_, i) => i + 1)]);
-    expect(boxStats(big)).toEqual({ n: 1000, p1: 10, p25: 250, p50: 500, p75: 750, p99: 990 });
+  it('draws the CDF at evenly spread percentiles plus the tail, and the timeline per bin', () => {
+    // Pooling itself (a merge of the trials' sorted columns): test/unit/sample-store.test.ts.
+    const ps = cdfProbabilities(4);
+    expect(ps).toEqual([0, 25, 50, 75, 99, 99.5, 99.9, 99.99, 100]);
+    expect(cdfProbabilities().length).toBe(201 + 2); // every 0.5 %, plus 99.9 and 99.99
     const tl = timeline([0.01, 0.02, 0.06], [5, 7, 9], 0, 0.05);
     expect(tl.map((b) => ({ ...b, t: Number(b.t.toFixed(6)) }))).toEqual([{ t: 0.025, p50_us: 5, p99_us: 7, n: 2 }, { t: 0.075, p50_us: 9, p99_us: 9, n: 1 }]);
   });

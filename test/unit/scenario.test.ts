@@ -105,6 +105,22 @@ describe('scenario loading', () => {
     expect(at(ps, 'variants')!.message).toContain('at least two variants');
   });
 
+  it('refuses a sockperf trial whose full log would pass max_log_rows, from its rate and duration', () => {
+    // 5 minutes at 50k messages/s is 15M rows: within the default (50M), refused under a 10M limit.
+    const fast = GOOD.replace('duration: 3s', 'duration: 5m\n    mps: 50000');
+    expect(parseScenario(fast, 'ok.yaml').tests[0]).toMatchObject({ max_log_rows: 50_000_000 });
+    const ps = problems(fast + '    max_log_rows: 10000000\n');
+    expect(at(ps, 'tests[0].duration')).toMatchObject({ file: 'bad.yaml', line: 14 });
+    expect(at(ps, 'tests[0].duration')!.message).toContain('15000000 full-log rows, more than max_log_rows (10000000)');
+    // Under load the rows are the replies: the default rate (10000/s), warm-up included, over reply_every
+    // (sockperf's default 100); at `max` the rate is unknown: a log past the limit fails its trial at run time.
+    const long = GOOD.replace('duration: 3s', 'duration: 1h\n    warmup: 2s\n    mode: under-load');
+    expect(at(problems(long + '    reply_every: 1\n    max_log_rows: 36000000\n'), 'tests[0].duration')!.message).toContain('3602 s at 10000 messages/s is up to 36020000 full-log rows');
+    expect(at(problems(long + '    max_log_rows: 300000\n'), 'tests[0].duration')!.message).toContain('with a reply every 100 is up to 360200 full-log rows');
+    expect(() => parseScenario(long + '    max_log_rows: 360200\n', 'ok.yaml')).not.toThrow();
+    expect(() => parseScenario(GOOD.replace('duration: 3s', 'duration: 1h') + '    max_log_rows: 1000\n', 'max.yaml')).not.toThrow();
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const ps = problems('name: t\nhosts: [unclosed\n');
     expect(ps[0]!.message).toMatch(/^YAML:/);
