@@ -6,7 +6,7 @@ import * as vl from 'vega-lite';
 import * as vega from 'vega';
 import { Resvg } from '@resvg/resvg-js';
 import { execa } from 'execa';
-import { UserError } from '../util/errors.js';
+import { EnvironmentError } from '../util/errors.js';
 import type { TopLevelSpec } from 'vega-lite';
 
 export const FONT = 'DejaVu Sans';
@@ -29,6 +29,8 @@ export interface RenderedFigure {
   files: string[];
   /** The SVG text (for the self-contained report). */
   svg: string;
+  /** What could not be written (an optional tool missing), for the user. */
+  warning?: string;
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -54,19 +56,32 @@ export function svgToPng(svg: string, scale = 2): Buffer {
 export async function svgToPdf(svg: string): Promise<Buffer> {
   const r = await execa('rsvg-convert', ['--format', 'pdf'], { input: svg, encoding: 'buffer', reject: false }).catch((err: Error) => ({ exitCode: -1, stdout: Buffer.alloc(0), stderr: Buffer.from(err.message) }));
   if (r.exitCode !== 0) {
-    throw new UserError(`cannot write PDF figures: rsvg-convert failed (${Buffer.from(r.stderr).toString().trim() || `exit ${r.exitCode}`}); scripts/setup.sh installs it (librsvg2-bin)`);
+    throw new EnvironmentError(`cannot write PDF figures: rsvg-convert failed (${Buffer.from(r.stderr).toString().trim() || `exit ${r.exitCode}`}); scripts/setup.sh installs it (librsvg2-bin)`);
   }
   return Buffer.from(r.stdout);
 }
 
-/** Write <name>.vl.json, <name>.svg, <name>.png and <name>.pdf into dir. */
+/** Without rsvg-convert (an optional system tool) figures come without their PDF; said once, not fatal. */
+let pdfTool: Promise<boolean> | undefined;
+export const PDF_MISSING = 'no PDF figures: rsvg-convert is not installed (apt-get install librsvg2-bin, or scripts/setup.sh); SVG and PNG written';
+function pdfAvailable(): Promise<boolean> {
+  pdfTool ??= execa('rsvg-convert', ['--version'], { reject: false, stdin: 'ignore' }).then(
+    (r) => r.exitCode === 0,
+    () => false,
+  );
+  return pdfTool;
+}
+
+/** Write <name>.vl.json, <name>.svg, <name>.png and (with rsvg-convert) <name>.pdf into dir. */
 export async function writeFigure(dir: string, name: string, spec: TopLevelSpec): Promise<RenderedFigure> {
   await mkdir(dir, { recursive: true });
   const svg = await renderSvg(spec);
-  const files = [join(dir, `${name}.vl.json`), join(dir, `${name}.svg`), join(dir, `${name}.png`), join(dir, `${name}.pdf`)];
+  const files = [join(dir, `${name}.vl.json`), join(dir, `${name}.svg`), join(dir, `${name}.png`)];
   await writeFile(files[0]!, JSON.stringify(spec, null, 2) + '\n');
   await writeFile(files[1]!, svg);
   await writeFile(files[2]!, svgToPng(svg));
+  if (!(await pdfAvailable())) return { name, files, svg, warning: PDF_MISSING };
+  files.push(join(dir, `${name}.pdf`));
   await writeFile(files[3]!, await svgToPdf(svg));
   return { name, files, svg };
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadScenario } from '../scenario/load.js';
 import { connectHosts, type HostSource } from '../runner/connect.js';
 import { checkHost, installMissing, type HostCheck, type InstallReport } from '../runner/doctor.js';
-import { UserError } from '../util/errors.js';
+import { EnvironmentError, UserError } from '../util/errors.js';
 
 export interface DoctorOptions {
   scenarioFile?: string;
@@ -11,6 +11,7 @@ export interface DoctorOptions {
   key?: string;
   knownHosts?: string;
   acceptNewHostKeys?: boolean;
+  sshConfig?: string;
   install?: boolean;
   dryRun?: boolean;
 }
@@ -35,7 +36,7 @@ export async function doctor(o: DoctorOptions): Promise<DoctorResult[]> {
   let interfaces: string[] = [];
   if (o.scenarioFile) {
     const s = await loadScenario(o.scenarioFile);
-    if (s.inventoryProblem) throw new UserError(s.inventoryProblem);
+    if (s.inventoryProblem) throw new EnvironmentError(s.inventoryProblem);
     source = s;
     names = [...new Set(s.pairs.flatMap((p) => [p.client, p.server]))];
     tools = [...new Set(s.tests.map((t) => t.tool))];
@@ -44,7 +45,7 @@ export async function doctor(o: DoctorOptions): Promise<DoctorResult[]> {
     source = adHocHosts(o.hosts!, o);
     names = Object.keys(source.hosts);
   }
-  const hosts = await connectHosts(source, names, { acceptNewHostKeys: o.acceptNewHostKeys });
+  const hosts = await connectHosts(source, names, { acceptNewHostKeys: o.acceptNewHostKeys, sshConfig: o.sshConfig });
   const results: DoctorResult[] = [];
   try {
     for (const [name, host] of hosts) {

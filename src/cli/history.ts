@@ -93,7 +93,7 @@ export interface NightlyResult {
 }
 
 /** Compare a finished run with the history and record it. The run itself is made by the caller. */
-export async function judgeNightly(db: HistoryDb, runDir: string, opts: { last?: number; policy: ComparePolicy }): Promise<NightlyResult> {
+export async function judgeNightly(db: HistoryDb, runDir: string, opts: { last?: number; policy: ComparePolicy; out?: string }): Promise<NightlyResult> {
   const { analysis, manifest } = await computeAnalysis(runDir);
   const scenario = manifest.scenario.name;
   const result: NightlyResult = { runDir, status: manifest.status, becameBaseline: false, regressed: 0 };
@@ -101,7 +101,7 @@ export async function judgeNightly(db: HistoryDb, runDir: string, opts: { last?:
   if (baseline) {
     const candidate: Side = { scenario, runs: [manifest.id], samples: samplesFromHistory(historySamples(analysis), manifest.id) };
     const rows = compareSides(baseline, candidate, opts.policy);
-    await writeCompareOutputs(join(runDir, 'compare'), rows, { baseline, candidate, policy: opts.policy });
+    await writeCompareOutputs(opts.out ?? join(runDir, 'compare'), rows, { baseline, candidate, policy: opts.policy });
     result.baselineRuns = baseline.runs;
     result.rows = rows;
     result.regressed = rows.filter((r) => r.verdict === 'regressed').length;

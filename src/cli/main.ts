@@ -8,11 +8,14 @@ import cliProgress from 'cli-progress';
 import { loadScenario, ScenarioError } from '../scenario/load.js';
 import { makePlan } from '../scenario/plan.js';
 import { formatSeconds } from '../util/duration.js';
-import { UserError, errorMessage } from '../util/errors.js';
+import { EnvironmentError, EXIT, UserError, errorMessage } from '../util/errors.js';
 import { defaultLabOptions, labDown, labStatus, labUp, DEFAULT_RULES, MAX_PAIRS } from '../lab/lab.js';
 import type { RunEvent } from '../runner/run.js';
 import { PARSE_TOOLS } from './parse.js';
+import { usageMessage, UsageError, type UsageOf } from './usage.js';
 import { formatMetric, headlineMetrics, metricLabel } from '../analysis/metrics.js';
+import type { RenderedFigure } from '../charts/render.js';
+import { VFBENCH_VERSION } from '../util/version.js';
 
 // The heavy modules (vega and resvg for figures, sql.js, ssh2, Arrow) load with the commands that use
 // them: `vfbench --version`, `plan` or `parse` start in a few tens of milliseconds.
@@ -22,11 +25,17 @@ const history = () => import('./history.js');
 const historyDb = () => import('../results/history.js');
 const comparing = () => import('./compare.js');
 
+/** Errors of the hosts' side by class name (their modules load lazily, with the commands that use them). */
+const ENVIRONMENT_ERRORS = new Set(['HostDown', 'ConnectionLost', 'AgentError']);
+
+const COMMANDS = ['lab', 'validate', 'plan', 'run', 'nightly', 'history', 'restore', 'parse', 'doctor', 'compare', 'baseline', 'analyze', 'report'];
+
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
 
-function labOpts(argv: { prefix?: string; block?: number; rules?: number; 'rate-cap'?: string; pairs?: number; 'login-delay'?: number }) {
+function labOpts(argv: { prefix?: string; block?: number; rules?: number; 'rate-cap'?: string; pairs?: number; 'login-delay'?: number; bastion?: boolean }) {
   return defaultLabOptions({
+    ...(argv.bastion ? { bastion: true } : {}),
     ...(argv.pairs !== undefined ? { pairs: argv.pairs } : {}),
     ...(argv['login-delay'] !== undefined ? { loginDelay: argv['login-delay'] } : {}),
     ...(argv.prefix ? { prefix: argv.prefix } : {}),
@@ -85,19 +94,23 @@ function progressReporter(): (e: RunEvent) => void {
 
 async function main(): Promise<number> {
   let exitCode = 0;
-  await yargs(hideBin(process.argv))
+  const cli = yargs(hideBin(process.argv))
     .scriptName('vfbench')
     .usage('$0 <command>\n\nMeasure what accelerated networking (SR-IOV VFs) buys a pair of VMs.')
     .command('lab <action>', 'the local network-namespace lab that stands in for pairs of VMs (root)', (y) =>
       y
-        .positional('action', { choices: ['up', 'down', 'status'] as const, demandOption: true })
+        .positional('action', { choices: ['up', 'down', 'status'] as const, demandOption: true, describe: 'build (or reconfigure), remove, or show the lab' })
         .option('rules', { type: 'number', describe: `nftables rules on the synthetic path (default ${DEFAULT_RULES})` })
         .option('rate-cap', { type: 'string', describe: 'rate cap on the synthetic path, e.g. 2gbit' })
         .option('pairs', { type: 'number', describe: `client/server pairs sharing the vswitch, 1..${MAX_PAIRS} (default 1)` })
         .option('login-delay', { type: 'number', describe: 'seconds every SSH login to a lab VM costs, like a slow ~/.bashrc (default 0)' })
+        .option('bastion', { type: 'boolean', default: false, describe: 'up: guests reachable only through a jump host with its own sshd; writes an ssh_config of aliases (<prefix>-vm1 …)' })
         .option('prefix', { type: 'string', describe: 'name prefix (several labs can coexist)' })
         .option('block', { type: 'number', describe: 'address block 0..63 inside 198.18.0.0/16' })
-        .option('json', { type: 'boolean', default: false }),
+        .option('json', { type: 'boolean', default: false, describe: 'status: one JSON document on stdout' })
+        .example('$0 lab up --pairs 4 --login-delay 0.5', 'four pairs; every SSH login costs 0.5 s, like a slow ~/.bashrc')
+        .example('$0 lab up --bastion', 'guests only through a jump host; ssh -F ~/.vfbench/lab/vfb/ssh_config vfb-vm1')
+        .example('$0 lab status --json', 'namespaces, sshds, links, rules as JSON'),
       async (argv) => {
         const o = labOpts(argv);
         if (argv.action === 'up') {
@@ -115,33 +128,43 @@ async function main(): Promise<number> {
             for (const [k, v] of Object.entries(s.namespaces)) out(`  namespace ${k}: ${v ? 'present' : 'absent'}`);
             for (const [k, v] of Object.entries(s.sshd)) out(`  sshd ${k}: ${v ? 'running' : 'not running'}`);
             for (const [k, v] of Object.entries(s.links)) out(`  link ${k}: ${v}`);
-            if (s.rules !== undefined) out(`  vswitch rules: ${s.rules}${s.rateCap ? `, rate cap ${s.rateCap}` : ''}; pairs: ${s.pairs}; login delay: ${s.loginDelay ?? 0} s`);
+            if (s.rules !== undefined) out(`  vswitch rules: ${s.rules}${s.rateCap ? `, rate cap ${s.rateCap}` : ''}; pairs: ${s.pairs}; login delay: ${s.loginDelay ?? 0} s${s.bastion ? '; behind a bastion' : ''}`);
           }
-          if (!s.up) exitCode = 1;
+          if (!s.up) exitCode = EXIT.environment;
         }
       },
     )
     .command('validate <files..>', 'check scenario files; lists every problem with file:line:column', (y) =>
-      y.positional('files', { type: 'string', array: true, demandOption: true }),
+      y
+        .positional('files', { type: 'string', array: true, demandOption: true, describe: 'scenario YAML files' })
+        .option('json', { type: 'boolean', default: false, describe: 'one JSON document: per file, ok or its problems' })
+        .example('$0 validate scenarios/*.yaml', 'every problem of every file, exit 2 if any'),
       async (argv) => {
+        const results: { file: string; ok: boolean; tests?: number; variants?: string[]; warning?: string; problems?: unknown[] }[] = [];
         for (const f of argv.files as string[]) {
           try {
             const s = await loadScenario(f);
-            out(`${f}: ok (${s.tests.length} test${s.tests.length === 1 ? '' : 's'}, variants ${Object.keys(s.variants).join(', ')})`);
+            results.push({ file: f, ok: true, tests: s.tests.length, variants: Object.keys(s.variants), warning: s.inventoryProblem });
+            if (!argv.json) out(`${f}: ok (${s.tests.length} test${s.tests.length === 1 ? '' : 's'}, variants ${Object.keys(s.variants).join(', ')})`);
             if (s.inventoryProblem) err(`warning: ${s.inventoryProblem}`);
           } catch (e) {
             if (!(e instanceof ScenarioError)) throw e;
-            err(e.message);
-            exitCode = 2;
+            results.push({ file: f, ok: false, problems: e.problems });
+            if (!argv.json) err(e.message);
+            exitCode = EXIT.usage;
           }
         }
+        if (argv.json) out(JSON.stringify(results, null, 2));
       },
     )
     .command('plan <file>', 'print the ordered trials and the estimated wall time; runs nothing', (y) =>
-      y.positional('file', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
+      y
+        .positional('file', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
+        .option('json', { type: 'boolean', default: false, describe: 'the plan as one JSON document' })
+        .example('$0 plan scenarios/lab-quick.yaml', 'the 12 trials in order and about 1.5 minutes'),
       async (argv) => {
         const s = await loadScenario(argv.file);
-        if (s.inventoryProblem) throw new UserError(s.inventoryProblem);
+        if (s.inventoryProblem) throw new EnvironmentError(s.inventoryProblem);
         const plan = makePlan(s);
         if (argv.json) {
           out(JSON.stringify(plan, null, 2));
@@ -156,55 +179,66 @@ async function main(): Promise<number> {
     )
     .command('run [file]', 'run a scenario, then analyze and report', (y) =>
       y
-        .positional('file', { type: 'string' })
+        .positional('file', { type: 'string', describe: 'scenario YAML file (not with --resume)' })
         .option('resume', { type: 'string', describe: 'continue this run directory, skipping recorded trials' })
         .option('results', { type: 'string', default: 'results', describe: 'root of run directories' })
         .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
+        .option('ssh-config', { type: 'string', describe: 'ssh_config file to read instead of the scenario\'s ssh.config or ~/.ssh/config (Host aliases, ProxyJump, keys)' })
         .option('analyze', { type: 'boolean', default: true, describe: 'analyze and report at the end (--no-analyze to skip)' })
         .option('repeat', { type: 'number', describe: 'repetitions of every point, instead of the scenario\'s `repeat` (e.g. 1 for a quick look)' })
-        .option('dry-run', { type: 'boolean', default: false, describe: 'print every command the run would send (switches, servers, clients, restore); connect to nothing' }),
+        .option('dry-run', { type: 'boolean', default: false, describe: 'print every command the run would send (switches, servers, clients, restore); connect to nothing' })
+        .option('json', { type: 'boolean', default: false, describe: 'at the end, one JSON document on stdout (run directory, status, counts, Boost%); everything else on stderr' })
+        .example('$0 run scenarios/lab-quick.yaml', 'run, analyze, report; exit 1 if a trial failed or was invalid')
+        .example('$0 run --resume results/lab-quick/20261201T120000Z-ab12cd', 'continue a run that was interrupted'),
       async (argv) => {
         if (argv['dry-run']) {
           const { scenario } = await (await runner()).loadForRun(argv.file, argv.resume);
-          if (scenario.inventoryProblem) throw new UserError(scenario.inventoryProblem);
+          if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
           for (const l of (await import('../runner/dry-run.js')).dryRunLines(scenario)) out(l);
           return;
         }
         if (argv.repeat !== undefined && (!Number.isInteger(argv.repeat) || argv.repeat < 1 || argv.repeat > 1000)) throw new UserError(`--repeat must be an integer 1..1000, got ${argv.repeat}`);
         if (argv.repeat !== undefined && argv.resume) throw new UserError('--repeat cannot change a run being resumed (its plan is fixed)');
-        const r = await runCommand({ file: argv.file, resume: argv.resume, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: argv.analyze, repeat: argv.repeat });
+        const r = await runCommand({ file: argv.file, resume: argv.resume, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: argv.analyze, repeat: argv.repeat, json: argv.json, sshConfig: argv['ssh-config'] });
         exitCode = r.exitCode;
       },
     )
-    .command('nightly <file>', 'run, compare with the stored baseline (or the last N runs), add to the history; exit 1 on a regression', (y) =>
+    .command('nightly <file>', 'run, compare with the stored baseline (or the last N runs), add to the history; exit 3 on a regression', (y) =>
       compareOptions(y)
-        .positional('file', { type: 'string', demandOption: true })
+        .positional('file', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
         .option('db', { type: 'string', describe: 'history database (default $VFBENCH_HOME/history.db)' })
         .option('last', { type: 'number', describe: 'compare with the pooled last N runs instead of the stored baseline' })
-        .option('results', { type: 'string', default: 'results' })
-        .option('accept-new-host-keys', { type: 'boolean', default: false }),
+        .option('results', { type: 'string', default: 'results', describe: 'root of run directories' })
+        .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
+        .option('ssh-config', { type: 'string', describe: 'ssh_config file to read instead of the scenario\'s ssh.config or ~/.ssh/config (Host aliases, ProxyJump, keys)' })
+        .example('$0 nightly scenarios/lab-quick.yaml --min-effect 5', 'exit 3 on a regression of 5 % or more, 1 if trials failed'),
       async (argv) => {
         const policy = await policyFrom(argv);
         const { defaultDb, judgeNightly } = await history();
         const { compareTable, verdictCounts } = await comparing();
         const db = await (await historyDb()).HistoryDb.open(argv.db ?? defaultDb());
         try {
-          const r = await runCommand({ file: argv.file, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: true });
+          const r = await runCommand({ file: argv.file, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: true, json: argv.json, nightly: true, sshConfig: argv['ssh-config'] });
           if (!r.dir || r.status !== 'complete') {
             err('nightly: the run did not complete; nothing compared or recorded');
-            exitCode = r.exitCode || 2;
+            exitCode = r.exitCode || EXIT.trials;
+            if (argv.json) out(JSON.stringify({ dir: r.dir, status: r.status, compared: false }, null, 2));
             return;
           }
-          const n = await judgeNightly(db, r.dir, { last: argv.last, policy });
+          const n = await judgeNightly(db, r.dir, { last: argv.last, policy, out: argv.out });
+          exitCode = n.regressed > 0 ? EXIT.regression : r.exitCode;
+          if (argv.json) {
+            out(JSON.stringify({ dir: r.dir, status: r.status, becameBaseline: n.becameBaseline, baselineRuns: n.baselineRuns, counts: n.rows ? verdictCounts(n.rows) : undefined, rows: n.rows }, null, 2));
+            return;
+          }
           if (n.becameBaseline) out(`\nno baseline for this scenario yet: this run is now the baseline (${db.path})`);
           else if (!n.rows) out(`\nno earlier runs of this scenario in ${db.path}: nothing to compare; the run is recorded`);
           else {
             out(`\ncompared with ${n.baselineRuns!.join(', ')}:`);
             out(compareTable(n.rows));
             const c = verdictCounts(n.rows);
-            out(`\n${c.improved} improved, ${c.regressed} regressed, ${c.unchanged} unchanged, ${c.inconclusive} inconclusive; compare/ in ${r.dir}`);
+            out(`\n${c.improved} improved, ${c.regressed} regressed, ${c.unchanged} unchanged, ${c.inconclusive} inconclusive; compare/ in ${argv.out ?? r.dir}`);
           }
-          exitCode = n.regressed > 0 ? 1 : r.exitCode;
         } finally {
           db.close();
         }
@@ -212,26 +246,28 @@ async function main(): Promise<number> {
     )
     .command('history <action> [target]', 'the history database: add RUN_DIR | list | baseline RUN_ID | trend', (y) =>
       y
-        .positional('action', { choices: ['add', 'list', 'baseline', 'trend'] as const, demandOption: true })
+        .positional('action', { choices: ['add', 'list', 'baseline', 'trend'] as const, demandOption: true, describe: 'store a run, list runs, choose a scenario\'s baseline, draw trends' })
         .positional('target', { type: 'string', describe: 'add: a run directory; baseline: a run id or directory' })
         .option('db', { type: 'string', describe: 'history database (default $VFBENCH_HOME/history.db)' })
         .option('scenario', { type: 'string', describe: 'list/trend: the scenario' })
         .option('metrics', { type: 'string', describe: 'trend: comma-separated metrics (default: headline metrics)' })
-        .option('out', { type: 'string', default: 'trends', describe: 'trend: folder for the figures' }),
+        .option('out', { type: 'string', default: 'trends', describe: 'trend: folder for the figures' })
+        .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout' })
+        .example('$0 history add results/lab-quick/20261201T120000Z-ab12cd', 'store a run')
+        .example('$0 history trend --scenario lab-quick --out trends', 'trend figures with the baseline band'),
       async (argv) => {
         const { addToHistory, defaultDb, trendFigures } = await history();
         const db = await (await historyDb()).HistoryDb.open(argv.db ?? defaultDb());
+        const say = (json: unknown, text: string[]) => (argv.json ? out(JSON.stringify(json, null, 2)) : text.forEach((l) => out(l)));
         try {
           if (argv.action === 'add') {
             if (!argv.target) throw new UserError('history add needs a run directory');
             const r = await addToHistory(db, argv.target);
             await db.save();
-            out(`added run ${r.id} of ${r.scenario} (${r.samples} point metrics) to ${db.path}`);
+            say({ ...r, db: db.path }, [`added run ${r.id} of ${r.scenario} (${r.samples} point metrics) to ${db.path}`]);
           } else if (argv.action === 'list') {
-            for (const r of db.runs(argv.scenario)) {
-              const base = db.baseline(r.scenario) === r.id ? '  [baseline]' : '';
-              out(`${r.id}  ${r.scenario}  ${r.started ?? r.added}  ${r.status ?? ''}${base}`);
-            }
+            const runs = db.runs(argv.scenario).map((r) => ({ ...r, baseline: db.baseline(r.scenario) === r.id }));
+            say(runs, runs.map((r) => `${r.id}  ${r.scenario}  ${r.started ?? r.added}  ${r.status ?? ''}${r.baseline ? '  [baseline]' : ''}`));
           } else if (argv.action === 'baseline') {
             if (!argv.target) throw new UserError('history baseline needs a run id or run directory');
             const id = argv.target.replace(/\/+$/, '').split('/').pop()!;
@@ -239,11 +275,12 @@ async function main(): Promise<number> {
             if (!run) throw new UserError(`run ${id} is not in ${db.path}: history add it first`);
             db.setBaseline(run.scenario, id);
             await db.save();
-            out(`baseline of ${run.scenario} is now ${id}`);
+            say({ scenario: run.scenario, baseline: id }, [`baseline of ${run.scenario} is now ${id}`]);
           } else {
             if (!argv.scenario) throw new UserError('history trend needs --scenario');
             const figs = await trendFigures(db, argv.scenario, argv.out, argv.metrics?.split(','));
-            for (const f of figs) out(`figure: ${f.files.find((x) => x.endsWith('.png'))}`);
+            warnFigures(figs);
+            say({ figures: figs.map((f) => f.files) }, figs.map((f) => `figure: ${f.files.find((x) => x.endsWith('.png'))}`));
           }
         } finally {
           db.close();
@@ -251,19 +288,27 @@ async function main(): Promise<number> {
       },
     )
     .command('restore <dir>', 'put every host of a run back into the path state recorded before its first switch (after kill -9)', (y) =>
-      y.positional('dir', { type: 'string', demandOption: true }).option('dry-run', { type: 'boolean', default: false }).option('accept-new-host-keys', { type: 'boolean', default: false }),
+      y
+        .positional('dir', { type: 'string', demandOption: true, describe: 'the run directory' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'print what would be done; connect to nothing' })
+        .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
+        .option('ssh-config', { type: 'string', describe: 'ssh_config file to read instead of the scenario\'s ssh.config or ~/.ssh/config (Host aliases, ProxyJump, keys)' })
+        .option('json', { type: 'boolean', default: false, describe: 'one JSON document: what was done, what could not be' })
+        .example('$0 restore results/lab-quick/20261201T120000Z-ab12cd', 'after kill -9: end its jobs, put every path back; exit 4 if a host could not be restored'),
       async (argv) => {
-        const r = await (await import('../runner/restore-run.js')).restoreRun(argv.dir, { dryRun: argv['dry-run'], acceptNewHostKeys: argv['accept-new-host-keys'] });
-        for (const l of r.lines) out(l);
-        for (const p of r.problems) err(`✗ ${p}`);
-        if (r.problems.length > 0) exitCode = 1;
+        const r = await (await import('../runner/restore-run.js')).restoreRun(argv.dir, { dryRun: argv['dry-run'], acceptNewHostKeys: argv['accept-new-host-keys'], sshConfig: argv['ssh-config'] });
+        if (argv.json) out(JSON.stringify(r, null, 2));
+        else for (const l of r.lines) out(l);
+        if (!argv.json) for (const p of r.problems) err(`✗ ${p}`);
+        if (r.problems.length > 0) exitCode = EXIT.environment;
       },
     )
     .command('parse <tool> <file>', 'metrics from a tool output saved by hand (the shape of a record\'s metrics)', (y) =>
       y
-        .positional('tool', { choices: PARSE_TOOLS, demandOption: true })
-        .positional('file', { type: 'string', demandOption: true })
-        .option('json', { type: 'boolean', default: false })
+        .positional('tool', { choices: PARSE_TOOLS, demandOption: true, describe: 'the tool that wrote the file' })
+        .positional('file', { type: 'string', demandOption: true, describe: 'its output, saved by hand (any size for a sockperf full log)' })
+        .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout' })
+        .example('$0 parse sockperf run1.fulllog.csv', 'pooled percentiles of a full log, as a record holds them')
         .option('test', { type: 'string', describe: 'netperf test (TCP_RR …) for output without a banner' })
         .option('size', { type: 'number', describe: 'message size, for sockperf throughput output' }),
       async (argv) => {
@@ -273,7 +318,7 @@ async function main(): Promise<number> {
         if (!r.ok) {
           if (argv.json) out(JSON.stringify({ tool: argv.tool, failure: r.failure }, null, 2));
           else err(`${argv.file}: ${r.failure.kind}: ${r.failure.message}`);
-          exitCode = 1;
+          exitCode = EXIT.trials;
           return;
         }
         if (argv.json) {
@@ -291,10 +336,12 @@ async function main(): Promise<number> {
         .option('host', { type: 'string', array: true, describe: 'check user@host[:port] (or "local") instead' })
         .option('key', { type: 'string', describe: 'SSH key for --host' })
         .option('known-hosts', { type: 'string', describe: 'known_hosts for --host' })
-        .option('accept-new-host-keys', { type: 'boolean', default: false })
+        .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
+        .option('ssh-config', { type: 'string', describe: 'ssh_config file to read instead of the scenario\'s ssh.config or ~/.ssh/config (Host aliases, ProxyJump, keys)' })
         .option('install', { type: 'boolean', default: false, describe: 'install missing tools with the host\'s package manager' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'with --install: print the commands only' })
-        .option('json', { type: 'boolean', default: false }),
+        .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout' })
+        .example('$0 doctor scenarios/azure-example.yaml --install', 'check both VMs, install the missing tools; exit 4 while a problem remains'),
       async (argv) => {
         const r = await (await import('./doctor.js')).doctor({
           scenarioFile: argv.scenario,
@@ -302,6 +349,7 @@ async function main(): Promise<number> {
           key: argv.key,
           knownHosts: argv['known-hosts'],
           acceptNewHostKeys: argv['accept-new-host-keys'],
+          sshConfig: argv['ssh-config'],
           install: argv.install,
           dryRun: argv['dry-run'],
         });
@@ -318,49 +366,72 @@ async function main(): Promise<number> {
             }
           }
         }
-        if (r.some((c) => c.problems.length > 0 || c.install?.error)) exitCode = 1;
+        if (r.some((c) => c.problems.length > 0 || c.install?.error)) exitCode = EXIT.environment;
       },
     )
-    .command('compare <baseline> <candidate>', 'judge a candidate run against a baseline run or baseline file (exit 1 on a regression)', (y) =>
+    .command('compare <baseline> <candidate>', 'judge a candidate run against a baseline run or baseline file (exit 3 on a regression)', (y) =>
       compareOptions(y)
-        .positional('baseline', { type: 'string', demandOption: true })
-        .positional('candidate', { type: 'string', demandOption: true }),
+        .positional('baseline', { type: 'string', demandOption: true, describe: 'a run directory or a baseline file' })
+        .positional('candidate', { type: 'string', demandOption: true, describe: 'a run directory' })
+        .example('$0 compare results/x/RUN_A results/x/RUN_B --min-effect 5', 'exit 3 on a regression'),
       async (argv) => {
         exitCode = await runCompare(argv.baseline, argv.candidate, argv);
       },
     )
     .command('baseline <runs..>', 'pool run directories of one scenario into a baseline file for compare', (y) =>
-      y.positional('runs', { type: 'string', array: true, demandOption: true }).option('output', { alias: 'o', type: 'string', demandOption: true }),
+      y
+        .positional('runs', { type: 'string', array: true, demandOption: true, describe: 'run directories of one scenario' })
+        .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the baseline file to write' })
+        .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout' })
+        .example('$0 baseline results/x/RUN_A results/x/RUN_B -o x.baseline.json', 'pool two runs'),
       async (argv) => {
         const b = await (await comparing()).saveBaseline(argv.runs as string[], argv.output);
-        out(`${argv.output}: baseline of ${b.scenario} from ${b.runs.length} run(s), ${b.samples.length} points`);
+        if (argv.json) out(JSON.stringify({ file: argv.output, scenario: b.scenario, runs: b.runs, points: b.samples.length }, null, 2));
+        else out(`${argv.output}: baseline of ${b.scenario} from ${b.runs.length} run(s), ${b.samples.length} points`);
       },
     )
     .command('analyze <dir>', 'write analysis/{trials,summary,boost}.csv and analysis.json for a run', (y) =>
-      y.positional('dir', { type: 'string', demandOption: true }),
+      y
+        .positional('dir', { type: 'string', demandOption: true, describe: 'the run directory' })
+        .option('json', { type: 'boolean', default: false, describe: 'the analysis (analysis.json) on stdout' })
+        .example('$0 analyze results/lab-quick/20261201T120000Z-ab12cd', 'tables, and the Boost% table printed'),
       async (argv) => {
         const { analyzeRun, boostTable } = await stages();
         const a = await analyzeRun(argv.dir);
-        out(boostTable(a));
+        out(argv.json ? JSON.stringify(a, null, 2) : boostTable(a));
         for (const w of a.warnings) err(`warning: ${w}`);
       },
     )
-    .command('report <dir>', 'render the figures of a run (Vega-Lite JSON, SVG, PNG)', (y) =>
-      y.positional('dir', { type: 'string', demandOption: true }),
+    .command('report <dir>', 'render the figures of a run (Vega-Lite JSON, SVG, PNG, PDF) and report.html', (y) =>
+      y
+        .positional('dir', { type: 'string', demandOption: true, describe: 'the run directory' })
+        .option('json', { type: 'boolean', default: false, describe: 'the files written, as one JSON document' })
+        .example('$0 report results/lab-quick/20261201T120000Z-ab12cd', 'figures/ and report.html'),
       async (argv) => {
-        for (const f of await (await stages()).reportRun(argv.dir)) for (const file of f.files) out(file);
-        out(join(argv.dir, 'report.html'));
+        const figs = await (await stages()).reportRun(argv.dir);
+        warnFigures(figs);
+        if (argv.json) out(JSON.stringify({ figures: figs.map((f) => ({ name: f.name, files: f.files })), report: join(argv.dir, 'report.html') }, null, 2));
+        else {
+          for (const f of figs) for (const file of f.files) out(file);
+          out(join(argv.dir, 'report.html'));
+        }
       },
     )
-    .demandCommand(1, 'name a command')
+    .command('$0', false, () => {}, () => {
+      cli.showHelp('log');
+    })
     .strict()
+    .recommendCommands()
+    // A usage error stops here, before any handler runs (yargs would otherwise go on after printing it).
     .fail((msg, e, y) => {
       if (e) throw e;
-      err(y.help().toString() ? `${msg}\n(see vfbench --help)` : msg);
-      exitCode = 2;
+      throw new UsageError(`${usageMessage(msg, y as unknown as UsageOf, COMMANDS)}\n(see vfbench --help, vfbench <command> --help)`);
     })
+    .version(VFBENCH_VERSION)
     .help()
-    .parseAsync();
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 100));
+  await cli.parseAsync();
   return exitCode;
 }
 
@@ -382,6 +453,15 @@ interface RunCommandOptions {
   acceptNewHostKeys: boolean;
   analyze: boolean;
   repeat?: number;
+  /** One JSON document on stdout at the end; every other line goes to stderr. */
+  json?: boolean;
+  nightly?: boolean;
+  sshConfig?: string;
+}
+
+/** Figures written without a part (no PDF without rsvg-convert): said once on stderr. */
+function warnFigures(figs: RenderedFigure[]): void {
+  for (const w of new Set(figs.flatMap((f) => (f.warning ? [f.warning] : [])))) err(`warning: ${w}`);
 }
 
 /** `vfbench run`: run (or resume), print progress, analyze and report; Ctrl-C restores and stops. */
@@ -405,28 +485,37 @@ async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; 
       resultsRoot: resolve(argv.results),
       resumeDir: argv.resume,
       acceptNewHostKeys: argv.acceptNewHostKeys,
+      sshConfig: argv.sshConfig,
       signal: ac.signal,
       onEvent: progressReporter(),
     });
     const c = r.manifest.counts ?? {};
+    const say = argv.json ? err : out;
+    const result = { dir: r.dir.path, status: r.manifest.status, counts: c, exitCode: (c.failed ?? 0) + (c.invalid ?? 0) > 0 ? EXIT.trials : EXIT.ok };
     err(`run ${r.manifest.status}: ${c.ok ?? 0} ok, ${c.invalid ?? 0} invalid, ${c.failed ?? 0} failed of ${c.planned} planned`);
     if (r.manifest.status === 'interrupted') {
       err(`resume with: vfbench run --resume ${r.dir.path}`);
-      return { exitCode: 130, dir: r.dir.path, status: r.manifest.status };
+      if (argv.json) out(JSON.stringify({ ...result, exitCode: EXIT.interrupted }, null, 2));
+      return { ...result, exitCode: EXIT.interrupted };
     }
+    let boost: unknown;
     if (argv.analyze) {
       const { analyzeRun, reportRun, boostTable } = await stages();
       const a = await analyzeRun(r.dir.path);
       const figs = await reportRun(r.dir.path);
-      out(`\nBoost% (${a.baseline} is the baseline; positive = the variant is better)`);
-      out(boostTable(a));
+      boost = a.boost;
+      say(`\nBoost% (${a.baseline} is the baseline; positive = the variant is better)`);
+      say(boostTable(a));
       for (const w of a.warnings) err(`warning: ${w}`);
-      out(`\ntables: ${r.dir.analysisDir}`);
-      for (const f of figs) out(`figure: ${f.files.find((x) => x.endsWith('.png'))}`);
-      out(`report: ${join(r.dir.path, 'report.html')}`);
+      warnFigures(figs);
+      say(`\ntables: ${r.dir.analysisDir}`);
+      for (const f of figs) say(`figure: ${f.files.find((x) => x.endsWith('.png'))}`);
+      say(`report: ${join(r.dir.path, 'report.html')}`);
     }
-    out(`run directory: ${r.dir.path}`);
-    return { exitCode: (c.failed ?? 0) + (c.invalid ?? 0) > 0 ? 1 : 0, dir: r.dir.path, status: r.manifest.status };
+    say(`run directory: ${r.dir.path}`);
+    // nightly prints its own document (with the verdicts) instead.
+    if (argv.json && !argv.nightly) out(JSON.stringify({ ...result, boost }, null, 2));
+    return result;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -462,7 +551,7 @@ async function runCompare(
     out(`\n${c.improved} improved, ${c.regressed} regressed, ${c.unchanged} unchanged, ${c.inconclusive} inconclusive`);
     for (const f of files) out(`wrote ${f}`);
   }
-  return (c.regressed ?? 0) > 0 ? 1 : 0;
+  return (c.regressed ?? 0) > 0 ? EXIT.regression : EXIT.ok;
 }
 
 function labStatusPath(o: ReturnType<typeof defaultLabOptions>): string {
@@ -474,14 +563,19 @@ main().then(
   (e: unknown) => {
     if (e instanceof ScenarioError) {
       err(e.message);
-      process.exit(2);
+      process.exit(EXIT.usage);
     }
     if (e instanceof UserError) {
       err(`vfbench: ${e.message}`);
       process.exit(e.exitCode);
     }
+    // A host that went away outside a trial, an agent that could not start: the environment.
+    if (e instanceof Error && ENVIRONMENT_ERRORS.has(e.name)) {
+      err(`vfbench: ${e.message}`);
+      process.exit(EXIT.environment);
+    }
     err(`vfbench: ${errorMessage(e)}`);
-    if (process.env.VFBENCH_DEBUG) err((e as Error).stack ?? '');
-    process.exit(1);
+    err(process.env.VFBENCH_DEBUG ? ((e as Error).stack ?? '') : 'vfbench: this is unexpected (a bug?): VFBENCH_DEBUG=1 shows where it happened; please report it');
+    process.exit(EXIT.internal);
   },
 );

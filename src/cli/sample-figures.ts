@@ -19,7 +19,7 @@ import type { CdfDatum, GroupBoxDatum, TimelineData } from '../charts/figures.js
  * whole log in raw/: it is stored once now, the same way, so old runs keep their figures.
  */
 export async function trialStore(dir: RunDir, r: TrialRecord, manifest: Manifest): Promise<{ series: string; sorted: string } | undefined> {
-  const test = manifest.scenario.tests[r.point.test];
+  const test = manifest.scenario.tests?.[r.point.test];
   if (test?.tool !== 'sockperf') return undefined;
   if (r.samples) return { series: join(dir.path, r.samples.series), sorted: join(dir.path, r.samples.sorted) };
   const store = { series: dir.samplesPath(r.trial, 'arrow'), sorted: dir.samplesPath(r.trial, 'sorted.arrow') };

@@ -5,11 +5,14 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
+import { EnvironmentError } from '../util/errors.js';
 
 export interface KnownKey {
   type: string;
   blob: Buffer;
   revoked: boolean;
+  /** A @cert-authority line: host certificates cannot be checked (ssh2 does not negotiate them). */
+  ca?: boolean;
 }
 
 /** OpenSSH's SHA256 fingerprint of a public key blob, e.g. SHA256:abc… */
@@ -31,6 +34,8 @@ export function knownHostsName(host: string, port: number): string {
 export async function lookupKnownKeys(file: string, host: string, port: number): Promise<KnownKey[]> {
   if (!existsSync(file)) return [];
   const r = await execa('ssh-keygen', ['-F', knownHostsName(host, port), '-f', file], { reject: false, stdin: 'ignore' });
+  // Without ssh-keygen nothing would be found and every key would look new: never degrade silently.
+  if (r.exitCode === undefined) throw new EnvironmentError(`cannot check host keys: ssh-keygen (package openssh-client) does not run: ${r.message}`);
   // Exit 1 with no output means "not found"; anything else on stderr is a broken file.
   if (r.exitCode !== 0 && r.stderr.trim()) throw new Error(`cannot read known_hosts ${file}: ${r.stderr.trim()}`);
   const keys: KnownKey[] = [];
@@ -38,10 +43,10 @@ export async function lookupKnownKeys(file: string, host: string, port: number):
     if (!line.trim() || line.startsWith('#')) continue;
     const fields = line.trim().split(/\s+/);
     const revoked = fields[0] === '@revoked';
-    if (fields[0] === '@cert-authority') continue; // host certificates are not supported; plain keys only
+    const ca = fields[0] === '@cert-authority';
     const [, type, b64] = fields[0]?.startsWith('@') ? fields.slice(1) : fields;
     if (!type || !b64) continue;
-    keys.push({ type, blob: Buffer.from(b64, 'base64'), revoked });
+    keys.push({ type, blob: Buffer.from(b64, 'base64'), revoked, ...(ca ? { ca: true } : {}) });
   }
   return keys;
 }
@@ -62,7 +67,10 @@ export type HostKeyVerdict =
 
 /** Decide about the key a server presented. `acceptNew` adds unknown hosts (never changed keys). */
 export async function checkHostKey(opts: {
+  /** Where a new key is recorded (acceptNew). */
   file: string;
+  /** Every file that was searched, for messages (default: `file`). */
+  searched?: string[];
   host: string;
   port: number;
   presented: Buffer;
@@ -75,24 +83,27 @@ export async function checkHostKey(opts: {
   if (opts.known.some((k) => k.revoked && k.blob.equals(opts.presented))) {
     return { ok: false, reason: `host key of ${name} (${type} ${fp}) is marked @revoked in ${opts.file}` };
   }
-  const usable = opts.known.filter((k) => !k.revoked);
+  const usable = opts.known.filter((k) => !k.revoked && !k.ca);
   if (usable.some((k) => k.blob.equals(opts.presented))) return { ok: true };
   if (usable.length > 0) {
     return {
       ok: false,
       reason:
-        `HOST KEY CHANGED for ${name}: it presented ${type} ${fp}, which does not match ${opts.file} ` +
+        `HOST KEY CHANGED for ${name}: it presented ${type} ${fp}, which does not match ${(opts.searched ?? [opts.file]).join(', ')} ` +
         `(known: ${usable.map((k) => `${k.type} ${fingerprint(k.blob)}`).join(', ')}). ` +
         `Someone may be intercepting the connection, or the host was re-installed; check, then remove the old entry ` +
         `(ssh-keygen -R '${name}' -f ${opts.file}).`,
     };
   }
   if (!opts.acceptNew) {
+    const ca = opts.known.some((k) => k.ca)
+      ? ` Its known_hosts names a @cert-authority for it, but host certificates cannot be checked here (the SSH library, ssh2, does not support them): add the host's own key.`
+      : '';
     return {
       ok: false,
       reason:
-        `unknown host key for ${name}: ${type} ${fp} is not in ${opts.file}. ` +
-        `Check the fingerprint, then add it (ssh-keyscan) or rerun with --accept-new-host-keys.`,
+        `unknown host key for ${name}: ${type} ${fp} is not in ${(opts.searched ?? [opts.file]).join(', ')}. ` +
+        `Check the fingerprint, then add it (ssh-keyscan) or rerun with --accept-new-host-keys.${ca}`,
     };
   }
   await mkdir(dirname(opts.file), { recursive: true });

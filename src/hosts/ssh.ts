@@ -2,54 +2,40 @@
 // connection per host; the vfbench agent runs on one exec channel of it, and after a drop a new
 // connection reaches the same agent through its unix socket (stream-local forwarding).
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
 import { Host, type HostOptions } from './host.js';
-import { checkHostKey, hostKeyAlgorithms, lookupKnownKeys } from './known-hosts.js';
-import { UserError } from '../util/errors.js';
-
-export interface SshTarget {
-  user: string;
-  host: string;
-  port: number;
-}
-
-/** Parse `user@host[:port]`, `host`, `user@[v6]:port`. */
-export function parseSshTarget(spec: string): SshTarget {
-  const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(spec);
-  if (!m) throw new UserError(`cannot read ssh target "${spec}"`);
-  return {
-    user: m[1] ?? process.env.USER ?? 'root',
-    host: m[2]!.replace(/^\[|\]$/g, ''),
-    port: m[3] ? Number(m[3]) : 22,
-  };
-}
+import { checkHostKey, hostKeyAlgorithms, lookupKnownKeys, type KnownKey } from './known-hosts.js';
+import { describeEndpoint, type SshEndpoint } from './ssh-config.js';
+import { hopAuth } from './ssh-auth.js';
+import { EnvironmentError } from '../util/errors.js';
 
 export interface SshHostOptions extends HostOptions {
-  target: SshTarget;
-  /** Private key file; when absent, ssh-agent ($SSH_AUTH_SOCK) and then ~/.ssh/id_* are tried. */
+  /** The host as OpenSSH would reach it (ssh_config resolved), with its bastions. */
+  endpoint: SshEndpoint;
+  /** The scenario's `key:`: tried before the IdentityFile entries (and the agent offers only it). */
   keyPath?: string;
+  /** The scenario's `known_hosts:`: replaces UserKnownHostsFile and GlobalKnownHostsFile for the host. */
   knownHostsPath?: string;
   acceptNewHostKeys: boolean;
   connectTimeoutMs: number;
-}
-
-function defaultKey(): string | undefined {
-  for (const f of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
-    const p = join(homedir(), '.ssh', f);
-    if (existsSync(p)) return p;
-  }
-  return undefined;
 }
 
 /** Keepalives find a connection that died silently; one small packet each way, no process on the host. */
 const KEEPALIVE_MS = 10_000;
 const KEEPALIVE_MISSES = 3;
 
+/** Keys on file for a hop, from every known_hosts file it names (hashed names and wildcards via ssh-keygen). */
+async function knownKeys(files: string[], name: string, port: number): Promise<KnownKey[]> {
+  const keys: KnownKey[] = [];
+  for (const f of files) keys.push(...(await lookupKnownKeys(f, name, port)));
+  return keys;
+}
+
 export class SshHost extends Host {
   private client?: Client;
+  /** The bastions' connections, first hop first (closed with the host's). */
+  private jumps: Client[] = [];
 
   constructor(private readonly ssh: SshHostOptions) {
     super(ssh);
@@ -63,35 +49,49 @@ export class SshHost extends Host {
   }
 
   describe(): string {
-    const t = this.ssh.target;
-    return `${t.user}@${t.host}${t.port === 22 ? '' : `:${t.port}`}`;
+    return describeEndpoint(this.ssh.endpoint);
   }
 
+  /** Through each bastion in turn (each host key checked), then the host itself. */
   protected async connectTransport(): Promise<void> {
-    const { target } = this.ssh;
-    const knownHosts = this.ssh.knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts');
-    const known = await lookupKnownKeys(knownHosts, target.host, target.port);
-    const agent = this.ssh.keyPath ? undefined : process.env.SSH_AUTH_SOCK;
-    const keyPath = this.ssh.keyPath ?? (agent ? undefined : defaultKey());
-    if (!keyPath && !agent) {
-      throw new UserError(`${this.name}: no SSH key: set \`key:\` for the host or \`ssh.key\`, or start ssh-agent`);
+    const hops = [...this.ssh.endpoint.jumps, this.ssh.endpoint];
+    const clients: Client[] = [];
+    try {
+      let sock: Duplex | undefined;
+      for (const [i, hop] of hops.entries()) {
+        const target = i === hops.length - 1;
+        clients.push(await this.connectHop(hop, sock, target));
+        if (!target) sock = await forwardOut(clients.at(-1)!, hops[i + 1]!, hop);
+      }
+    } catch (err) {
+      for (const c of clients.reverse()) c.end();
+      throw err;
     }
-    if (keyPath && !existsSync(keyPath)) throw new UserError(`${this.name}: SSH key ${keyPath} does not exist`);
-    const usable = known.filter((k) => !k.revoked).map((k) => k.type);
+    this.client = clients.pop();
+    this.jumps = clients;
+  }
+
+  private async connectHop(hop: SshEndpoint, sock: Duplex | undefined, target: boolean): Promise<Client> {
+    const where = target ? this.name : `${this.name} (bastion ${hop.spec})`;
+    const files = target && this.ssh.knownHostsPath ? [this.ssh.knownHostsPath] : [...hop.userKnownHosts, ...hop.globalKnownHosts];
+    const appendTo = (target && this.ssh.knownHostsPath) || hop.userKnownHosts[0] || files[0]!;
+    const name = hop.hostKeyAlias ?? hop.host;
+    const known = await knownKeys(files.filter((f) => existsSync(f)), name, hop.port);
+    const auth = await hopAuth(hop, target ? this.ssh.keyPath : undefined);
+    if (auth.methods.length === 0) throw new EnvironmentError(`${where}: cannot log in to ${hop.user}@${hop.host}: ${auth.notes.join('; ')}`);
+    const usable = known.filter((k) => !k.revoked && !k.ca).map((k) => k.type);
     let refusal: string | undefined;
     const config: ConnectConfig = {
-      host: target.host,
-      port: target.port,
-      username: target.user,
-      privateKey: keyPath ? readFileSync(keyPath) : undefined,
-      agent,
-      readyTimeout: this.ssh.connectTimeoutMs,
-      keepaliveInterval: KEEPALIVE_MS,
+      ...(sock ? { sock } : { host: hop.host, port: hop.port }),
+      username: hop.user,
+      authHandler: auth.methods,
+      readyTimeout: hop.connectTimeoutS !== undefined ? hop.connectTimeoutS * 1000 : this.ssh.connectTimeoutMs,
+      keepaliveInterval: hop.serverAliveIntervalS !== undefined ? hop.serverAliveIntervalS * 1000 : KEEPALIVE_MS,
       keepaliveCountMax: KEEPALIVE_MISSES,
       // Ask for the key types we already know, so a host with several keys presents the one on file.
       algorithms: usable.length > 0 ? { serverHostKey: hostKeyAlgorithms(usable) as never } : undefined,
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        checkHostKey({ file: knownHosts, host: target.host, port: target.port, presented: key, known, acceptNew: this.ssh.acceptNewHostKeys }).then(
+        checkHostKey({ file: appendTo, searched: files, host: name, port: hop.port, presented: key, known, acceptNew: this.ssh.acceptNewHostKeys }).then(
           (v) => {
             if (!v.ok) refusal = v.reason;
             verify(v.ok);
@@ -112,12 +112,13 @@ export class SshHost extends Host {
       });
     } catch (err) {
       client.end();
-      if (refusal) throw new UserError(`${this.name}: ${refusal}`);
-      throw new UserError(`${this.name}: cannot connect to ${this.describe()}: ${(err as Error).message}`);
+      if (refusal) throw new EnvironmentError(`${where}: ${refusal}`);
+      const notes = /authentication methods failed/i.test((err as Error).message) && auth.notes.length > 0 ? ` (${auth.notes.join('; ')})` : '';
+      throw new EnvironmentError(`${where}: cannot connect to ${hop.user}@${hop.host}:${hop.port}${sock ? ' through its bastion' : ''}: ${(err as Error).message}${notes}`);
     }
     // Errors after the handshake (a reset connection) show up as the agent channel closing.
     client.on('error', () => {});
-    this.client = client;
+    return client;
   }
 
   protected execChannel(cmd: string): Promise<{ stream: Duplex; stderr?: Readable }> {
@@ -140,5 +141,15 @@ export class SshHost extends Host {
     const c = this.client;
     this.client = undefined;
     c?.end();
+    for (const j of this.jumps.splice(0).reverse()) j.end();
   }
+}
+
+/** A TCP stream from a bastion to the next hop (ssh -J's direct-tcpip channel). */
+function forwardOut(bastion: Client, next: SshEndpoint, via: SshEndpoint): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    bastion.forwardOut('127.0.0.1', 0, next.host, next.port, (err: Error | undefined, ch: ClientChannel) =>
+      err ? reject(new EnvironmentError(`bastion ${via.spec} cannot reach ${next.host}:${next.port}: ${err.message}`)) : resolve(ch),
+    );
+  });
 }

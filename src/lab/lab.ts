@@ -14,7 +14,9 @@ import { execa } from 'execa';
 import { mkdir, readFile, rm, writeFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { UserError } from '../util/errors.js';
+import { EnvironmentError, UserError } from '../util/errors.js';
+import { inNs, run } from './exec.js';
+import { buildBastion, bastionSshConfig, waitForSshdIn } from './bastion.js';
 import { vfbenchHome } from '../util/home.js';
 import { quote } from '../util/shell.js';
 
@@ -33,6 +35,8 @@ export interface LabOptions {
   loginDelay?: number;
   /** State directory (keys, known_hosts, inventory). */
   home: string;
+  /** Guests reachable only through a jump host with its own sshd (an ssh_config with ProxyJump is written). */
+  bastion?: boolean;
 }
 
 export const DEFAULT_RULES = 2000;
@@ -72,6 +76,8 @@ export interface LabLayout {
   loginScript: string;
   loginDelayPath: string;
   loginLogPath: string;
+  /** With --bastion: its namespace, its address seen from this machine, and the ssh_config naming every host. */
+  bastion: { namespace: string; address: string; uplinkNet: string; mgmtAddress: string; sshConfigPath: string };
 }
 
 const perVm = (vms: string[], f: (vm: string, i: number) => string): PerVm => Object.fromEntries(vms.map((vm, i) => [vm, f(vm, i)])) as PerVm;
@@ -107,18 +113,15 @@ export function labLayout(opts: LabOptions): LabLayout {
     loginScript: join(dir, 'login.sh'),
     loginDelayPath: join(dir, 'login-delay'),
     loginLogPath: join(dir, 'logins.log'),
+    bastion: {
+      namespace: `${p}-bastion`,
+      address: `198.18.${opts.block * 4 + 2}.2`,
+      uplinkNet: `198.18.${opts.block * 4 + 2}`,
+      mgmtAddress: `${mgmtNet}.2`,
+      sshConfigPath: join(dir, 'ssh_config'),
+    },
   };
 }
-
-async function run(cmd: string, args: string[]): Promise<string> {
-  const r = await execa(cmd, args, { reject: false, stdin: 'ignore' });
-  if (r.exitCode !== 0) {
-    throw new Error(`lab: \`${[cmd, ...args].join(' ')}\` failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
-  }
-  return r.stdout;
-}
-
-const inNs = (ns: string, cmd: string, ...args: string[]) => run('ip', ['netns', 'exec', ns, cmd, ...args]);
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -129,18 +132,18 @@ async function exists(path: string): Promise<boolean> {
 
 export async function checkLabPrerequisites(): Promise<void> {
   if (process.getuid?.() !== 0) {
-    throw new UserError('the lab needs root (network namespaces and links): run as root, e.g. `sudo vfbench lab up`');
+    throw new EnvironmentError('the lab needs root (network namespaces and links): run as root, e.g. `sudo vfbench lab up`');
   }
   for (const tool of ['ip', 'nft', 'tc', 'ssh-keygen', 'sshd']) {
     const found = await execa('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`], { reject: false });
     if (found.exitCode !== 0) {
-      throw new UserError(`the lab needs \`${tool}\`, which is not installed: run scripts/setup.sh (or apt-get install iproute2 nftables openssh-server)`);
+      throw new EnvironmentError(`the lab needs \`${tool}\`, which is not installed: run scripts/setup.sh (or apt-get install iproute2 nftables openssh-server)`);
     }
   }
   const probe = `vfbprobe${process.pid}`;
   const r = await execa('ip', ['netns', 'add', probe], { reject: false });
   if (r.exitCode !== 0) {
-    throw new UserError(`network namespaces are not available here (\`ip netns add\` failed: ${r.stderr.trim()}); the lab needs a Linux kernel with CONFIG_NET_NS and CAP_SYS_ADMIN`);
+    throw new EnvironmentError(`network namespaces are not available here (\`ip netns add\` failed: ${r.stderr.trim()}); the lab needs a Linux kernel with CONFIG_NET_NS and CAP_SYS_ADMIN`);
   }
   await execa('ip', ['netns', 'del', probe], { reject: false });
 }
@@ -174,10 +177,11 @@ export function vswitchRuleset(rules: number): string {
   return lines.join('\n') + '\n';
 }
 
-function sshdConfig(l: LabLayout, vm: string): string {
+/** The sshd of a lab VM (or of the bastion, `vm` = "bastion", listening on `address`). */
+export function sshdConfig(l: LabLayout, vm: string, address = l.mgmt[vm]!): string {
   const d = join(l.dir, vm);
   return [
-    `ListenAddress ${l.mgmt[vm]!}`,
+    `ListenAddress ${address}`,
     'Port 22',
     `HostKey ${join(d, 'ssh_host_ed25519_key')}`,
     `PidFile ${join(d, 'sshd.pid')}`,
@@ -221,6 +225,8 @@ async function waitForPort(host: string, portNo: number, timeoutMs: number): Pro
 export interface LabInventory {
   lab: string;
   hosts: Record<string, { ssh: string; data: string; key: string; known_hosts: string }>;
+  /** With --bastion: the hosts are aliases of this ssh_config. */
+  ssh_config?: string;
   pairs: { client: string; server: string }[];
   interfaces: { accelerated: string; synthetic: string };
 }
@@ -234,6 +240,7 @@ export interface LabStatus {
   rateCap?: string;
   pairs?: number;
   loginDelay?: number;
+  bastion?: boolean;
   inventory?: string;
 }
 
@@ -242,6 +249,7 @@ interface LabState {
   rateCap?: string | null;
   pairs?: number;
   loginDelay?: number;
+  bastion?: boolean;
 }
 
 async function readState(l: LabLayout): Promise<LabState | undefined> {
@@ -265,6 +273,11 @@ export async function labStatus(opts: LabOptions): Promise<LabStatus> {
   const sshd: Record<string, boolean> = {};
   const links: Record<string, string> = {};
   for (const [key, ns] of Object.entries(l.namespaces)) namespaces[key] = present.has(ns);
+  if (built?.bastion) {
+    namespaces.bastion = present.has(l.bastion.namespace);
+    const pid = await readFile(join(l.dir, 'bastion', 'sshd.pid'), 'utf8').catch(() => '');
+    sshd.bastion = pid.trim() !== '' && (await exists(`/proc/${pid.trim()}`));
+  }
   for (const vm of l.vms) {
     sshd[vm] = false;
     if (!namespaces[vm]) continue;
@@ -290,6 +303,7 @@ export async function labStatus(opts: LabOptions): Promise<LabStatus> {
     rateCap: state?.rateCap ?? undefined,
     pairs: state?.pairs ?? 1,
     loginDelay: state?.loginDelay ?? 0,
+    bastion: state?.bastion ?? false,
     inventory: up ? l.inventoryPath : undefined,
   };
 }
@@ -309,7 +323,7 @@ async function configureVswitch(l: LabLayout, opts: LabOptions): Promise<void> {
   }
   const delay = checkLoginDelay(opts.loginDelay ?? 0);
   await writeFile(l.loginDelayPath, `${delay}\n`);
-  const state: LabState = { rules: opts.rules, rateCap: opts.rateCap ?? null, pairs: l.vms.length / 2, loginDelay: delay };
+  const state: LabState = { rules: opts.rules, rateCap: opts.rateCap ?? null, pairs: l.vms.length / 2, loginDelay: delay, bastion: !!opts.bastion };
   await writeFile(l.statePath, JSON.stringify(state, null, 2) + '\n');
 }
 
@@ -326,6 +340,8 @@ export async function labUp(asked: LabOptions, log: (msg: string) => void = () =
   const l = labLayout(opts);
   if (status.up && status.pairs !== opts.pairs) {
     log(`lab ${opts.prefix} is up with ${status.pairs} pair(s): rebuilding it with ${opts.pairs}`);
+  } else if (status.up && !!status.bastion !== !!opts.bastion) {
+    log(`lab ${opts.prefix} is up ${status.bastion ? 'behind' : 'without'} a bastion: rebuilding it ${opts.bastion ? 'behind one' : 'without'}`);
   } else if (status.up && !(await exists(l.loginScript))) {
     log(`lab ${opts.prefix} was built by an older vfbench: rebuilding it`);
   } else if (status.up) {
@@ -366,7 +382,10 @@ async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void)
 
   // Management network: a bridge in the root namespace, one veth per VM.
   await run('ip', ['link', 'add', l.mgmtBridge, 'type', 'bridge']);
-  await run('ip', ['addr', 'add', `${l.mgmtGateway}/24`, 'dev', l.mgmtBridge]);
+  // Behind a bastion this machine has no address on it, and the network is a blackhole here (not sent to
+  // the default gateway): the guests are out of its reach but through the bastion.
+  if (opts.bastion) await run('ip', ['route', 'add', 'blackhole', mgmtPrefix(l)]);
+  else await run('ip', ['addr', 'add', `${l.mgmtGateway}/24`, 'dev', l.mgmtBridge]);
   await run('ip', ['link', 'set', l.mgmtBridge, 'up']);
   for (const [i, vm] of l.vms.entries()) {
     const host = `${p}-m${i + 1}`;
@@ -420,19 +439,27 @@ async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void)
     await writeFile(join(d, 'sshd_config'), sshdConfig(l, vm));
     await inNs(ns[vm]!, '/usr/sbin/sshd', '-f', join(d, 'sshd_config'), '-E', join(d, 'sshd.log'));
   }
+  if (opts.bastion) {
+    known.push(await buildBastion(l, p, sshdConfig(l, 'bastion', l.bastion.address)));
+    await writeFile(l.bastion.sshConfigPath, bastionSshConfig(l, p), { mode: 0o600 });
+    for (const n of [...l.vms.map((vm) => ns[vm]!), l.bastion.namespace]) await waitForSshdIn(n, 10_000);
+  } else {
+    for (const vm of l.vms) await waitForPort(l.mgmt[vm]!, 22, 10_000);
+  }
   await writeFile(l.knownHostsPath, known.join('\n') + '\n');
-  for (const vm of l.vms) await waitForPort(l.mgmt[vm]!, 22, 10_000);
 
   const inventory: LabInventory = {
     lab: p,
     hosts: Object.fromEntries(
-      l.vms.map((vm) => [vm, { ssh: `root@${l.mgmt[vm]!}`, data: l.data[vm]!, key: l.keyPath, known_hosts: l.knownHostsPath }]),
+      l.vms.map((vm) => [vm, { ssh: opts.bastion ? `${p}-${vm}` : `root@${l.mgmt[vm]!}`, data: l.data[vm]!, key: l.keyPath, known_hosts: l.knownHostsPath }]),
     ),
+    ...(opts.bastion ? { ssh_config: l.bastion.sshConfigPath } : {}),
     pairs: l.vms.filter((_, i) => i % 2 === 0).map((vm, k) => ({ client: vm, server: l.vms[2 * k + 1]! })),
     interfaces: { accelerated: ACCELERATED_IF, synthetic: SYNTHETIC_IF },
   };
   await writeFile(l.inventoryPath, JSON.stringify(inventory, null, 2) + '\n');
-  log(`lab ${p} is up: ${l.vms.map((vm) => `${vm} ssh root@${l.mgmt[vm]!} data ${l.data[vm]!}`).join('; ')}`);
+  log(`lab ${p} is up: ${l.vms.map((vm) => `${vm} ssh ${inventory.hosts[vm]!.ssh} data ${l.data[vm]!}`).join('; ')}`);
+  if (opts.bastion) log(`the guests are reachable only through ${p}-bastion (${l.bastion.address}): ssh -F ${l.bastion.sshConfigPath} ${p}-vm1`);
   return inventory;
 }
 
@@ -440,7 +467,7 @@ async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void)
 export async function labDown(opts: LabOptions, log: (msg: string) => void = () => {}): Promise<void> {
   const l = labLayout({ ...opts, pairs: 1 });
   // Whatever size the lab has (or a crash left): every namespace and root link with its prefix.
-  const mine = new RegExp(`^${opts.prefix}-(vm\\d+|vswitch)$`);
+  const mine = new RegExp(`^${opts.prefix}-(vm\\d+|vswitch|bastion)$`);
   for (const ns of [...(await namespaceList())].filter((n) => mine.test(n))) {
     // Every process in the namespace (sshd, stray tool servers) goes first, then the namespace.
     const pids = await execa('ip', ['netns', 'pids', ns], { reject: false });
@@ -460,5 +487,11 @@ export async function labDown(opts: LabOptions, log: (msg: string) => void = () 
     const r = await execa('ip', ['link', 'del', ifname], { reject: false });
     if (r.exitCode === 0) log(`removed link ${ifname}`);
   }
+  await execa('ip', ['route', 'del', 'blackhole', mgmtPrefix(l)], { reject: false });
   await rm(l.dir, { recursive: true, force: true });
+}
+
+/** The management network, e.g. 198.18.0.0/24. */
+function mgmtPrefix(l: LabLayout): string {
+  return `${l.mgmtGateway.replace(/\.1$/, '.0')}/24`;
 }

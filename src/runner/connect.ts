@@ -4,7 +4,9 @@ import { homedir } from 'node:os';
 import type { HostSpec, SshOptions } from '../scenario/schema.js';
 import type { Host, HostEvent } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
-import { SshHost, parseSshTarget } from '../hosts/ssh.js';
+import { SshHost } from '../hosts/ssh.js';
+import { resolveEndpoint } from '../hosts/ssh-config.js';
+import { EnvironmentError, UserError } from '../util/errors.js';
 
 export interface ConnectOptions {
   /** Accept and record host keys not yet in known_hosts (never a changed key). */
@@ -13,6 +15,8 @@ export interface ConnectOptions {
   label?: string;
   /** Lost connections, reconnects, hosts that stay down. */
   onEvent?: (e: HostEvent) => void;
+  /** An ssh_config file instead of ~/.ssh/config (--ssh-config). */
+  sshConfig?: string;
 }
 
 /** Where hosts come from: a scenario, or the --host targets of `doctor`. Paths resolve against `file`'s folder. */
@@ -46,10 +50,12 @@ export async function connectHosts(s: HostSource, names: Iterable<string>, opts:
       }
       const key = spec.key ?? s.ssh.key;
       const known = spec.known_hosts ?? s.ssh.known_hosts;
+      // --ssh-config, else the scenario's ssh.config, else OpenSSH's own (~/.ssh/config, /etc/ssh/ssh_config).
+      const config = opts.sshConfig ?? (s.ssh.config ? resolvePath(base, s.ssh.config) : undefined);
       return SshHost.connect(
         {
           ...common,
-          target: parseSshTarget(spec.ssh),
+          endpoint: await resolveEndpoint(spec.ssh, config),
           keyPath: key ? resolvePath(base, key) : undefined,
           knownHostsPath: known ? resolvePath(base, known) : undefined,
           acceptNewHostKeys: opts.acceptNewHostKeys || s.ssh.accept_new_host_keys,
@@ -65,7 +71,8 @@ export async function connectHosts(s: HostSource, names: Iterable<string>, opts:
   if (failed.length > 0) {
     await Promise.all([...hosts.values()].map((h) => h.close()));
     if (failed.length > 1) failed[0]!.message += ` (and ${failed.length - 1} more host${failed.length > 2 ? 's' : ''} failed)`;
-    throw failed[0];
+    // Whatever kept a host from being reached (no Python for the agent, a refused login) is the environment's.
+    throw failed[0] instanceof UserError ? failed[0] : new EnvironmentError(failed[0]!.message);
   }
   for (const h of hosts.values()) h.onEvent = opts.onEvent;
   return hosts;

@@ -3,12 +3,12 @@ import { RunDir } from '../results/run-dir.js';
 import { parseScenario } from '../scenario/load.js';
 import { LocalHost } from '../hosts/local.js';
 import { describeRestore, restoreOriginals } from '../paths/restore.js';
-import { UserError } from '../util/errors.js';
+import { EnvironmentError, UserError } from '../util/errors.js';
 import { connectHosts } from './connect.js';
 import { cleanupRun } from './cleanup.js';
 import { scenarioHostNames, type Manifest } from './run.js';
 
-export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptNewHostKeys?: boolean } = {}): Promise<{ lines: string[]; problems: string[] }> {
+export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptNewHostKeys?: boolean; sshConfig?: string } = {}): Promise<{ lines: string[]; problems: string[] }> {
   const dir = await RunDir.open(path).catch((e: Error) => {
     throw new UserError(e.message);
   });
@@ -18,9 +18,9 @@ export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptN
   const plan = describeRestore(originals);
   if (opts.dryRun) return { lines: plan.map((l) => `would run: ${l}`), problems: [] };
   const scenario = parseScenario(manifest.scenarioText, manifest.scenarioFile);
-  if (scenario.inventoryProblem) throw new UserError(scenario.inventoryProblem);
+  if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
   const needed = new Set([...scenarioHostNames(scenario)].filter((h) => originals.some((o) => o.host === h)));
-  const hosts = await connectHosts(scenario, needed, { acceptNewHostKeys: opts.acceptNewHostKeys, label: `${manifest.id}-restore` });
+  const hosts = await connectHosts(scenario, needed, { acceptNewHostKeys: opts.acceptNewHostKeys, sshConfig: opts.sshConfig, label: `${manifest.id}-restore` });
   const local = await LocalHost.start('local', scenario.ssh.command_timeout * 1000, `${manifest.id}-restore`);
   try {
     const problems: string[] = [];

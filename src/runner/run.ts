@@ -18,14 +18,14 @@ import type { ControllerContext, PathController } from '../paths/controller.js';
 import { LocalHost } from '../hosts/local.js';
 import { autoCounterSource, type CounterSource } from '../paths/counters.js';
 import { discoverVfs } from '../paths/discovery.js';
-import { errorMessage, UserError } from '../util/errors.js';
+import { EnvironmentError, errorMessage, UserError } from '../util/errors.js';
+import { VFBENCH_VERSION } from '../util/version.js';
 import { connectHosts } from './connect.js';
 import { hostFacts, type HostFacts } from './facts.js';
 import { Barrier, startMarginS, startSkewMs } from './barrier.js';
 import { backgroundLeadS, ensureVariant, runTrial, type RunContext } from './trial.js';
 import { cleanupRun } from './cleanup.js';
 
-export const VFBENCH_VERSION = '0.1.0';
 export const MANIFEST_SCHEMA = 1;
 
 export interface Manifest {
@@ -60,6 +60,8 @@ export interface RunOptions {
   /** Continue this run directory: trials already recorded as ok or invalid are skipped. */
   resumeDir?: string;
   acceptNewHostKeys?: boolean;
+  /** --ssh-config: read instead of the scenario's ssh.config or ~/.ssh/config. */
+  sshConfig?: string;
   /** Aborting (Ctrl-C) stops the trial in flight, restores every path and ends the run as interrupted. */
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
@@ -101,13 +103,13 @@ export function scenarioHostNames(s: Scenario): Set<string> {
 }
 
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
-  if (scenario.inventoryProblem) throw new UserError(scenario.inventoryProblem);
+  if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
   const plan = makePlan(scenario);
   const emit = opts.onEvent ?? (() => {});
   const log = (message: string) => emit({ type: 'log', message });
   const dir = opts.resumeDir ? await RunDir.open(opts.resumeDir) : RunDir.plan(opts.resultsRoot, scenario.name);
   const current = new Map<number, string>(); // pair index -> variant applied
-  const hosts = await connectHosts(scenario, scenarioHostNames(scenario), { acceptNewHostKeys: opts.acceptNewHostKeys, label: dir.id, onEvent: (e) => hostEvent(e, scenario, current, log) });
+  const hosts = await connectHosts(scenario, scenarioHostNames(scenario), { acceptNewHostKeys: opts.acceptNewHostKeys, sshConfig: opts.sshConfig, label: dir.id, onEvent: (e) => hostEvent(e, scenario, current, log) });
   const local = await LocalHost.start('local', scenario.ssh.command_timeout * 1000, dir.id).catch(async (err) => {
     await Promise.all([...hosts.values()].map((h) => h.close()));
     throw err;
@@ -145,7 +147,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       // The previous session may have died with a pair switched: put the recorded originals back first,
       // so that what this session records as "original" really is.
       const problems = await restoreOriginals(manifest.originalPathState, ctx);
-      if (problems.length > 0) throw new UserError(`cannot restore the recorded path state before resuming: ${problems.join('; ')}`);
+      if (problems.length > 0) throw new EnvironmentError(`cannot restore the recorded path state before resuming: ${problems.join('; ')}`);
     }
     controllers = makeControllers(ctx);
     const m = manifest;

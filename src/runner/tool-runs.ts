@@ -129,6 +129,7 @@ function netperfRun(test: Extract<TestSpec, { tool: 'netperf' }>, point: Point, 
     size: point.size,
     responseSize: test.response_size,
     cpu: test.cpu,
+    dataPort: test.data_port,
   });
   return {
     needs: { client: 'netperf', server: 'netserver' },

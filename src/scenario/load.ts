@@ -81,6 +81,8 @@ interface Inventory {
   hosts: Record<string, HostSpec>;
   pairs: PairSpec[];
   interfaces?: { accelerated: string; synthetic: string };
+  /** The ssh_config that reaches its hosts (a lab behind its bastion): the scenario's ssh.config unless it has one. */
+  ssh_config?: string;
 }
 
 function inventoryPath(value: string, scenarioFile: string): string {
@@ -97,7 +99,7 @@ function readInventory(path: string): Inventory | string {
   try {
     const data = JSON.parse(readFileSync(path, 'utf8')) as Inventory;
     const hosts = z.record(z.string(), hostSchema).parse(data.hosts);
-    return { hosts, pairs: data.pairs, interfaces: data.interfaces };
+    return { hosts, pairs: data.pairs, interfaces: data.interfaces, ssh_config: data.ssh_config };
   } catch (err) {
     return `inventory file ${path} is not a valid inventory: ${(err as Error).message}`;
   }
@@ -197,6 +199,7 @@ export function parseScenario(text: string, file: string): Scenario {
     } else {
       hosts = inv.hosts;
       if (s.pairs === undefined) pairs = inv.pairs;
+      if (inv.ssh_config && s.ssh.config === undefined) s.ssh.config = inv.ssh_config;
       if (verify === undefined && inv.interfaces) {
         verify = { source: 'sysfs', ...inv.interfaces, share: 0.95, min_packets: 100 };
       }

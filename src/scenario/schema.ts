@@ -262,6 +262,8 @@ export const netperfTestSchema = z
     cpu: z.boolean().default(true),
     /** netserver's control port. */
     port: testPort.default(12865),
+    /** The data connection's port on the server (netperf -- -P ,PORT), for a firewall that opens only known ports. */
+    data_port: testPort.optional(),
     background: backgroundSchema.optional(),
   })
   .strict();
@@ -331,6 +333,8 @@ export const sshOptionsSchema = z
     command_timeout: duration(1, 86400).default(600),
     /** How long a lost connection is retried (bounded backoff) before its host's trials fail. */
     reconnect_timeout: duration(0, 3600).default(60),
+    /** An ssh_config file read instead of ~/.ssh/config (Host aliases, ProxyJump bastions, keys, known_hosts). */
+    config: z.string().min(1).optional(),
     /** gzip large files on the host before the transfer: auto = when the host is not this machine's neighbour (round trip > 2 ms). */
     compress: z.enum(['auto', 'always', 'never']).default('auto'),
   })

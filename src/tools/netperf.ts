@@ -44,6 +44,8 @@ export interface NetperfClientOptions {
   /** Response size for RR/CRR; default = request size. */
   responseSize?: number;
   cpu: boolean;
+  /** Pin the data connection's port on the server (-- -P ,PORT): cloud firewalls open known ports only. */
+  dataPort?: number;
 }
 
 export function clientArgv(o: NetperfClientOptions): Arg[] {
@@ -52,6 +54,7 @@ export function clientArgv(o: NetperfClientOptions): Arg[] {
   argv.push('-j', '-f', 'm');
   if (o.cpu) argv.push('-c', '-C');
   argv.push('--', '-k', selectorsFor(o.test).join(','));
+  if (o.dataPort !== undefined) argv.push('-P', `,${checkPort(o.dataPort)}`);
   if (o.size > 0) {
     if (isRequestResponse(o.test)) argv.push('-r', `${positiveInt(o.size, 'size')},${positiveInt(o.responseSize ?? o.size, 'response size')}`);
     else if (o.test === 'TCP_MAERTS') argv.push('-M', positiveInt(o.size, 'size'));

@@ -4,7 +4,8 @@ import { execa } from 'execa';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SshHost, parseSshTarget } from '../../src/hosts/ssh.js';
+import { SshHost } from '../../src/hosts/ssh.js';
+import { resolveEndpoint } from '../../src/hosts/ssh-config.js';
 import { ops, ConnectionLost } from '../../src/hosts/host.js';
 import { labLayout } from '../../src/lab/lab.js';
 import { killSessions, labAvailable, loginsTo, processesIn, testLab, until } from '../helpers/lab.js';
@@ -14,7 +15,7 @@ async function connect(knownHostsPath: string, acceptNewHostKeys = false): Promi
   const vm1 = inventory.hosts.vm1!;
   return SshHost.connect({
     name: 'vm1',
-    target: parseSshTarget(vm1.ssh),
+    endpoint: await resolveEndpoint(vm1.ssh),
     keyPath: vm1.key,
     knownHostsPath,
     acceptNewHostKeys,
@@ -125,7 +126,7 @@ describe.skipIf(!labAvailable())('hosts over SSH', () => {
       process.env.SSH_AUTH_SOCK = sock;
       const h = await SshHost.connect({
         name: 'vm1',
-        target: parseSshTarget(inventory.hosts.vm1!.ssh),
+        endpoint: await resolveEndpoint(inventory.hosts.vm1!.ssh),
         knownHostsPath: inventory.hosts.vm1!.known_hosts,
         acceptNewHostKeys: false,
         connectTimeoutMs: 5000,
@@ -136,7 +137,7 @@ describe.skipIf(!labAvailable())('hosts over SSH', () => {
       // With an empty agent the same connection is refused.
       await execa('ssh-add', ['-D'], { env: { SSH_AUTH_SOCK: sock } });
       await expect(
-        SshHost.connect({ name: 'vm1', target: parseSshTarget(inventory.hosts.vm1!.ssh), knownHostsPath: inventory.hosts.vm1!.known_hosts, acceptNewHostKeys: false, connectTimeoutMs: 5000, commandTimeoutMs: 10_000 }),
+        SshHost.connect({ name: 'vm1', endpoint: await resolveEndpoint(inventory.hosts.vm1!.ssh), knownHostsPath: inventory.hosts.vm1!.known_hosts, acceptNewHostKeys: false, connectTimeoutMs: 5000, commandTimeoutMs: 10_000 }),
       ).rejects.toThrow(/cannot connect/);
     } finally {
       if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
@@ -214,7 +215,7 @@ describe.skipIf(!labAvailable())('one connection, one login, surviving a drop', 
     const vm1 = inventory.hosts.vm1!;
     try {
       await until('the second sshd', async () => (await execa('ip', ['netns', 'exec', ns.vm1, 'ss', '-Hltn', 'sport = :2222'])).stdout.trim() !== '', 5000);
-      const h = await SshHost.connect({ name: 'vm1', target: { ...parseSshTarget(vm1.ssh), port: 2222 }, keyPath: vm1.key, knownHostsPath: join(dir, 'known_hosts'), acceptNewHostKeys: false, connectTimeoutMs: 5000, commandTimeoutMs: 20_000 });
+      const h = await SshHost.connect({ name: 'vm1', endpoint: await resolveEndpoint(`${vm1.ssh}:2222`), keyPath: vm1.key, knownHostsPath: join(dir, 'known_hosts'), acceptNewHostKeys: false, connectTimeoutMs: 5000, commandTimeoutMs: 20_000 });
       const events: string[] = [];
       h.onEvent = (e) => events.push(e.type === 'reconnected' ? `reconnected adopted=${e.adopted}` : e.type);
       try {

@@ -1,5 +1,8 @@
 // The CLI's own contract: exit codes and messages of validate and plan (no hosts needed).
 import { describe, expect, it } from 'vitest';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
 
 const SCENARIO = `name: cli
@@ -46,8 +49,71 @@ describe('vfbench validate / plan', () => {
   it('says when the lab inventory is missing', async () => {
     const s = await scenarioFile(SCENARIO.replace(/hosts:\n(  .*\n)+pairs: .*\n/, 'inventory: lab\n'));
     const r = await vfbench(['plan', s.file], { env: { VFBENCH_HOME: s.dir } });
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(4); // the environment, not the file
     expect(r.stderr).toContain('the lab is not up');
+  });
+});
+
+describe('the command line contract', () => {
+  it('stops at an unknown flag before anything runs, with exit 2 and what was meant', async () => {
+    // The hosts are a refused port on loopback: had the run started, it would have failed to connect (exit 4).
+    const s = await scenarioFile(SCENARIO.replace('root@198.18.0.11', 'root@127.0.0.1:1').replace('root@198.18.0.12', 'root@127.0.0.1:1'));
+    const r = await vfbench(['run', s.file, '--results', s.results, '--repaet', '1']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('Unknown argument: repaet');
+    expect(r.stderr).toContain('repaet: did you mean --repeat?');
+    expect(r.stderr).not.toContain('run directory');
+    await expect(readdir(s.results)).rejects.toThrow(/ENOENT/); // nothing was written
+    const plan = await vfbench(['plan', s.file, '--jsno']);
+    expect([plan.exitCode, plan.stdout]).toEqual([2, '']);
+    expect(plan.stderr).toContain('jsno: did you mean --json?');
+  });
+
+  it('names a missing argument with the command\'s usage, suggests a mistyped command, exit 2', async () => {
+    for (const [args, line] of [
+      [['analyze'], 'missing argument: vfbench analyze <dir>'],
+      [['compare', 'a'], 'missing argument: vfbench compare <baseline> <candidate>'],
+      [['plna', 'x.yaml'], 'plna: did you mean the command plan?'],
+    ] as const) {
+      const r = await vfbench([...args]);
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(line);
+      expect(r.stderr).not.toMatch(/TypeError|undefined/);
+    }
+  });
+
+  it('prints help for bare vfbench and -h, and an example per command', async () => {
+    for (const args of [[], ['-h'], ['--help']]) {
+      const r = await vfbench(args);
+      expect(r.exitCode, args.join(' ')).toBe(0);
+      expect(r.stdout).toContain('vfbench run [file]');
+    }
+    const run = await vfbench(['run', '-h']);
+    expect(run.stdout).toContain('Examples:');
+    expect(run.stdout).toContain('--repeat');
+  });
+
+  it('exits 4 when a host cannot be reached: the environment, not the input', async () => {
+    const s = await scenarioFile(SCENARIO.replace('root@198.18.0.11', 'root@127.0.0.1:1').replace('root@198.18.0.12', 'root@127.0.0.1:1') + 'ssh: { connect_timeout: 2s, key: id_test }\n');
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(s.dir, 'id_test')]);
+    const r = await vfbench(['run', s.file, '--results', s.results], { env: { SSH_AUTH_SOCK: '' } });
+    expect(r.exitCode, r.all).toBe(4);
+    expect(r.stderr).toContain('cannot connect to root@127.0.0.1:1: connect ECONNREFUSED');
+    // No key at all is the environment's too, and says what to do.
+    const bare = await scenarioFile(SCENARIO.replace('root@198.18.0.11', 'root@127.0.0.1:1').replace('root@198.18.0.12', 'root@127.0.0.1:1') + 'ssh: { key: missing_key }\n');
+    const none = await vfbench(['run', bare.file, '--results', bare.results], { env: { SSH_AUTH_SOCK: '', HOME: bare.dir } });
+    expect(none.exitCode, none.all).toBe(4);
+    expect(none.stderr).toContain('no SSH key: no agent (SSH_AUTH_SOCK) and none of');
+  });
+
+  it('answers --json with one JSON document on stdout, messages on stderr', async () => {
+    const good = await scenarioFile(SCENARIO);
+    const bad = await scenarioFile(SCENARIO.replace('repeat: 2', 'repeat: two'));
+    const r = await vfbench(['validate', good.file, bad.file, '--json']);
+    expect(r.exitCode).toBe(2);
+    const doc = JSON.parse(r.stdout) as { file: string; ok: boolean; problems?: { line: number; field: string }[] }[];
+    expect(doc.map((d) => d.ok)).toEqual([true, false]);
+    expect(doc[1]!.problems![0]).toMatchObject({ line: 10, field: 'repeat' });
   });
 });
 

@@ -37,10 +37,10 @@ describe('vfbench compare on synthetic runs', () => {
     expect(out.rows.filter((x: { variant: string }) => x.variant === 'pv').every((x: { verdict: string }) => x.verdict === 'unchanged')).toBe(true);
   });
 
-  it('calls a 20% higher latency regressed, exit 1, and says so in every output', async () => {
+  it('calls a 20% higher latency regressed, exit 3, and says so in every output', async () => {
     const { c, b } = await pair(scale(BASE, 1.2));
     const r = await vfbench(['compare', b, c]);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(3);
     expect(r.stdout).toMatch(/vf\s+p50\s+50\.0 µs → 60\.0 µs\s+-20\.0%.*REGRESSED/);
     const md = await readFile(join(c, 'compare', 'compare.md'), 'utf8');
     expect(md).toContain('❌ 2 regressed');
@@ -94,7 +94,7 @@ describe('vfbench compare on synthetic runs', () => {
     const file = JSON.parse(await readFile(join(root, 'baseline.json'), 'utf8'));
     expect(file.samples.find((s: Sample) => s.variant === 'vf').values.p50_us).toHaveLength(10);
     const r = await vfbench(['compare', join(root, 'baseline.json'), cand, '--json']);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(3);
     expect(JSON.parse(r.stdout).rows.find((x: { variant: string; metric: string }) => x.variant === 'vf' && x.metric === 'p50_us').nBaseline).toBe(10);
   });
 

@@ -187,6 +187,8 @@ describe('netperf command lines', () => {
       `netperf -H 198.18.1.2 -p 12865 -t TCP_RR -l 5 -P 0 -j -f m -c -C -- -k ${np.selectorsFor('TCP_RR').join(',')} -r 64,64`,
     );
     expect(command(np.clientArgv({ address: '198.18.1.2', port: 12865, test: 'UDP_STREAM', seconds: 5, size: 1472, cpu: false }))).toMatch(/ -m 1472$/);
+    // A pinned data port (the server side of the data connection), for firewalls that open known ports only.
+    expect(command(np.clientArgv({ address: '198.18.1.2', port: 12865, test: 'TCP_RR', seconds: 5, size: 64, cpu: false, dataPort: 12866 }))).toMatch(/ -k [A-Z_,0-9]+ -P ,12866 -r 64,64$/);
     expect(command(np.clientArgv({ address: '198.18.1.2', port: 12865, test: 'TCP_MAERTS', seconds: 5, size: 65536, cpu: false }))).toMatch(/ -M 65536$/);
     expect(command(np.serverArgv({ address: '198.18.1.2', port: 12866 }))).toBe('netserver -D -L 198.18.1.2 -p 12866');
   });
