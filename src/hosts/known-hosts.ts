@@ -11,7 +11,7 @@ export interface KnownKey {
   type: string;
   blob: Buffer;
   revoked: boolean;
-  /** A @cert-authority line: host certificates cannot be checked (ssh2 does not negotiate them). */
+  /** A @cert-authority line: the host's certificate must be signed by this key (hosts/host-cert.ts). */
   ca?: boolean;
 }
 
@@ -96,14 +96,11 @@ export async function checkHostKey(opts: {
     };
   }
   if (!opts.acceptNew) {
-    const ca = opts.known.some((k) => k.ca)
-      ? ` Its known_hosts names a @cert-authority for it, but host certificates cannot be checked here (the SSH library, ssh2, does not support them): add the host's own key.`
-      : '';
     return {
       ok: false,
       reason:
         `unknown host key for ${name}: ${type} ${fp} is not in ${(opts.searched ?? [opts.file]).join(', ')}. ` +
-        `Check the fingerprint, then add it (ssh-keyscan) or rerun with --accept-new-host-keys.${ca}`,
+        `Check the fingerprint, then add it (ssh-keyscan) or rerun with --accept-new-host-keys.`,
     };
   }
   await mkdir(dirname(opts.file), { recursive: true });

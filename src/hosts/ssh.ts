@@ -5,7 +5,10 @@ import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { existsSync } from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
 import { Host, type HostOptions } from './host.js';
-import { checkHostKey, hostKeyAlgorithms, lookupKnownKeys, type KnownKey } from './known-hosts.js';
+import { checkHostKey, hostKeyAlgorithms, lookupKnownKeys, type HostKeyVerdict, type KnownKey } from './known-hosts.js';
+import { checkHostCertificate } from './host-cert.js';
+import { command } from '../util/shell.js';
+import { execa } from 'execa';
 import { describeEndpoint, type SshEndpoint } from './ssh-config.js';
 import { hopAuth } from './ssh-auth.js';
 import { EnvironmentError } from '../util/errors.js';
@@ -60,7 +63,7 @@ export class SshHost extends Host {
       let sock: Duplex | undefined;
       for (const [i, hop] of hops.entries()) {
         const target = i === hops.length - 1;
-        clients.push(await this.connectHop(hop, sock, target));
+        clients.push(await this.connectHop(hop, sock, target, clients.at(-1)));
         if (!target) sock = await forwardOut(clients.at(-1)!, hops[i + 1]!, hop);
       }
     } catch (err) {
@@ -71,7 +74,24 @@ export class SshHost extends Host {
     this.jumps = clients;
   }
 
-  private async connectHop(hop: SshEndpoint, sock: Duplex | undefined, target: boolean): Promise<Client> {
+  /**
+   * The host key against known_hosts; when known_hosts names a @cert-authority for the host and no plain
+   * key on file matches, the host's certificate decides (fetched beside the connection: ssh2 does not
+   * negotiate certificates).
+   */
+  private async decideHostKey(hop: SshEndpoint, via: Client | undefined, o: Parameters<typeof checkHostKey>[0]): Promise<HostKeyVerdict> {
+    const plain = await checkHostKey({ ...o, known: o.known.filter((k) => !k.ca), acceptNew: o.acceptNew && !o.known.some((k) => k.ca) });
+    const cas = o.known.filter((k) => k.ca && !k.revoked).map((k) => k.blob);
+    if (plain.ok || cas.length === 0) return plain;
+    const revoked = o.known.filter((k) => k.revoked).map((k) => k.blob);
+    const certs = await hostCertificates(hop, via).catch((err: Error) => err);
+    if (certs instanceof Error) return { ok: false, reason: `${plain.reason} Its certificate could not be fetched (ssh-keyscan -c): ${certs.message}` };
+    const why = certs.map((c) => checkHostCertificate(c, { presented: o.presented, cas, revoked, name: o.host }));
+    if (why.some((w) => w === undefined)) return { ok: true };
+    return { ok: false, reason: `${o.host} has a @cert-authority in ${(o.searched ?? [o.file]).join(', ')}, but no certificate of its holds: ${why.join('; ') || 'it has none'}` };
+  }
+
+  private async connectHop(hop: SshEndpoint, sock: Duplex | undefined, target: boolean, via?: Client): Promise<Client> {
     const where = target ? this.name : `${this.name} (bastion ${hop.spec})`;
     const files = target && this.ssh.knownHostsPath ? [this.ssh.knownHostsPath] : [...hop.userKnownHosts, ...hop.globalKnownHosts];
     const appendTo = (target && this.ssh.knownHostsPath) || hop.userKnownHosts[0] || files[0]!;
@@ -91,7 +111,7 @@ export class SshHost extends Host {
       // Ask for the key types we already know, so a host with several keys presents the one on file.
       algorithms: usable.length > 0 ? { serverHostKey: hostKeyAlgorithms(usable) as never } : undefined,
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        checkHostKey({ file: appendTo, searched: files, host: name, port: hop.port, presented: key, known, acceptNew: this.ssh.acceptNewHostKeys }).then(
+        this.decideHostKey(hop, via, { file: appendTo, searched: files, host: name, port: hop.port, presented: key, known, acceptNew: this.ssh.acceptNewHostKeys }).then(
           (v) => {
             if (!v.ok) refusal = v.reason;
             verify(v.ok);
@@ -143,6 +163,34 @@ export class SshHost extends Host {
     c?.end();
     for (const j of this.jumps.splice(0).reverse()) j.end();
   }
+}
+
+/** A host's certificates: `ssh-keyscan -c` from here, or on the bastion before it (which can reach it). */
+async function hostCertificates(hop: SshEndpoint, via: Client | undefined): Promise<Buffer[]> {
+  const argv = ['ssh-keyscan', '-c', '-T', '5', '-p', String(hop.port), hop.host];
+  const text = via ? await execOn(via, command(argv)) : (await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', timeout: 15_000 })).stdout;
+  return text
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .map((l) => l.trim().split(/\s+/))
+    // `TYPE-cert-v01@openssh.com BASE64` (ssh-keyscan -c writes no host name before certificates)
+    .map((f) => f[f.findIndex((x) => x.endsWith('-cert-v01@openssh.com')) + 1])
+    .filter((b64): b64 is string => !!b64)
+    .map((b64) => Buffer.from(b64, 'base64'));
+}
+
+/** A command's stdout on a connected client (a bastion), bounded in time. */
+function execOn(client: Client, cmd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no answer within 15 s')), 15_000);
+    client.exec(cmd, (err: Error | undefined, ch: ClientChannel) => {
+      if (err) return (clearTimeout(timer), reject(err));
+      let out = '';
+      ch.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      ch.stderr.resume();
+      ch.on('close', () => (clearTimeout(timer), resolve(out)));
+    });
+  });
 }
 
 /** A TCP stream from a bastion to the next hop (ssh -J's direct-tcpip channel). */

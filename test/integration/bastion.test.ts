@@ -2,13 +2,15 @@
 // (`lab up --bastion` writes the config; the guests' management network is out of this machine's reach).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labLayout, labUp, type LabOptions } from '../../src/lab/lab.js';
 import { labAvailable, testLab } from '../helpers/lab.js';
+import { SshHost } from '../../src/hosts/ssh.js';
+import { resolveEndpoint } from '../../src/hosts/ssh-config.js';
 import { onlyRunDir, records, scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
 
 /** Can this machine open a TCP connection to address:22 itself (not through the bastion)? */
@@ -77,6 +79,34 @@ ${extra}`);
     expect(r.exitCode, r.all).toBe(4);
     expect(r.stderr).toContain(`(bastion ${o.prefix}-bastion): HOST KEY CHANGED for ${l.bastion.address}`);
     expect(r.stderr).not.toContain('trials to run');
+  });
+
+  it('checks a host certificate behind the bastion, fetched on the bastion itself', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vfb-bastion-'));
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'ca')]);
+    await copyFile(join(l.dir, 'vm1', 'ssh_host_ed25519_key'), join(dir, 'host'));
+    await copyFile(join(l.dir, 'vm1', 'ssh_host_ed25519_key.pub'), join(dir, 'host.pub'));
+    await execa('ssh-keygen', ['-q', '-s', join(dir, 'ca'), '-I', 'vm1', '-h', '-n', l.mgmt.vm1!, '-V', '-1h:+1h', join(dir, 'host.pub')]);
+    const sshd = (await readFile(join(l.dir, 'vm1', 'sshd_config'), 'utf8')).replace('Port 22', 'Port 2223').replace(/HostKey .*/, `HostKey ${dir}/host\nHostCertificate ${dir}/host-cert.pub`).replace(/PidFile .*/, `PidFile ${dir}/sshd.pid`);
+    await writeFile(join(dir, 'sshd_config'), sshd);
+    await execa('ip', ['netns', 'exec', l.namespaces.vm1!, '/usr/sbin/sshd', '-f', join(dir, 'sshd_config'), '-E', join(dir, 'log')]);
+    try {
+      // Only the bastion's own key and the CA are on file: vm1's key is known through its certificate.
+      const bastionLine = (await readFile(l.knownHostsPath, 'utf8')).split('\n').find((x) => x.startsWith(`${l.bastion.address} `))!;
+      await writeFile(join(dir, 'known_hosts'), `${bastionLine}\n@cert-authority [${l.mgmt.vm1}]:2223 ${(await readFile(join(dir, 'ca.pub'), 'utf8')).trim()}\n`);
+      const cfg = (await readFile(l.bastion.sshConfigPath, 'utf8')).replaceAll(l.knownHostsPath, join(dir, 'known_hosts')) + `Host certvm\n  HostName ${l.mgmt.vm1}\n  Port 2223\n  User root\n  IdentityFile ${l.keyPath}\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n  ProxyJump ${o.prefix}-bastion\n`;
+      await writeFile(join(dir, 'ssh_config'), cfg);
+      for (let i = 0; i < 50 && !(await execa('ip', ['netns', 'exec', l.namespaces.vm1!, 'ss', '-Hltn', 'sport = :2223'])).stdout.trim(); i++) await new Promise((r) => setTimeout(r, 100));
+      const h = await SshHost.connect({ name: 'certvm', endpoint: await resolveEndpoint('certvm', join(dir, 'ssh_config')), acceptNewHostKeys: false, connectTimeoutMs: 5000, commandTimeoutMs: 20_000 });
+      try {
+        expect((await h.run(['cat', '/proc/sys/kernel/hostname'])).length).toBeGreaterThan(0);
+        expect(h.describe()).toBe(`root@${l.mgmt.vm1}:2223 via ${o.prefix}-bastion`);
+      } finally {
+        await h.close();
+      }
+    } finally {
+      process.kill(Number(await readFile(join(dir, 'sshd.pid'), 'utf8')));
+    }
   });
 
   it('logs in with a passphrase-protected key held by ssh-agent, and says how when no agent holds it', async () => {
