@@ -25,8 +25,14 @@ const history = () => import('./history.js');
 const historyDb = () => import('../results/history.js');
 const comparing = () => import('./compare.js');
 
-/** Errors of the hosts' side by class name (their modules load lazily, with the commands that use them). */
-const ENVIRONMENT_ERRORS = new Set(['HostDown', 'ConnectionLost', 'AgentError']);
+/** A host lost outside a trial, by class name (their modules load lazily, with the commands that use them). */
+const ENVIRONMENT_ERRORS = new Set(['HostDown', 'ConnectionLost']);
+
+/** How commands that reach hosts find them and trust their keys. */
+const HOST_OPTIONS = {
+  'accept-new-host-keys': { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' },
+  'ssh-config': { type: 'string', describe: 'ssh_config file to read instead of the scenario\'s ssh.config or ~/.ssh/config (Host aliases, ProxyJump, keys)' },
+} as const;
 
 const COMMANDS = ['lab', 'validate', 'plan', 'run', 'nightly', 'history', 'restore', 'parse', 'doctor', 'compare', 'baseline', 'analyze', 'report'];
 
@@ -107,7 +113,7 @@ async function main(): Promise<number> {
         .option('bastion', { type: 'boolean', default: false, describe: 'up: guests reachable only through a jump host with its own sshd; writes an ssh_config of aliases (<prefix>-vm1 …)' })
         .option('prefix', { type: 'string', describe: 'name prefix (several labs can coexist)' })
         .option('block', { type: 'number', describe: 'address block 0..63 inside 198.18.0.0/16' })
-        .option('json', { type: 'boolean', default: false, describe: 'status: one JSON document on stdout' })
+        .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout (up: the inventory; status: the state)' })
         .example('$0 lab up --pairs 4 --login-delay 0.5', 'four pairs; every SSH login costs 0.5 s, like a slow ~/.bashrc')
         .example('$0 lab up --bastion', 'guests only through a jump host; ssh -F ~/.vfbench/lab/vfb/ssh_config vfb-vm1')
         .example('$0 lab status --json', 'namespaces, sshds, links, rules as JSON'),
@@ -115,11 +121,12 @@ async function main(): Promise<number> {
         const o = labOpts(argv);
         if (argv.action === 'up') {
           const inv = await labUp(o, err);
-          out(`inventory: ${labStatusPath(o)}`);
-          void inv;
+          if (argv.json) out(JSON.stringify({ inventory: labStatusPath(o), ...inv }, null, 2));
+          else out(`inventory: ${labStatusPath(o)}`);
         } else if (argv.action === 'down') {
           await labDown(o, err);
-          out(`lab ${o.prefix} is down`);
+          if (argv.json) out(JSON.stringify({ lab: o.prefix, up: false }, null, 2));
+          else out(`lab ${o.prefix} is down`);
         } else {
           const s = await labStatus(o);
           if (argv.json) out(JSON.stringify(s, null, 2));
@@ -182,8 +189,7 @@ async function main(): Promise<number> {
         .positional('file', { type: 'string', describe: 'scenario YAML file (not with --resume)' })
         .option('resume', { type: 'string', describe: 'continue this run directory, skipping recorded trials' })
         .option('results', { type: 'string', default: 'results', describe: 'root of run directories' })
-        .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
-        .option('ssh-config', { type: 'string', describe: 'ssh_config file to read instead of the scenario\'s ssh.config or ~/.ssh/config (Host aliases, ProxyJump, keys)' })
+        .options(HOST_OPTIONS)
         .option('analyze', { type: 'boolean', default: true, describe: 'analyze and report at the end (--no-analyze to skip)' })
         .option('repeat', { type: 'number', describe: 'repetitions of every point, instead of the scenario\'s `repeat` (e.g. 1 for a quick look)' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print every command the run would send (switches, servers, clients, restore); connect to nothing' })
@@ -194,7 +200,9 @@ async function main(): Promise<number> {
         if (argv['dry-run']) {
           const { scenario } = await (await runner()).loadForRun(argv.file, argv.resume);
           if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
-          for (const l of (await import('../runner/dry-run.js')).dryRunLines(scenario)) out(l);
+          const lines = (await import('../runner/dry-run.js')).dryRunLines(scenario);
+          if (argv.json) out(JSON.stringify({ dryRun: true, lines }, null, 2));
+          else for (const l of lines) out(l);
           return;
         }
         if (argv.repeat !== undefined && (!Number.isInteger(argv.repeat) || argv.repeat < 1 || argv.repeat > 1000)) throw new UserError(`--repeat must be an integer 1..1000, got ${argv.repeat}`);
@@ -209,8 +217,7 @@ async function main(): Promise<number> {
         .option('db', { type: 'string', describe: 'history database (default $VFBENCH_HOME/history.db)' })
         .option('last', { type: 'number', describe: 'compare with the pooled last N runs instead of the stored baseline' })
         .option('results', { type: 'string', default: 'results', describe: 'root of run directories' })
-        .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
-        .option('ssh-config', { type: 'string', describe: 'ssh_config file to read instead of the scenario\'s ssh.config or ~/.ssh/config (Host aliases, ProxyJump, keys)' })
+        .options(HOST_OPTIONS)
         .example('$0 nightly scenarios/lab-quick.yaml --min-effect 5', 'exit 3 on a regression of 5 % or more, 1 if trials failed'),
       async (argv) => {
         const policy = await policyFrom(argv);
@@ -291,8 +298,7 @@ async function main(): Promise<number> {
       y
         .positional('dir', { type: 'string', demandOption: true, describe: 'the run directory' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print what would be done; connect to nothing' })
-        .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
-        .option('ssh-config', { type: 'string', describe: 'ssh_config file to read instead of the scenario\'s ssh.config or ~/.ssh/config (Host aliases, ProxyJump, keys)' })
+        .options(HOST_OPTIONS)
         .option('json', { type: 'boolean', default: false, describe: 'one JSON document: what was done, what could not be' })
         .example('$0 restore results/lab-quick/20261201T120000Z-ab12cd', 'after kill -9: end its jobs, put every path back; exit 4 if a host could not be restored'),
       async (argv) => {
@@ -336,8 +342,7 @@ async function main(): Promise<number> {
         .option('host', { type: 'string', array: true, describe: 'check user@host[:port] (or "local") instead' })
         .option('key', { type: 'string', describe: 'SSH key for --host' })
         .option('known-hosts', { type: 'string', describe: 'known_hosts for --host' })
-        .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'add unknown host keys to known_hosts (a changed key is still refused)' })
-        .option('ssh-config', { type: 'string', describe: 'ssh_config file to read instead of the scenario\'s ssh.config or ~/.ssh/config (Host aliases, ProxyJump, keys)' })
+        .options(HOST_OPTIONS)
         .option('install', { type: 'boolean', default: false, describe: 'install missing tools with the host\'s package manager' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'with --install: print the commands only' })
         .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout' })
@@ -495,7 +500,7 @@ async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; 
     err(`run ${r.manifest.status}: ${c.ok ?? 0} ok, ${c.invalid ?? 0} invalid, ${c.failed ?? 0} failed of ${c.planned} planned`);
     if (r.manifest.status === 'interrupted') {
       err(`resume with: vfbench run --resume ${r.dir.path}`);
-      if (argv.json) out(JSON.stringify({ ...result, exitCode: EXIT.interrupted }, null, 2));
+      if (argv.json && !argv.nightly) out(JSON.stringify({ ...result, exitCode: EXIT.interrupted }, null, 2));
       return { ...result, exitCode: EXIT.interrupted };
     }
     let boost: unknown;

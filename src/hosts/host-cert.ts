@@ -97,6 +97,10 @@ function caPublicKey(blob: Buffer): KeyObject {
 
 /** Does the CA's signature cover the certificate? */
 function signedByCa(c: HostCertificate): boolean {
+  // The algorithm must be one of the CA key's own (a P-256 CA signs with SHA-256 only; RSA with SHA-2).
+  const caType = new Wire(c.caKey).string().toString('latin1');
+  const allowed = caType === 'ssh-rsa' ? ['rsa-sha2-256', 'rsa-sha2-512'] : [caType];
+  if (!allowed.includes(c.signatureAlgo)) throw new Error(`certificate signed with ${c.signatureAlgo}, which a ${caType} CA key does not make (ssh-rsa/SHA-1 is not accepted)`);
   const ca = caPublicKey(c.caKey);
   const hash: Record<string, string | null> = { 'ssh-ed25519': null, 'rsa-sha2-512': 'sha512', 'rsa-sha2-256': 'sha256', 'ecdsa-sha2-nistp256': 'sha256', 'ecdsa-sha2-nistp384': 'sha384', 'ecdsa-sha2-nistp521': 'sha512' };
   if (!(c.signatureAlgo in hash)) throw new Error(`certificate signed with ${c.signatureAlgo}, which is not accepted (ssh-rsa/SHA-1 is not)`);

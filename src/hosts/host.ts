@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { command, positiveInt, type Arg } from '../util/shell.js';
+import { EnvironmentError } from '../util/errors.js';
 import { AGENT_SOURCE, AgentError, AgentSession, ConnectionLost, bootstrapCommand, nowS } from './agent-session.js';
 
 export { AgentError, ConnectionLost, nowS };
@@ -509,7 +510,7 @@ export abstract class Host {
     } catch (err) {
       s.close();
       const why = err instanceof ConnectionLost ? err.reason : (err as Error).message;
-      throw new Error(`${this.name}: ${attaching ? 'cannot attach to its agent' : 'the vfbench agent did not start'}: ${why}`);
+      throw new EnvironmentError(`${this.name}: ${attaching ? 'cannot attach to its agent' : 'the vfbench agent did not start'}: ${why}`);
     }
     return info;
   }
@@ -560,7 +561,7 @@ export abstract class Host {
       } catch (err) {
         last = (err as Error).message;
         // A refused host key is final; an unreachable host may come back.
-        if (/HOST KEY|unknown host key|revoked/.test(last)) break;
+        if (/HOST KEY|unknown host key|revoked|@cert-authority|cannot log in/.test(last)) break;
       }
       if (Date.now() - t0 + delay > budgetMs) break;
       await new Promise((r) => setTimeout(r, delay));

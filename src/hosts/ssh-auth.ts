@@ -43,34 +43,54 @@ export interface HopAuth {
   notes: string[];
 }
 
-/** The methods to try for a hop, in order; `firstKey` is the scenario's `key:` (tried before IdentityFile). */
-export async function hopAuth(ep: SshEndpoint, firstKey?: string): Promise<HopAuth> {
-  const files = [...new Set([...(firstKey ? [firstKey] : []), ...ep.identityFiles])].filter((f) => existsSync(f));
+/** The public keys the agent holds (none when it does not answer within 5 s). */
+function agentKeys(socket: string): Promise<Buffer[]> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve([]), 5000);
+    new OpenSSHAgent(socket).getIdentities((err, keys) => {
+      clearTimeout(timer);
+      resolve(err ? [] : (keys ?? []).flatMap((k) => ('getPublicSSH' in k ? [k.getPublicSSH()] : [])));
+    });
+  });
+}
+
+/**
+ * The methods to try for a hop, in order; `firstKey` is the scenario's `key:` (tried before IdentityFile).
+ * `unlocked` keeps keys decrypted with a typed passphrase for this host's later reconnects (memory only).
+ * A passphrase is asked only for a key the agent does not hold.
+ */
+export async function hopAuth(ep: SshEndpoint, firstKey: string | undefined, unlocked: Map<string, ParsedKey>): Promise<HopAuth> {
+  const candidates = [...new Set([...(firstKey ? [firstKey] : []), ...ep.identityFiles])];
+  const files = candidates.filter((f) => existsSync(f));
   const methods: (AgentAuthMethod | PublicKeyAuthMethod)[] = [];
   const notes: string[] = [];
-  if (ep.agentSocket && existsSync(ep.agentSocket)) {
+  const agent = ep.agentSocket && existsSync(ep.agentSocket) ? ep.agentSocket : undefined;
+  const held = agent ? await agentKeys(agent) : [];
+  if (agent) {
     const onlyMine = ep.identitiesOnly || firstKey !== undefined;
     const allowed = onlyMine ? files.map(publicBlob).filter((b): b is Buffer => !!b) : [];
-    methods.push({ type: 'agent', username: ep.user, agent: onlyMine ? new FilteredAgent(ep.agentSocket, allowed) : ep.agentSocket });
+    methods.push({ type: 'agent', username: ep.user, agent: onlyMine ? new FilteredAgent(agent, allowed) : agent });
   }
   for (const file of files) {
-    const data = readFileSync(file);
-    let key = utils.parseKey(data);
+    let key = unlocked.get(file) ?? utils.parseKey(readFileSync(file));
     if (key instanceof Error && /passphrase/i.test(key.message)) {
+      const pub = publicBlob(file);
+      if (pub && held.some((h) => h.equals(pub))) continue; // the agent holds it, and is tried first
       if (!process.stdin.isTTY) {
         notes.push(`${file} has a passphrase: add it to ssh-agent (ssh-add ${file}) or run vfbench on a terminal`);
         continue;
       }
-      key = utils.parseKey(data, await askSecret(`passphrase for ${file}: `));
+      key = utils.parseKey(readFileSync(file), await askSecret(`passphrase for ${file}: `));
     }
     if (key instanceof Error) {
       notes.push(`${file}: ${key.message}`);
       continue;
     }
+    unlocked.set(file, key);
     methods.push({ type: 'publickey', username: ep.user, key });
   }
   if (methods.length === 0 && notes.length === 0) {
-    notes.push(`no SSH key: no agent (SSH_AUTH_SOCK) and none of ${[...new Set([...(firstKey ? [firstKey] : []), ...ep.identityFiles])].join(', ') || 'the key files'} exists; set \`key:\` or IdentityFile, or start ssh-agent`);
+    notes.push(`no SSH key: no agent (SSH_AUTH_SOCK) and none of ${candidates.join(', ') || 'the key files'} exists; set \`key:\` or IdentityFile, or start ssh-agent`);
   }
   return { methods, notes };
 }

@@ -1,5 +1,5 @@
 // How OpenSSH would reach a host: its ssh_config, resolved by OpenSSH itself (`ssh -G`, which connects to
-// nothing): Host and Match blocks, Include, HostName, User, Port, IdentityFile (several, in order),
+// nothing, though it runs `Match exec` commands as ssh would): Host and Match blocks, Include, HostName, User, Port, IdentityFile (several, in order),
 // IdentitiesOnly, IdentityAgent, ProxyJump (chains of bastions), HostKeyAlias, UserKnownHostsFile,
 // GlobalKnownHostsFile, ConnectTimeout, ServerAliveInterval — exactly as `ssh` reads them.
 import { execa } from 'execa';
@@ -36,7 +36,8 @@ export interface SshTargetSpec {
 
 /** `user@host:port`, `host`, `user@[v6]:port`: only what is written (the rest comes from ssh_config). */
 export function parseTargetSpec(spec: string): SshTargetSpec {
-  const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:@]+)(?::(\d+))?$/.exec(spec);
+  // ProxyJump also takes ssh://[user@]host[:port] URIs.
+  const m = /^(?:ssh:\/\/)?(?:([^@]+)@)?(\[[^\]]+\]|[^:@/]+)(?::(\d+))?\/?$/.exec(spec);
   if (!m || m[2]!.startsWith('-')) throw new UserError(`cannot read ssh target "${spec}" (user@host[:port], or a Host alias of ssh_config)`);
   return { user: m[1], host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : undefined };
 }
@@ -46,9 +47,10 @@ const MAX_JUMPS = 8;
 /** `ssh -G` for one target: its effective options, keys lower-case, repeated keys in order. */
 async function sshG(t: SshTargetSpec, configFile: string | undefined): Promise<Map<string, string[]>> {
   const args = ['-G', ...(configFile ? ['-F', configFile] : []), ...(t.user ? ['-l', t.user] : []), ...(t.port ? ['-p', String(t.port)] : []), '--', t.host];
-  const r = await execa('ssh', args, { reject: false, stdin: 'ignore', timeout: 15_000 }).catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message }));
-  if (r.exitCode === -1 && /ENOENT/.test(String(r.stderr))) {
-    throw new EnvironmentError('reading ssh_config needs OpenSSH\'s `ssh` (package openssh-client): scripts/setup.sh installs it');
+  const r = await execa('ssh', args, { reject: false, stdin: 'ignore', timeout: 15_000 });
+  if (r.exitCode === undefined) {
+    // Not started (no ssh) or killed (a Match exec that hangs): the machine's problem, not the input's.
+    throw new EnvironmentError(r.code === 'ENOENT' ? 'reading ssh_config needs OpenSSH\'s `ssh` (package openssh-client): scripts/setup.sh installs it' : `ssh -G ${t.host} did not finish: ${r.message}`);
   }
   if (r.exitCode !== 0) throw new UserError(`ssh_config${configFile ? ` ${configFile}` : ''} for "${t.host}": ${String(r.stderr).trim() || `ssh -G exit ${r.exitCode}`}`);
   const out = new Map<string, string[]>();
@@ -61,12 +63,15 @@ async function sshG(t: SshTargetSpec, configFile: string | undefined): Promise<M
   return out;
 }
 
-/** OpenSSH's tokens in IdentityFile and known_hosts paths, and `~`. */
-function expand(path: string, ep: { host: string; user: string; port: number; spec: string }): string {
-  const tokens: Record<string, string> = { '%': '%', d: homedir(), u: userInfo().username, h: ep.host, r: ep.user, p: String(ep.port), n: ep.spec, l: hostname().split('.')[0]!, L: hostname() };
+/** OpenSSH's tokens in IdentityFile (which `ssh -G` leaves as written; it expands the other paths), and `~`. */
+function expand(path: string, ep: { host: string; user: string; port: number; original: string; alias?: string }): string {
+  const tokens: Record<string, string> = {
+    '%': '%', d: homedir(), u: userInfo().username, i: String(userInfo().uid), h: ep.host, r: ep.user, p: String(ep.port),
+    n: ep.original, k: ep.alias ?? ep.original, l: hostname(), L: hostname().split('.')[0]!,
+  };
   const p = path.replace(/%(.)/g, (all, k: string) => {
     const v = tokens[k];
-    if (v === undefined) throw new UserError(`ssh_config: the token ${all} in "${path}" is not supported (supported: %d %u %h %r %p %n %l %L %%)`);
+    if (v === undefined) throw new UserError(`ssh_config: the token ${all} in "${path}" is not supported (supported: %d %u %i %h %r %p %n %k %l %L %%)`);
     return v;
   });
   return p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p;
@@ -87,7 +92,8 @@ export async function resolveEndpoint(spec: string, configFile?: string, depth =
   const base = { spec, host: one('hostname') ?? t.host, port: Number(one('port') ?? 22), user: one('user') ?? userInfo().username };
   const agent = one('identityagent');
   const seconds = (v: string | undefined) => (v && v !== 'none' && Number(v) > 0 ? Number(v) : undefined);
-  const files = (k: string) => (g.get(k) ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean).map((f) => expand(f, base));
+  const paths = (k: string) => (g.get(k) ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean);
+  const ctx = { ...base, original: t.host, alias: one('hostkeyalias') };
   const jumpSpecs = (one('proxyjump') ?? 'none') === 'none' ? [] : one('proxyjump')!.split(',');
   if (depth + jumpSpecs.length > MAX_JUMPS) throw new UserError(`ssh_config for "${spec}": more than ${MAX_JUMPS} ProxyJump hops (a loop?)`);
   // The first bastion is reached as ssh would reach it (its own ProxyJump included); the next ones through it.
@@ -99,12 +105,12 @@ export async function resolveEndpoint(spec: string, configFile?: string, depth =
   }
   return {
     ...base,
-    identityFiles: files('identityfile'),
+    identityFiles: paths('identityfile').map((f) => expand(f, ctx)),
     identitiesOnly: one('identitiesonly') === 'yes',
-    agentSocket: agent === 'none' ? undefined : agent && agent !== 'SSH_AUTH_SOCK' ? expand(agent, base) : process.env.SSH_AUTH_SOCK || undefined,
+    agentSocket: agent === 'none' ? undefined : agent && agent !== 'SSH_AUTH_SOCK' ? agent : process.env.SSH_AUTH_SOCK || undefined,
     hostKeyAlias: one('hostkeyalias'),
-    userKnownHosts: files('userknownhostsfile'),
-    globalKnownHosts: files('globalknownhostsfile'),
+    userKnownHosts: paths('userknownhostsfile'),
+    globalKnownHosts: paths('globalknownhostsfile'),
     connectTimeoutS: seconds(one('connecttimeout')),
     serverAliveIntervalS: seconds(one('serveraliveinterval')),
     jumps,

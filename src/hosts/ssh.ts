@@ -1,7 +1,7 @@
 // A Host reached over SSH (ssh2): key or agent authentication, host key checked against known_hosts, one
 // connection per host; the vfbench agent runs on one exec channel of it, and after a drop a new
 // connection reaches the same agent through its unix socket (stream-local forwarding).
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { Client, type ClientChannel, type ConnectConfig, type ParsedKey } from 'ssh2';
 import { existsSync } from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
 import { Host, type HostOptions } from './host.js';
@@ -21,7 +21,8 @@ export interface SshHostOptions extends HostOptions {
   /** The scenario's `known_hosts:`: replaces UserKnownHostsFile and GlobalKnownHostsFile for the host. */
   knownHostsPath?: string;
   acceptNewHostKeys: boolean;
-  connectTimeoutMs: number;
+  /** The scenario's connect_timeout; unset: ssh_config's ConnectTimeout, else 10 s. */
+  connectTimeoutMs?: number;
 }
 
 /** Keepalives find a connection that died silently; one small packet each way, no process on the host. */
@@ -39,6 +40,8 @@ export class SshHost extends Host {
   private client?: Client;
   /** The bastions' connections, first hop first (closed with the host's). */
   private jumps: Client[] = [];
+  /** Keys unlocked with a typed passphrase: kept in memory for reconnects, never written. */
+  private readonly unlocked = new Map<string, ParsedKey>();
 
   constructor(private readonly ssh: SshHostOptions) {
     super(ssh);
@@ -95,9 +98,11 @@ export class SshHost extends Host {
     const where = target ? this.name : `${this.name} (bastion ${hop.spec})`;
     const files = target && this.ssh.knownHostsPath ? [this.ssh.knownHostsPath] : [...hop.userKnownHosts, ...hop.globalKnownHosts];
     const appendTo = (target && this.ssh.knownHostsPath) || hop.userKnownHosts[0] || files[0]!;
+    // HostKeyAlias is looked up and recorded bare, whatever the port (as OpenSSH does).
     const name = hop.hostKeyAlias ?? hop.host;
-    const known = await knownKeys(files.filter((f) => existsSync(f)), name, hop.port);
-    const auth = await hopAuth(hop, target ? this.ssh.keyPath : undefined);
+    const lookupPort = hop.hostKeyAlias ? 22 : hop.port;
+    const known = await knownKeys(files.filter((f) => existsSync(f)), name, lookupPort);
+    const auth = await hopAuth(hop, target ? this.ssh.keyPath : undefined, this.unlocked);
     if (auth.methods.length === 0) throw new EnvironmentError(`${where}: cannot log in to ${hop.user}@${hop.host}: ${auth.notes.join('; ')}`);
     const usable = known.filter((k) => !k.revoked && !k.ca).map((k) => k.type);
     let refusal: string | undefined;
@@ -105,13 +110,14 @@ export class SshHost extends Host {
       ...(sock ? { sock } : { host: hop.host, port: hop.port }),
       username: hop.user,
       authHandler: auth.methods,
-      readyTimeout: hop.connectTimeoutS !== undefined ? hop.connectTimeoutS * 1000 : this.ssh.connectTimeoutMs,
+      // What the scenario writes wins over ssh_config, as on ssh's command line.
+      readyTimeout: this.ssh.connectTimeoutMs ?? (hop.connectTimeoutS ?? 10) * 1000,
       keepaliveInterval: hop.serverAliveIntervalS !== undefined ? hop.serverAliveIntervalS * 1000 : KEEPALIVE_MS,
       keepaliveCountMax: KEEPALIVE_MISSES,
       // Ask for the key types we already know, so a host with several keys presents the one on file.
       algorithms: usable.length > 0 ? { serverHostKey: hostKeyAlgorithms(usable) as never } : undefined,
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        this.decideHostKey(hop, via, { file: appendTo, searched: files, host: name, port: hop.port, presented: key, known, acceptNew: this.ssh.acceptNewHostKeys }).then(
+        this.decideHostKey(hop, via, { file: appendTo, searched: files, host: name, port: lookupPort, presented: key, known, acceptNew: this.ssh.acceptNewHostKeys }).then(
           (v) => {
             if (!v.ok) refusal = v.reason;
             verify(v.ok);
@@ -168,27 +174,38 @@ export class SshHost extends Host {
 /** A host's certificates: `ssh-keyscan -c` from here, or on the bastion before it (which can reach it). */
 async function hostCertificates(hop: SshEndpoint, via: Client | undefined): Promise<Buffer[]> {
   const argv = ['ssh-keyscan', '-c', '-T', '5', '-p', String(hop.port), hop.host];
-  const text = via ? await execOn(via, command(argv)) : (await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', timeout: 15_000 })).stdout;
-  return text
-    .split('\n')
-    .filter((l) => l.trim() && !l.startsWith('#'))
-    .map((l) => l.trim().split(/\s+/))
-    // `TYPE-cert-v01@openssh.com BASE64` (ssh-keyscan -c writes no host name before certificates)
-    .map((f) => f[f.findIndex((x) => x.endsWith('-cert-v01@openssh.com')) + 1])
-    .filter((b64): b64 is string => !!b64)
-    .map((b64) => Buffer.from(b64, 'base64'));
+  let text: string;
+  if (via) text = await execOn(via, command(argv));
+  else {
+    const r = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', timeout: 15_000 });
+    if (r.exitCode === undefined) throw new Error(r.code === 'ENOENT' ? 'ssh-keyscan (openssh-client) is not installed' : r.message);
+    text = r.stdout;
+  }
+  // `TYPE-cert-v01@openssh.com BASE64` per line (ssh-keyscan -c writes no host name before certificates).
+  const certs: Buffer[] = [];
+  for (const f of text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).map((l) => l.trim().split(/\s+/))) {
+    const at = f.findIndex((x) => x.endsWith('-cert-v01@openssh.com'));
+    if (at >= 0 && f[at + 1]) certs.push(Buffer.from(f[at + 1]!, 'base64'));
+  }
+  return certs;
 }
 
-/** A command's stdout on a connected client (a bastion), bounded in time. */
+/** A command's stdout on a connected client (a bastion); its exit status must be 0; bounded in time. */
 function execOn(client: Client, cmd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no answer within 15 s')), 15_000);
     client.exec(cmd, (err: Error | undefined, ch: ClientChannel) => {
-      if (err) return (clearTimeout(timer), reject(err));
+      if (err) return reject(err);
+      const timer = setTimeout(() => (ch.close(), reject(new Error(`${cmd}: no answer within 15 s`))), 15_000);
       let out = '';
+      let code: number | undefined;
       ch.on('data', (d: Buffer) => (out += d.toString('utf8')));
       ch.stderr.resume();
-      ch.on('close', () => (clearTimeout(timer), resolve(out)));
+      ch.on('exit', (c: number) => (code = c));
+      ch.on('close', () => {
+        clearTimeout(timer);
+        if (code === 0) resolve(out);
+        else reject(new Error(`${cmd} on the bastion: exit ${code ?? 'unknown'}${code === 127 ? ' (ssh-keyscan is not installed there)' : ''}`));
+      });
     });
   });
 }

@@ -6,6 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { inNs, run } from './exec.js';
+import { EnvironmentError } from '../util/errors.js';
 import type { LabLayout } from './lab.js';
 
 /** Build the bastion; returns its known_hosts line. The management bridge must exist and carry no address. */
@@ -53,5 +54,5 @@ export async function waitForSshdIn(ns: string, timeoutMs: number): Promise<void
     if (r.stdout.trim()) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`lab: no sshd listening in ${ns} after ${timeoutMs} ms`);
+  throw new EnvironmentError(`lab: no sshd listening in ${ns} after ${timeoutMs} ms`);
 }

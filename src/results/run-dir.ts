@@ -5,6 +5,7 @@ import { join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TrialRecord } from './record.js';
 import { RECORD_SCHEMA } from './record.js';
+import { UserError } from '../util/errors.js';
 
 export const MANIFEST = 'manifest.json';
 export const RECORDS = 'records.jsonl';
@@ -44,7 +45,7 @@ export class RunDir {
 
   static async open(path: string): Promise<RunDir> {
     const s = await stat(join(path, MANIFEST)).catch(() => undefined);
-    if (!s) throw new Error(`${path} is not a vfbench run directory (no ${MANIFEST})`);
+    if (!s) throw new UserError(`${path} is not a vfbench run directory (no ${MANIFEST})`);
     return new RunDir(path);
   }
 

@@ -2,11 +2,12 @@
 import { resolve, dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import type { HostSpec, SshOptions } from '../scenario/schema.js';
-import type { Host, HostEvent } from '../hosts/host.js';
+import { HostDown, type Host, type HostEvent } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
 import { SshHost } from '../hosts/ssh.js';
 import { resolveEndpoint } from '../hosts/ssh-config.js';
-import { EnvironmentError, UserError } from '../util/errors.js';
+import { EnvironmentError } from '../util/errors.js';
+import { ConnectionLost } from '../hosts/agent-session.js';
 
 export interface ConnectOptions {
   /** Accept and record host keys not yet in known_hosts (never a changed key). */
@@ -59,7 +60,7 @@ export async function connectHosts(s: HostSource, names: Iterable<string>, opts:
           keyPath: key ? resolvePath(base, key) : undefined,
           knownHostsPath: known ? resolvePath(base, known) : undefined,
           acceptNewHostKeys: opts.acceptNewHostKeys || s.ssh.accept_new_host_keys,
-          connectTimeoutMs: s.ssh.connect_timeout * 1000,
+          connectTimeoutMs: s.ssh.connect_timeout !== undefined ? s.ssh.connect_timeout * 1000 : undefined,
         },
         label,
       );
@@ -71,8 +72,9 @@ export async function connectHosts(s: HostSource, names: Iterable<string>, opts:
   if (failed.length > 0) {
     await Promise.all([...hosts.values()].map((h) => h.close()));
     if (failed.length > 1) failed[0]!.message += ` (and ${failed.length - 1} more host${failed.length > 2 ? 's' : ''} failed)`;
-    // Whatever kept a host from being reached (no Python for the agent, a refused login) is the environment's.
-    throw failed[0] instanceof UserError ? failed[0] : new EnvironmentError(failed[0]!.message);
+    // A connection that went away while starting is the environment's; anything else (a bug) stays as it is.
+    const first = failed[0]!;
+    throw first instanceof ConnectionLost || first instanceof HostDown ? new EnvironmentError(first.message) : first;
   }
   for (const h of hosts.values()) h.onEvent = opts.onEvent;
   return hosts;

@@ -329,7 +329,8 @@ export const sshOptionsSchema = z
     known_hosts: z.string().min(1).optional(),
     key: z.string().min(1).optional(),
     accept_new_host_keys: z.boolean().default(false),
-    connect_timeout: duration(1, 300).default(10),
+    /** Per connection (each bastion too); unset: ssh_config's ConnectTimeout, else 10 s. */
+    connect_timeout: duration(1, 300).optional(),
     command_timeout: duration(1, 86400).default(600),
     /** How long a lost connection is retried (bounded backoff) before its host's trials fail. */
     reconnect_timeout: duration(0, 3600).default(60),
@@ -358,7 +359,7 @@ export const scenarioSchema = z
     /** together: all pairs run each trial at once, started through a barrier (FlexVF Fig. 7). */
     pairs_run: z.enum(['one-by-one', 'together']).default('one-by-one'),
     groups: z.record(name('group'), groupSchema).optional(),
-    ssh: sshOptionsSchema.default({ accept_new_host_keys: false, connect_timeout: 10, command_timeout: 600, reconnect_timeout: 60, compress: 'auto' }),
+    ssh: sshOptionsSchema.default({ accept_new_host_keys: false, command_timeout: 600, reconnect_timeout: 60, compress: 'auto' }),
     tests: z.array(testSchema).min(1),
   })
   .strict();

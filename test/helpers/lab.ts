@@ -111,3 +111,15 @@ export async function expectLabAsFound(ns: { vm1: string; vm2: string }): Promis
   expect(await processesIn(ns.vm1)).toEqual([]);
   expect(await processesIn(ns.vm2)).toEqual([]);
 }
+
+/** Stop an sshd a test started, by its pid file (nothing to do if it never started). */
+export async function stopSshd(pidFile: string): Promise<void> {
+  const pid = Number(await readFile(pidFile, 'utf8').catch(() => ''));
+  if (pid > 0) {
+    try {
+      process.kill(pid);
+    } catch {
+      /* already gone */
+    }
+  }
+}

@@ -2,13 +2,13 @@
 // (`lab up --bastion` writes the config; the guests' management network is out of this machine's reach).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { appendFile, copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labLayout, labUp, type LabOptions } from '../../src/lab/lab.js';
-import { labAvailable, testLab } from '../helpers/lab.js';
+import { labAvailable, stopSshd, testLab } from '../helpers/lab.js';
 import { SshHost } from '../../src/hosts/ssh.js';
 import { resolveEndpoint } from '../../src/hosts/ssh-config.js';
 import { onlyRunDir, records, scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
@@ -49,8 +49,17 @@ ${extra}`);
     await labUp(o);
   });
 
+  // Temporary folders hold private keys (CAs, a copy of a host key): removed with the lab.
+  const temps: string[] = [];
+  const tempDir = async () => {
+    const d = await mkdtemp(join(tmpdir(), 'vfb-bastion-'));
+    temps.push(d);
+    return d;
+  };
+
   afterAll(async () => {
     if (o) await labDown(o);
+    for (const d of temps) await rm(d, { recursive: true, force: true });
   });
 
   it('runs a scenario naming hosts only by alias, through the bastion; the guests are out of direct reach', async () => {
@@ -67,7 +76,7 @@ ${extra}`);
   });
 
   it('refuses a bastion whose host key changed, naming it, and runs nothing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vfb-bastion-'));
+    const dir = await tempDir();
     // A copy of the lab's known_hosts in which the bastion's key is another one.
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'other')]);
     const other = (await readFile(join(dir, 'other.pub'), 'utf8')).trim().split(/\s+/);
@@ -82,7 +91,7 @@ ${extra}`);
   });
 
   it('checks a host certificate behind the bastion, fetched on the bastion itself', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vfb-bastion-'));
+    const dir = await tempDir();
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'ca')]);
     await copyFile(join(l.dir, 'vm1', 'ssh_host_ed25519_key'), join(dir, 'host'));
     await copyFile(join(l.dir, 'vm1', 'ssh_host_ed25519_key.pub'), join(dir, 'host.pub'));
@@ -105,12 +114,12 @@ ${extra}`);
         await h.close();
       }
     } finally {
-      process.kill(Number(await readFile(join(dir, 'sshd.pid'), 'utf8')));
+      await stopSshd(join(dir, 'sshd.pid'));
     }
   });
 
   it('logs in with a passphrase-protected key held by ssh-agent, and says how when no agent holds it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vfb-bastion-'));
+    const dir = await tempDir();
     const key = join(dir, 'id_locked');
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-f', key]);
     const authorized = join(l.dir, 'authorized_keys');

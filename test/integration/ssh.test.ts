@@ -1,14 +1,14 @@
 // Hosts over real SSH: the lab's sshd, real host keys, real processes in the VM namespaces.
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshHost } from '../../src/hosts/ssh.js';
 import { resolveEndpoint } from '../../src/hosts/ssh-config.js';
 import { ops, ConnectionLost } from '../../src/hosts/host.js';
 import { labLayout } from '../../src/lab/lab.js';
-import { killSessions, labAvailable, loginsTo, processesIn, testLab, until } from '../helpers/lab.js';
+import { killSessions, labAvailable, loginsTo, processesIn, stopSshd, testLab, until } from '../helpers/lab.js';
 
 async function connect(knownHostsPath: string, acceptNewHostKeys = false): Promise<SshHost> {
   const { inventory } = testLab();
@@ -193,8 +193,14 @@ describe.skipIf(!labAvailable())('host certificates', () => {
       // Another CA: refused, saying why; accept-new does not record the plain key of a host with a CA.
       await expect(connectWith('other-ca')).rejects.toThrow(/@cert-authority .* but no certificate of its holds: its certificate is signed by SHA256:/);
       expect((await readFile(join(dir, 'known_hosts'), 'utf8')).trim().split('\n')).toHaveLength(1); // only the CA line
+      // HostKeyAlias: the key is on file under the bare alias, whatever the port (as OpenSSH records it).
+      await writeFile(join(dir, 'alias_known_hosts'), `vm1-alias ${(await readFile(join(dir, 'host.pub'), 'utf8')).trim().split(' ').slice(0, 2).join(' ')}\n`);
+      await writeFile(join(dir, 'ssh_config'), `Host aliased\n  HostName ${mgmtAddress()}\n  Port 2223\n  User root\n  HostKeyAlias vm1-alias\n  UserKnownHostsFile ${join(dir, 'alias_known_hosts')}\n`);
+      const a = await SshHost.connect({ name: 'vm1', endpoint: await resolveEndpoint('aliased', join(dir, 'ssh_config')), keyPath: vm1.key, acceptNewHostKeys: false, commandTimeoutMs: 20_000 });
+      await a.close();
     } finally {
-      process.kill(Number(await readFile(join(dir, 'sshd.pid'), 'utf8')));
+      await stopSshd(join(dir, 'sshd.pid'));
+      await rm(dir, { recursive: true, force: true }); // a CA's private key, a copy of vm1's host key
     }
   });
 });

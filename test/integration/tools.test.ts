@@ -123,6 +123,9 @@ tests:
 /** Kill every process named `comm` in the namespace once the client has run for a moment. */
 async function killServerMidTrial(serverNs: string, clientNs: string, comm: string, client: string): Promise<void> {
   await until(`${client} to run`, async () => (await processesIn(clientNs)).includes(client) && (await processesIn(serverNs)).includes(comm), 30_000);
+  // Mid-trial means after the client reached the server (a slow start on a busy machine must not turn
+  // the kill into a server that was never there): a TCP connection of the client is established.
+  await until(`${client} to connect`, async () => (await execa('ip', ['netns', 'exec', clientNs, 'ss', '-Htn', 'state', 'established', '( not sport = :22 )'])).stdout.trim() !== '', 30_000);
   await new Promise((r) => setTimeout(r, 1000));
   const pids = (await execa('ip', ['netns', 'pids', serverNs])).stdout.split(/\s+/).filter(Boolean);
   for (const pid of pids) {

@@ -1,6 +1,6 @@
 // The CLI's own contract: exit codes and messages of validate and plan (no hosts needed).
 import { describe, expect, it } from 'vitest';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
@@ -99,11 +99,19 @@ describe('the command line contract', () => {
     const r = await vfbench(['run', s.file, '--results', s.results], { env: { SSH_AUTH_SOCK: '' } });
     expect(r.exitCode, r.all).toBe(4);
     expect(r.stderr).toContain('cannot connect to root@127.0.0.1:1: connect ECONNREFUSED');
+    await rm(s.dir, { recursive: true, force: true }); // its private key
     // No key at all is the environment's too, and says what to do.
     const bare = await scenarioFile(SCENARIO.replace('root@198.18.0.11', 'root@127.0.0.1:1').replace('root@198.18.0.12', 'root@127.0.0.1:1') + 'ssh: { key: missing_key }\n');
     const none = await vfbench(['run', bare.file, '--results', bare.results], { env: { SSH_AUTH_SOCK: '', HOME: bare.dir } });
     expect(none.exitCode, none.all).toBe(4);
     expect(none.stderr).toContain('no SSH key: no agent (SSH_AUTH_SOCK) and none of');
+  });
+
+  it('exits 4 when OpenSSH itself is missing (ssh_config cannot be read without it)', async () => {
+    const s = await scenarioFile(SCENARIO);
+    const r = await vfbench(['run', s.file, '--results', s.results], { env: { PATH: '/nonexistent' } });
+    expect(r.exitCode, r.all).toBe(4);
+    expect(r.stderr).toContain("reading ssh_config needs OpenSSH's `ssh` (package openssh-client)");
   });
 
   it('answers --json with one JSON document on stdout, messages on stderr', async () => {

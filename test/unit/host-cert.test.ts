@@ -1,16 +1,23 @@
 // Host certificates made by the real ssh-keygen (ed25519, ECDSA and RSA CAs), checked as ssh checks them.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHostCertificate, parseCertificate } from '../../src/hosts/host-cert.js';
 
 const blob = async (file: string) => Buffer.from((await readFile(file, 'utf8')).trim().split(/\s+/)[1]!, 'base64');
 
+/** Folders with private keys (CAs, hosts): removed after the tests. */
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
 /** A host key and a CA of the given type, and the host key's certificate signed with `signArgs`. */
 async function issue(caType: string, signArgs: string[]) {
   const dir = await mkdtemp(join(tmpdir(), 'vfb-cert-'));
+  dirs.push(dir);
   await execa('ssh-keygen', ['-q', '-t', caType, '-N', '', '-f', join(dir, 'ca')]);
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host')]);
   await execa('ssh-keygen', ['-q', '-s', join(dir, 'ca'), '-I', 'vm1-host', ...signArgs, join(dir, 'host.pub')]);

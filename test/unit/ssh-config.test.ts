@@ -2,7 +2,7 @@
 // Match, what the scenario writes winning over the file, tokens, ProxyJump chains, refusals.
 import { describe, expect, it } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir, userInfo } from 'node:os';
+import { homedir, hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describeEndpoint, parseTargetSpec, resolveEndpoint } from '../../src/hosts/ssh-config.js';
 
@@ -61,6 +61,14 @@ describe('ssh_config', () => {
     const plain = await resolveEndpoint('root@198.18.0.11', file);
     expect(plain).toMatchObject({ host: '198.18.0.11', user: 'root', port: 22, identitiesOnly: false, jumps: [] });
     expect(plain.identityFiles).toContain(join(homedir(), '.ssh', 'id_ed25519'));
+  });
+
+  it('expands IdentityFile tokens as OpenSSH: %n the name as given, %l the full local name, %k the alias', async () => {
+    const file = await config('Host t*\n  HostName 10.2.0.9\n  HostKeyAlias t-key\n  IdentityFile /k/%n-%h-%r-%p-%k-%l-%L-%%\n');
+    const ep = await resolveEndpoint('bob@t1:2200', file);
+    expect(ep.identityFiles[0]).toBe(`/k/t1-10.2.0.9-bob-2200-t-key-${hostname()}-${hostname().split('.')[0]}-%`);
+    // ProxyJump takes ssh:// URIs too.
+    expect((await resolveEndpoint('x', await config('Host x\n  ProxyJump ssh://ops@10.0.0.7:2201\n'))).jumps.map((j) => `${j.user}@${j.host}:${j.port}`)).toEqual(['ops@10.0.0.7:2201']);
   });
 
   it('refuses ProxyCommand, unknown tokens, jump loops and targets that look like options', async () => {
