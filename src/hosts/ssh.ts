@@ -5,8 +5,8 @@ import { Client, type ClientChannel, type ConnectConfig, type ParsedKey } from '
 import { existsSync } from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
 import { Host, type HostOptions } from './host.js';
-import { checkHostKey, hostKeyAlgorithms, lookupKnownKeys, type HostKeyVerdict, type KnownKey } from './known-hosts.js';
-import { checkHostCertificate } from './host-cert.js';
+import { checkHostKey, hostKeyAlgorithms, keyType, lookupKnownKeys, type HostKeyVerdict, type KnownKey } from './known-hosts.js';
+import { checkHostCertificate, parseCertificate } from './host-cert.js';
 import { command } from '../util/shell.js';
 import { execa } from 'execa';
 import { describeEndpoint, type SshEndpoint } from './ssh-config.js';
@@ -82,12 +82,12 @@ export class SshHost extends Host {
    * key on file matches, the host's certificate decides (fetched beside the connection: ssh2 does not
    * negotiate certificates).
    */
-  private async decideHostKey(hop: SshEndpoint, via: Client | undefined, o: Parameters<typeof checkHostKey>[0]): Promise<HostKeyVerdict> {
+  private async decideHostKey(hop: SshEndpoint, via: Client | undefined, o: Parameters<typeof checkHostKey>[0], fetched?: Promise<Buffer[]>): Promise<HostKeyVerdict> {
     const plain = await checkHostKey({ ...o, known: o.known.filter((k) => !k.ca), acceptNew: o.acceptNew && !o.known.some((k) => k.ca) });
     const cas = o.known.filter((k) => k.ca && !k.revoked).map((k) => k.blob);
     if (plain.ok || cas.length === 0) return plain;
     const revoked = o.known.filter((k) => k.revoked).map((k) => k.blob);
-    const certs = await hostCertificates(hop, via).catch((err: Error) => err);
+    const certs = await (fetched ?? hostCertificates(hop, via)).catch((err: Error) => err);
     if (certs instanceof Error) return { ok: false, reason: `${plain.reason} Its certificate could not be fetched (ssh-keyscan -c): ${certs.message}` };
     const why = certs.map((c) => checkHostCertificate(c, { presented: o.presented, cas, revoked, name: o.host }));
     if (why.some((w) => w === undefined)) return { ok: true };
@@ -104,7 +104,14 @@ export class SshHost extends Host {
     const known = await knownKeys(files.filter((f) => existsSync(f)), name, lookupPort);
     const auth = await hopAuth(hop, target ? this.ssh.keyPath : undefined, this.unlocked);
     if (auth.methods.length === 0) throw new EnvironmentError(`${where}: cannot log in to ${hop.user}@${hop.host}: ${auth.notes.join('; ')}`);
-    const usable = known.filter((k) => !k.revoked && !k.ca).map((k) => k.type);
+    let usable = known.filter((k) => !k.revoked && !k.ca).map((k) => k.type);
+    // Only a CA on file: ask for a key type the host has a certificate for (a host with several keys may
+    // have certified one of them only); the certificates fetched here are the ones checked.
+    let certs: Promise<Buffer[]> | undefined;
+    if (usable.length === 0 && known.some((k) => k.ca)) {
+      certs = hostCertificates(hop, via);
+      usable = await certs.then(certifiedTypes, () => []);
+    }
     let refusal: string | undefined;
     const config: ConnectConfig = {
       ...(sock ? { sock } : { host: hop.host, port: hop.port }),
@@ -117,7 +124,7 @@ export class SshHost extends Host {
       // Ask for the key types we already know, so a host with several keys presents the one on file.
       algorithms: usable.length > 0 ? { serverHostKey: hostKeyAlgorithms(usable) as never } : undefined,
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        this.decideHostKey(hop, via, { file: appendTo, searched: files, host: name, port: lookupPort, presented: key, known, acceptNew: this.ssh.acceptNewHostKeys }).then(
+        this.decideHostKey(hop, via, { file: appendTo, searched: files, host: name, port: lookupPort, presented: key, known, acceptNew: this.ssh.acceptNewHostKeys }, certs).then(
           (v) => {
             if (!v.ok) refusal = v.reason;
             verify(v.ok);
@@ -188,6 +195,17 @@ async function hostCertificates(hop: SshEndpoint, via: Client | undefined): Prom
     if (at >= 0 && f[at + 1]) certs.push(Buffer.from(f[at + 1]!, 'base64'));
   }
   return certs;
+}
+
+/** The key types the certificates vouch for (unreadable ones left out: their check says why). */
+function certifiedTypes(certs: Buffer[]): string[] {
+  return certs.flatMap((c) => {
+    try {
+      return [keyType(parseCertificate(c).key)];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** A command's stdout on a connected client (a bastion); its exit status must be 0; bounded in time. */

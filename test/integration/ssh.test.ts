@@ -172,12 +172,14 @@ describe.skipIf(!labAvailable())('host certificates', () => {
     const { inventory, ns, options } = testLab();
     const l = labLayout(options);
     const dir = await mkdtemp(join(tmpdir(), 'vfb-cert-'));
-    // A CA signs vm1's host key for its address; a second sshd on port 2223 presents the certificate.
+    // A second sshd on port 2223 with two host keys: vm1's ed25519 key (no certificate), which clients
+    // prefer, and an RSA key a CA certified for vm1's address: vfbench must ask for the certified type.
     for (const ca of ['ca', 'other-ca']) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, ca)]);
     await copyFile(join(l.dir, 'vm1', 'ssh_host_ed25519_key'), join(dir, 'host'));
     await copyFile(join(l.dir, 'vm1', 'ssh_host_ed25519_key.pub'), join(dir, 'host.pub'));
-    await execa('ssh-keygen', ['-q', '-s', join(dir, 'ca'), '-I', 'vm1', '-h', '-n', mgmtAddress(), '-V', '-1h:+1h', join(dir, 'host.pub')]);
-    const config = (await readFile(join(l.dir, 'vm1', 'sshd_config'), 'utf8')).replace('Port 22', 'Port 2223').replace(/HostKey .*/, `HostKey ${dir}/host\nHostCertificate ${dir}/host-cert.pub`).replace(/PidFile .*/, `PidFile ${dir}/sshd.pid`);
+    await execa('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', join(dir, 'rsa')]);
+    await execa('ssh-keygen', ['-q', '-s', join(dir, 'ca'), '-I', 'vm1', '-h', '-n', mgmtAddress(), '-V', '-1h:+1h', join(dir, 'rsa.pub')]);
+    const config = (await readFile(join(l.dir, 'vm1', 'sshd_config'), 'utf8')).replace('Port 22', 'Port 2223').replace(/HostKey .*/, `HostKey ${dir}/host\nHostKey ${dir}/rsa\nHostCertificate ${dir}/rsa-cert.pub`).replace(/PidFile .*/, `PidFile ${dir}/sshd.pid`);
     await writeFile(join(dir, 'sshd_config'), config);
     await execa('ip', ['netns', 'exec', ns.vm1, '/usr/sbin/sshd', '-f', join(dir, 'sshd_config'), '-E', join(dir, 'log')]);
     const vm1 = inventory.hosts.vm1!;
