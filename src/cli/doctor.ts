@@ -23,7 +23,7 @@ function adHocHosts(targets: string[], o: DoctorOptions): HostSource {
   return {
     file: resolve('doctor'),
     hosts: Object.fromEntries(targets.map((t, i) => [`host${i + 1}`, { ssh: t, data: '127.0.0.1', key: o.key, known_hosts: o.knownHosts }])),
-    ssh: { accept_new_host_keys: false, command_timeout: 600, reconnect_timeout: 60, compress: 'auto', key: o.key, known_hosts: o.knownHosts },
+    ssh: { command_timeout: 600, reconnect_timeout: 60, compress: 'auto', key: o.key, known_hosts: o.knownHosts },
   };
 }
 

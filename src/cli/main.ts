@@ -483,8 +483,19 @@ async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; 
     err(`\n${sig}: stopping the trial in flight and restoring the path state…`);
     ac.abort();
   };
+  // The last resort: a closed terminal (SIGHUP) stops like Ctrl-C; an error nobody caught (a bug) stops the
+  // run the same way, so the hosts are restored and the manifest written before vfbench exits with 70.
+  let unexpected: unknown;
+  const onUnexpected = (e: unknown) => {
+    unexpected ??= e;
+    err(`\nvfbench: unexpected error: ${errorMessage(e)}; stopping and restoring the path state…`);
+    if (!ac.signal.aborted) ac.abort();
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  process.on('uncaughtException', onUnexpected);
+  process.on('unhandledRejection', onUnexpected);
   try {
     const r = await runScenario(scenario, {
       resultsRoot: resolve(argv.results),
@@ -494,6 +505,11 @@ async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; 
       signal: ac.signal,
       onEvent: progressReporter(),
     });
+    if (unexpected !== undefined) {
+      err(`run ${r.manifest.status}, hosts restored; resume with: vfbench run --resume ${r.dir.path}`);
+      if (process.env.VFBENCH_DEBUG) err((unexpected as Error).stack ?? '');
+      return { exitCode: EXIT.internal, dir: r.dir.path, status: r.manifest.status };
+    }
     const c = r.manifest.counts ?? {};
     const say = argv.json ? err : out;
     const result = { dir: r.dir.path, status: r.manifest.status, counts: c, exitCode: (c.failed ?? 0) + (c.invalid ?? 0) > 0 ? EXIT.trials : EXIT.ok };
@@ -524,6 +540,9 @@ async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; 
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    process.off('uncaughtException', onUnexpected);
+    process.off('unhandledRejection', onUnexpected);
   }
 }
 

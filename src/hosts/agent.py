@@ -366,6 +366,57 @@ class Agent(object):
             await self.stop_jobs(running, 2.0)
         if self.dir and not keep:
             shutil.rmtree(self.dir, ignore_errors=True)
+        self.unlock()
+
+    # ----- the host lock ---------------------------------------------------------------------------
+    @staticmethod
+    def lock_path():
+        # One lock per network namespace: a VM, or one of the lab's guests sharing this machine's /tmp.
+        return '/tmp/vfbench-host.%d.lock' % os.stat('/proc/self/ns/net').st_ino
+
+    def unlock(self):
+        mine = getattr(self, 'locked', None)
+        if not mine:
+            return
+        try:
+            with open(mine) as f:
+                if json.load(f).get('pid') == os.getpid():
+                    os.unlink(mine)
+        except (OSError, ValueError):
+            pass
+        self.locked = None
+
+    async def op_lock(self, req, session, rid):
+        """Hold the host for a run (its path switches, its ports): refused while another live run holds it."""
+        run = need(req, 'run', str)
+        path = self.lock_path()
+        entry = {'run': run, 'pid': os.getpid(), 'started': time.time(), 'user': str(os.getuid())}
+        for _ in range(3):
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                with os.fdopen(fd, 'w') as f:
+                    json.dump(entry, f)
+                self.locked = path
+                return {'locked': path}
+            except FileExistsError:
+                pass
+            try:
+                with open(path) as f:
+                    held = json.load(f)
+            except (OSError, ValueError):
+                held = {}
+            if held.get('run') == run:
+                return {'locked': path, 'shared': True}
+            pid = held.get('pid')
+            alive = isinstance(pid, int) and os.path.exists('/proc/%d' % pid)
+            if alive:
+                raise OpError('in use by vfbench run %s (agent pid %d since %s): wait for it, or end it (vfbench restore on its run directory)'
+                              % (held.get('run'), pid, time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(held.get('started', 0)))))
+            try:
+                os.unlink(path)  # stale: its agent is gone
+            except FileNotFoundError:
+                pass
+        raise OpError('cannot take the host lock %s' % path)
 
     # ----- children -----------------------------------------------------------------------------
     def reap(self):

@@ -318,6 +318,8 @@ export const ops = {
     return { req: { op: 'fetch', paths, gzip: gzip.some(Boolean) ? paths.map((_, i) => gzip[i] ?? false) : undefined }, quick: false, sink: new FetchSink(paths.map((_, i) => dests[i]), gzip) };
   },
   rm: (paths: string[]): Op<{ removed: number }> => ({ req: { op: 'rm', paths }, quick: true }),
+  /** Hold the host for a run (released when its agent ends; a lock whose agent died is stale). */
+  lock: (run: string): Op<{ locked: string; shared?: boolean }> => ({ req: { op: 'lock', run }, quick: true }),
   /** End what an earlier session of run `run` left on the host: its agents, their jobs, their folders. */
   cleanup: (run: string): Op<{ dir: string; agent: number | null; killed: number[] }[]> => ({ req: { op: 'cleanup', run, session: SESSION }, quick: false }),
   /** A command line (built by the quoting helper) through /bin/sh on the host. */

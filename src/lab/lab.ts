@@ -466,7 +466,7 @@ async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void)
 /** Remove everything the lab made, whatever state it is in. Safe to call any number of times. */
 export async function labDown(opts: LabOptions, log: (msg: string) => void = () => {}): Promise<void> {
   const l = labLayout({ ...opts, pairs: 1 });
-  // Whatever size the lab has (or a crash left): every namespace and root link with its prefix.
+  // Whatever size the lab has (or a crash left): every namespace and root link it names.
   const mine = new RegExp(`^${opts.prefix}-(vm\\d+|vswitch|bastion)$`);
   for (const ns of [...(await namespaceList())].filter((n) => mine.test(n))) {
     // Every process in the namespace (sshd, stray tool servers) goes first, then the namespace.
@@ -482,8 +482,11 @@ export async function labDown(opts: LabOptions, log: (msg: string) => void = () 
     log(`removed namespace ${ns}`);
   }
   const links = await run('ip', ['-j', 'link', 'show']).catch(() => '[]');
+  // Only names the lab makes in this namespace (its bridge, the VMs' and the bastion's veth ends): with
+  // `--prefix br` a bare prefix match would take Docker's br-<id> bridges too.
+  const ours = new RegExp(`^${opts.prefix}-(mgmt|m\\d+|b0|bm)$`);
   for (const { ifname } of JSON.parse(links || '[]') as { ifname: string }[]) {
-    if (!ifname.startsWith(`${opts.prefix}-`)) continue;
+    if (!ours.test(ifname)) continue;
     const r = await execa('ip', ['link', 'del', ifname], { reject: false });
     if (r.exitCode === 0) log(`removed link ${ifname}`);
   }

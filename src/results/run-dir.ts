@@ -70,14 +70,40 @@ export class RunDir {
   }
 
   /** Append one record and flush it to disk before returning: a crash loses at most the trial in flight. */
+  /** Append one record and fsync it; always on a fresh line, so a torn line before it cannot swallow it. */
   async appendRecord(record: TrialRecord): Promise<void> {
-    const fh = await open(join(this.path, RECORDS), 'a');
+    const fh = await open(join(this.path, RECORDS), 'a+');
     try {
-      await fh.write(JSON.stringify(record) + '\n');
+      const { size } = await fh.stat();
+      const last = Buffer.alloc(1);
+      if (size > 0) await fh.read(last, 0, 1, size - 1);
+      await fh.write((size > 0 && last[0] !== 0x0a ? '\n' : '') + JSON.stringify(record) + '\n');
       await fh.sync();
     } finally {
       await fh.close();
     }
+  }
+
+  /**
+   * A last line a crash tore (not JSON, or no newline at its end) is moved to records.jsonl.torn and cut
+   * from the records, so that its trial runs again on resume. Returns what was done, for the log.
+   */
+  async setAsideTorn(): Promise<string | undefined> {
+    const path = join(this.path, RECORDS);
+    const text = await readFile(path, 'utf8').catch(() => '');
+    const body = text.replace(/\n+$/, '');
+    const cut = body.lastIndexOf('\n') + 1;
+    const last = body.slice(cut);
+    if (!last.trim() || (text.endsWith('\n') && isJson(last))) return undefined;
+    await writeFile(`${path}.torn`, `${last}\n`, { flag: 'a', mode: 0o600 });
+    const fh = await open(path, 'r+');
+    try {
+      await fh.truncate(Buffer.byteLength(body.slice(0, cut)));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return `${path}: its last line was torn (a crash while writing it): kept in ${basename(path)}.torn; that trial runs again`;
   }
 
   /** All records; a torn last line (crash mid-write) is ignored. Records of other schema versions are refused. */
@@ -92,7 +118,7 @@ export class RunDir {
         rec = JSON.parse(line) as TrialRecord;
       } catch (err) {
         if (i === lines.length - 1 || (i === lines.length - 2 && lines[lines.length - 1] === '')) return;
-        throw new Error(`${join(this.path, RECORDS)}:${i + 1}: not JSON: ${(err as Error).message}`);
+        throw new UserError(`${join(this.path, RECORDS)}:${i + 1}: not JSON: ${(err as Error).message}`);
       }
       if (rec.schema !== RECORD_SCHEMA) {
         throw new Error(`${join(this.path, RECORDS)}:${i + 1}: record schema ${rec.schema}, this vfbench reads ${RECORD_SCHEMA}`);
@@ -119,8 +145,24 @@ export class RunDir {
   }
 }
 
+/** Write via a temporary file, fsync it, then rename: a crash at any byte leaves the old file or the new one. */
 export async function writeJsonAtomic(path: string, data: unknown): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(data, null, 2) + '\n');
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.write(JSON.stringify(data, null, 2) + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
   await rename(tmp, path);
+}
+
+function isJson(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -59,7 +59,8 @@ export async function connectHosts(s: HostSource, names: Iterable<string>, opts:
           endpoint: await resolveEndpoint(spec.ssh, config),
           keyPath: key ? resolvePath(base, key) : undefined,
           knownHostsPath: known ? resolvePath(base, known) : undefined,
-          acceptNewHostKeys: opts.acceptNewHostKeys || s.ssh.accept_new_host_keys,
+          // Only from the command line: a scenario file (perhaps someone else's) cannot turn checking down.
+          acceptNewHostKeys: !!opts.acceptNewHostKeys,
           connectTimeoutMs: s.ssh.connect_timeout !== undefined ? s.ssh.connect_timeout * 1000 : undefined,
         },
         label,

@@ -1,12 +1,13 @@
 // `vfbench restore RUN_DIR`: re-apply the path state a run recorded before its first switch.
 import { RunDir } from '../results/run-dir.js';
-import { parseScenario } from '../scenario/load.js';
+import { parseScenario, type Scenario } from '../scenario/load.js';
 import { LocalHost } from '../hosts/local.js';
 import { describeRestore, restoreOriginals } from '../paths/restore.js';
 import { EnvironmentError, UserError } from '../util/errors.js';
 import { connectHosts } from './connect.js';
 import { cleanupRun } from './cleanup.js';
-import { scenarioHostNames, type Manifest } from './run.js';
+import { lockHosts, scenarioHostNames, type Manifest } from './run.js';
+import { lockRunDir } from '../results/run-lock.js';
 
 export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptNewHostKeys?: boolean; sshConfig?: string } = {}): Promise<{ lines: string[]; problems: string[] }> {
   const dir = await RunDir.open(path).catch((e: Error) => {
@@ -19,8 +20,24 @@ export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptN
   if (opts.dryRun) return { lines: plan.map((l) => `would run: ${l}`), problems: [] };
   const scenario = parseScenario(manifest.scenarioText, manifest.scenarioFile);
   if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
+  // Not while the run itself still goes on (it restores on its own way out).
+  const unlock = await lockRunDir(dir.path, 'restore');
+  try {
+    return await restoreHosts(dir, manifest, scenario, opts, plan);
+  } finally {
+    await unlock();
+  }
+}
+
+async function restoreHosts(dir: RunDir, manifest: Manifest, scenario: Scenario, opts: { acceptNewHostKeys?: boolean; sshConfig?: string }, plan: string[]): Promise<{ lines: string[]; problems: string[] }> {
+  const originals = manifest.originalPathState;
   const needed = new Set([...scenarioHostNames(scenario)].filter((h) => originals.some((o) => o.host === h)));
   const hosts = await connectHosts(scenario, needed, { acceptNewHostKeys: opts.acceptNewHostKeys, sshConfig: opts.sshConfig, label: `${manifest.id}-restore` });
+  // Hosts another live run holds now are not this run's to switch back.
+  await lockHosts(hosts, manifest.id).catch(async (err) => {
+    await Promise.all([...hosts.values()].map((h) => h.close()));
+    throw err;
+  });
   const local = await LocalHost.start('local', scenario.ssh.command_timeout * 1000, `${manifest.id}-restore`);
   try {
     const problems: string[] = [];

@@ -14,12 +14,13 @@ import { AzureNicController } from '../paths/azure-nic.js';
 import { LibvirtHotplugController } from '../paths/libvirt-hotplug.js';
 import { AwsEnaExpressController } from '../paths/aws-ena-express.js';
 import { restoreOriginals } from '../paths/restore.js';
-import type { ControllerContext, PathController } from '../paths/controller.js';
+import type { ControllerContext, OriginalState, PathController } from '../paths/controller.js';
 import { LocalHost } from '../hosts/local.js';
 import { autoCounterSource, type CounterSource } from '../paths/counters.js';
 import { discoverVfs } from '../paths/discovery.js';
 import { EnvironmentError, errorMessage, UserError } from '../util/errors.js';
 import { VFBENCH_VERSION } from '../util/version.js';
+import { lockRunDir } from '../results/run-lock.js';
 import { connectHosts } from './connect.js';
 import { hostFacts, type HostFacts } from './facts.js';
 import { Barrier, startMarginS, startSkewMs } from './barrier.js';
@@ -108,8 +109,18 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const emit = opts.onEvent ?? (() => {});
   const log = (message: string) => emit({ type: 'log', message });
   const dir = opts.resumeDir ? await RunDir.open(opts.resumeDir) : RunDir.plan(opts.resultsRoot, scenario.name);
+  // One vfbench per run directory (a resume while the run still goes on is refused).
+  let unlockDir = opts.resumeDir ? await lockRunDir(dir.path, 'run --resume') : undefined;
   const current = new Map<number, string>(); // pair index -> variant applied
-  const hosts = await connectHosts(scenario, scenarioHostNames(scenario), { acceptNewHostKeys: opts.acceptNewHostKeys, sshConfig: opts.sshConfig, label: dir.id, onEvent: (e) => hostEvent(e, scenario, current, log) });
+  const hosts = await connectHosts(scenario, scenarioHostNames(scenario), { acceptNewHostKeys: opts.acceptNewHostKeys, sshConfig: opts.sshConfig, label: dir.id, onEvent: (e) => hostEvent(e, scenario, current, log) }).catch(async (err) => {
+    await unlockDir?.();
+    throw err;
+  });
+  await lockHosts(hosts, dir.id).catch(async (err) => {
+    await Promise.all([...hosts.values()].map((h) => h.close()));
+    await unlockDir?.();
+    throw err;
+  });
   const local = await LocalHost.start('local', scenario.ssh.command_timeout * 1000, dir.id).catch(async (err) => {
     await Promise.all([...hosts.values()].map((h) => h.close()));
     throw err;
@@ -132,6 +143,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     let done = new Set<string>();
     if (opts.resumeDir) {
       manifest = await dir.readManifest<Manifest>();
+      const torn = await dir.setAsideTorn();
+      if (torn) log(torn);
       done = new Set((await dir.latestRecords()).filter((r) => r.status !== 'failed').map((r) => r.trial));
       manifest.status = 'running';
       manifest.hosts = facts;
@@ -140,6 +153,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       for (const [name, h] of hosts) for (const line of await h.retrying(() => cleanupRun(h, dir.id))) log(`${name}: ${line}`);
     } else {
       await dir.create();
+      unlockDir = await lockRunDir(dir.path, 'run');
       manifest = await newManifest(scenario, plan, dir, facts);
     }
     const ctx: ControllerContext = { hosts, local, keep: (label, out) => dir.keepControllerOutput(label, out) };
@@ -152,7 +166,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     controllers = makeControllers(ctx);
     const m = manifest;
     const persistOriginals = async () => {
-      m.originalPathState = [...controllers.values()].flatMap((c) => c.originals());
+      m.originalPathState = mergeOriginals(m.originalPathState, controllers);
       await dir.writeManifest(m);
     };
     await dir.writeManifest(manifest);
@@ -178,9 +192,20 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const problems = await restoreAll(controllers, hosts);
     await Promise.all([...hosts.values(), local].map((h) => h.close()));
     if (manifest) await finishManifest(dir, manifest, plan, controllers, problems);
+    await unlockDir?.();
     for (const p of problems) emit({ type: 'log', message: `RESTORE PROBLEM: ${p}` });
   }
   return { dir, manifest: manifest! };
+}
+
+/**
+ * Hold every host for this run (a lock file per host, released when its agent ends): a second run on the
+ * same hosts would take this one's switched state for the original one and share its ports.
+ */
+export async function lockHosts(hosts: Map<string, Host>, run: string): Promise<void> {
+  const refused: string[] = [];
+  await Promise.all([...hosts].map(([name, h]) => h.call(ops.lock(run)).catch((err: Error) => refused.push(`${name}: ${err.message.replace(/^[^:]+: lock: /, '')}`))));
+  if (refused.length > 0) throw new EnvironmentError(`the hosts are busy: ${refused.join('; ')}`);
 }
 
 /** Log what happens to a connection; a host whose agent was replaced has an unknown path state. */
@@ -282,11 +307,30 @@ async function runTrials(run: RunContext, todo: Trial[], manifest: Manifest, emi
       await run.dir.appendRecord(record);
       emit({ type: 'trial-end', record, index: index + k, total: todo.length });
     }
-    manifest.originalPathState = [...run.controllers.values()].flatMap((c) => c.originals());
+    manifest.originalPathState = mergeOriginals(manifest.originalPathState, run.controllers);
     await run.dir.writeManifest(manifest);
     if (stop) break;
     index += n;
   }
+}
+
+/**
+ * The originals to keep: those recorded before (an earlier session's, the true state before any switch)
+ * and those this session's controllers recorded for hosts not yet in them. Only ever added to: a session
+ * that failed before its controllers recorded anything never erases what `vfbench restore` needs.
+ */
+export function mergeOriginals(recorded: OriginalState[], controllers: Map<string, PathController>): OriginalState[] {
+  const key = (o: OriginalState) => `${o.controller}\0${o.host}\0${JSON.stringify(identityOf(o.state))}`;
+  const have = new Set(recorded.map(key));
+  return [...recorded, ...[...controllers.values()].flatMap((c) => c.originals()).filter((o) => !have.has(key(o)))];
+}
+
+/** The fields of the controllers' states that hold the value found (guest-link, AWS, Azure, libvirt). */
+const STATE_VALUES = ['up', 'enabled', 'udp', 'accelerated', 'attached'];
+
+/** What a recorded state is about (its interface, NIC, ENI, domain …), without the value that was found. */
+function identityOf(state: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(state).filter(([k]) => !STATE_VALUES.includes(k)));
 }
 
 /** Restore every controller on every host, whatever happened; a host that dropped is reconnected first. */
@@ -301,7 +345,7 @@ async function restoreAll(controllers: Map<string, PathController>, hosts: Map<s
 }
 
 async function finishManifest(dir: RunDir, manifest: Manifest, plan: Plan, controllers: Map<string, PathController>, problems: string[]): Promise<void> {
-  manifest.originalPathState = [...controllers.values()].flatMap((c) => c.originals());
+  manifest.originalPathState = mergeOriginals(manifest.originalPathState, controllers);
   manifest.ended = new Date().toISOString();
   if (problems.length > 0) manifest.restoreProblems = problems;
   const records = await dir.latestRecords();

@@ -5,8 +5,9 @@ import { dirname, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { z } from 'zod';
-import { scenarioSchema, hostSchema, testSchema, type HostSpec, type PairSpec, type ScenarioParsed, type TestSpec, type VariantSpec, type VerifySpec } from './schema.js';
+import { scenarioSchema, hostSchema, ifname, pairSchema, testSchema, type HostSpec, type PairSpec, type ScenarioParsed, type TestSpec, type VariantSpec, type VerifySpec } from './schema.js';
 import { defaultLabOptions, labLayout } from '../lab/lab.js';
+import { MAX_TRIALS, pointCount } from './plan.js';
 
 export interface Problem {
   file: string;
@@ -70,7 +71,9 @@ function zodProblems(file: string, doc: Document, lc: LineCounter, error: z.ZodE
       continue;
     }
     const present = doc.hasIn(path);
-    const message = !present && path.length > 0 ? 'required field is missing' : issue.message;
+    // A bad key of a record (a host or variant name): say what is wrong with it, not "Invalid key".
+    const inner = issue.code === 'invalid_key' ? issue.issues.map((i) => i.message).join('; ') : undefined;
+    const message = inner || (!present && path.length > 0 ? 'required field is missing' : issue.message);
     out.push({ file, ...locate(doc, lc, path), field: fieldName(path), message });
   }
   return out;
@@ -98,8 +101,12 @@ function readInventory(path: string): Inventory | string {
   }
   try {
     const data = JSON.parse(readFileSync(path, 'utf8')) as Inventory;
+    // Checked as a scenario's own sections are: the inventory's values reach shells and lookups too.
     const hosts = z.record(z.string(), hostSchema).parse(data.hosts);
-    return { hosts, pairs: data.pairs, interfaces: data.interfaces, ssh_config: data.ssh_config };
+    const pairs = z.array(pairSchema).min(1).parse(data.pairs);
+    const interfaces = data.interfaces === undefined ? undefined : z.object({ accelerated: ifname, synthetic: ifname }).strict().parse(data.interfaces);
+    const sshConfig = data.ssh_config === undefined ? undefined : z.string().min(1).parse(data.ssh_config);
+    return { hosts, pairs, interfaces, ssh_config: sshConfig };
   } catch (err) {
     return `inventory file ${path} is not a valid inventory: ${(err as Error).message}`;
   }
@@ -214,7 +221,7 @@ export function parseScenario(text: string, file: string): Scenario {
   if (!inventoryProblem) {
     pairs.forEach((p, i) => {
       for (const role of ['client', 'server'] as const) {
-        if (!(p[role] in hosts)) {
+        if (!Object.hasOwn(hosts, p[role])) {
           // A lab VM beyond the lab's size: say how to build a bigger one.
           const hint = s.inventory === 'lab' && /^vm\d+$/.test(p[role]) ? `; \`vfbench lab up --pairs ${Math.ceil(Number(p[role].slice(2)) / 2)}\` builds a lab with it` : '';
           problem(['pairs', i, role], `unknown host "${p[role]}" (hosts: ${Object.keys(hosts).join(', ') || 'none'}${hint})`);
@@ -224,11 +231,11 @@ export function parseScenario(text: string, file: string): Scenario {
     });
   }
   for (const [name, v] of Object.entries(s.variants)) {
-    if (v.controller === 'command' && v.on !== 'both' && v.on !== 'local' && !inventoryProblem && !(v.on in hosts)) {
+    if (v.controller === 'command' && v.on !== 'both' && v.on !== 'local' && !inventoryProblem && !Object.hasOwn(hosts, v.on)) {
       problem(['variants', name, 'on'], `unknown host "${v.on}" (hosts: ${Object.keys(hosts).join(', ')}; or both, local)`);
     }
     if (v.controller === 'libvirt-hotplug' && !inventoryProblem) {
-      if (!(v.hypervisor in hosts)) problem(['variants', name, 'hypervisor'], `unknown host "${v.hypervisor}" (hosts: ${Object.keys(hosts).join(', ')})`);
+      if (!Object.hasOwn(hosts, v.hypervisor)) problem(['variants', name, 'hypervisor'], `unknown host "${v.hypervisor}" (hosts: ${Object.keys(hosts).join(', ')})`);
       for (const h of new Set(pairs.flatMap((p) => [p.client, p.server]))) {
         if (!(h in v.domains)) problem(['variants', name, 'domains'], `no domain named for guest "${h}"`);
       }
@@ -244,6 +251,11 @@ export function parseScenario(text: string, file: string): Scenario {
     }
   }
   if (s.verify && s.verify.source === 'sysfs' && !s.verify.accelerated) problem(['verify'], 'source: sysfs needs `accelerated:` (the VF interface)');
+  // `on: local` means this machine: a host of that name would be ambiguous.
+  if (s.hosts && Object.hasOwn(s.hosts, 'local')) problem(['hosts', 'local'], 'a host cannot be named "local" (`on: local` means this machine): rename it');
+  if (s.ssh.accept_new_host_keys !== undefined) {
+    problem(['ssh', 'accept_new_host_keys'], 'not taken from a scenario file (it would turn host-key checking down for whoever runs it): pass --accept-new-host-keys on the command line');
+  }
   const variantNames = Object.keys(s.variants);
   if (variantNames.length < 2) problem(['variants'], 'name at least two variants (e.g. vf and pv) to compare');
   if (!variantNames.includes(s.baseline)) {
@@ -285,6 +297,11 @@ export function parseScenario(text: string, file: string): Scenario {
   const used = new Set(pairs.map((p) => p.group).filter((g) => g !== undefined));
   for (const g of Object.keys(s.groups ?? {})) {
     if (!inventoryProblem && !used.has(g)) problem(['groups', g], `no pair is in group "${g}" (groups of pairs: ${[...used].join(', ') || 'none'})`);
+  }
+  // A plan is bounded: sizes × rates × pairs × variants × repeats can reach millions of trials by mistake.
+  const trials = s.tests.reduce((n, t) => n + pointCount(t) * Math.max(1, pairs.length) * (t.tool === 'sockperf' && t.switchover ? 1 : variantNames.length), 0) * s.repeat;
+  if (trials > MAX_TRIALS) {
+    problem(['repeat'], `the plan has ${trials} trials (points × pairs × variants × ${s.repeat} repetitions), more than ${MAX_TRIALS}: fewer sizes, rates or repetitions`);
   }
   if (problems.length > 0) throw new ScenarioError(problems);
 

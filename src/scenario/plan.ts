@@ -71,6 +71,17 @@ export function pointKey(p: Point): string {
 type PointShape = Pick<Point, 'mode' | 'protocol' | 'size' | 'streams' | 'rate'>;
 
 /** The (mode, protocol, size, streams, background rate) combinations a test asks for. */
+/** The most trials a plan may have (validation refuses more, naming the product that reached it). */
+export const MAX_TRIALS = 100_000;
+
+/** How many points a test expands to (testPoints(t).length), without building them. */
+export function pointCount(t: TestSpec): number {
+  const rates = t.tool !== 'iperf3' && t.background ? t.background.rates.length : 1;
+  if (t.tool === 'sockperf') return t.protocol.length * t.sizes.length * rates;
+  if (t.tool === 'netperf') return t.test.length * (t.sizes?.length ?? 1) * rates;
+  return t.protocol.length * t.direction.length * t.streams.length * (t.sizes?.length ?? 1);
+}
+
 function testPoints(t: TestSpec): PointShape[] {
   const out: PointShape[] = [];
   if (t.tool === 'sockperf') {

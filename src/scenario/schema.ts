@@ -5,9 +5,13 @@ import { parseDuration } from '../util/duration.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const name = (what: string) =>
-  z.string().regex(NAME, `${what} must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit`);
+  z
+    .string()
+    .regex(NAME, `${what} must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit`)
+    // Names become keys of lookups: one that every object already has (constructor, toString …) would match anything.
+    .refine((n) => !(n in Object.prototype), `${what} must not be a name every JavaScript object has (constructor, toString, …)`);
 
-const ifname = z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'interface name must be 1-15 characters [A-Za-z0-9_.:-]');
+export const ifname = z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'interface name must be 1-15 characters [A-Za-z0-9_.:-]');
 
 const ip = z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address');
 
@@ -328,7 +332,8 @@ export const sshOptionsSchema = z
   .object({
     known_hosts: z.string().min(1).optional(),
     key: z.string().min(1).optional(),
-    accept_new_host_keys: z.boolean().default(false),
+    /** Not honoured here (a scenario file must not turn host-key checking down): refused with a pointer to the flag. */
+    accept_new_host_keys: z.boolean().optional(),
     /** Per connection (each bastion too); unset: ssh_config's ConnectTimeout, else 10 s. */
     connect_timeout: duration(1, 300).optional(),
     command_timeout: duration(1, 86400).default(600),
@@ -359,7 +364,7 @@ export const scenarioSchema = z
     /** together: all pairs run each trial at once, started through a barrier (FlexVF Fig. 7). */
     pairs_run: z.enum(['one-by-one', 'together']).default('one-by-one'),
     groups: z.record(name('group'), groupSchema).optional(),
-    ssh: sshOptionsSchema.default({ accept_new_host_keys: false, command_timeout: 600, reconnect_timeout: 60, compress: 'auto' }),
+    ssh: sshOptionsSchema.default({ command_timeout: 600, reconnect_timeout: 60, compress: 'auto' }),
     tests: z.array(testSchema).min(1),
   })
   .strict();

@@ -1,4 +1,4 @@
-// Ctrl-C in the middle of a trial: the trial in flight stops, the interfaces come back up, nothing is left running.
+// Ctrl-C (or SIGTERM, or a closed terminal's SIGHUP) in the middle of a trial: the trial in flight stops, the interfaces come back up, nothing is left running.
 import { afterEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { CLI, onlyRunDir, scenarioFile, VF_PV_VARIANTS } from '../helpers/cli.js
 describe.skipIf(!labAvailable())('interrupting a run', () => {
   // A test that fails half-way must not leave the shared lab changed for the next ones.
   afterEach(() => restoreLabLinks([testLab().ns.vm1, testLab().ns.vm2]));
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-trial restores vf0 on both VMs and leaves no tool running', async (signal) => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s mid-trial restores vf0 on both VMs and leaves no tool running', async (signal) => {
     const { inventoryPath, ns } = testLab();
     const s = await scenarioFile(`name: it-interrupt
 inventory: ${inventoryPath}

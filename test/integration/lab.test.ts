@@ -121,6 +121,20 @@ describe.skipIf(!labAvailable())('lab', () => {
     await labDown(o); // twice is harmless too
   });
 
+  it('takes down only links it makes: another bridge sharing its prefix (Docker\'s br-<id>) stays', async () => {
+    const { options } = testLab();
+    const p = `${options.prefix}d`;
+    const other = `${p}-0a1b2c3d4e`;
+    await execa('ip', ['link', 'add', other, 'type', 'bridge']);
+    try {
+      await labDown({ ...options, prefix: p, block: options.block + 1 });
+      const links = await execa('ip', ['-j', 'link', 'show']);
+      expect((JSON.parse(links.stdout) as { ifname: string }[]).map((l) => l.ifname)).toContain(other);
+    } finally {
+      await execa('ip', ['link', 'del', other], { reject: false });
+    }
+  });
+
   it('builds N pairs on one vswitch, keeps the size when only the rules change, rebuilds for another size', async () => {
     const groups = inject('lab').groups!;
     const l = labLayout(groups.options);

@@ -121,6 +121,27 @@ describe('scenario loading', () => {
     expect(() => parseScenario(GOOD.replace('duration: 3s', 'duration: 1h') + '    max_log_rows: 1000\n', 'max.yaml')).not.toThrow();
   });
 
+  it('refuses accept-new from a scenario file, names every object has, a host named local, and huge plans', () => {
+    const accept = problems(GOOD + 'ssh: { accept_new_host_keys: true }\n');
+    expect(at(accept, 'ssh.accept_new_host_keys')!.message).toContain('pass --accept-new-host-keys on the command line');
+    const proto = problems(GOOD.replace(/vm2/g, 'constructor'));
+    expect(at(proto, 'hosts.constructor')!.message).toContain('a name every JavaScript object has');
+    expect(at(problems(GOOD.replace(/vm2/g, 'local')), 'hosts.local')!.message).toContain('cannot be named "local"');
+    // 200 sizes × 2 protocols × 2 variants × 300 repetitions = 240 000 trials.
+    const sizes = Array.from({ length: 200 }, (_, i) => 64 + i).join(', ');
+    const huge = problems(GOOD.replace('sizes: [64, 1024]', `sizes: [${sizes}]\n    protocol: [udp, tcp]`) + 'repeat: 300\n');
+    expect(at(huge, 'repeat')!.message).toContain('the plan has 240000 trials');
+    expect(at(huge, 'repeat')).toMatchObject({ line: 16 });
+  });
+
+  it('checks an inventory file as it checks a scenario', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vfb-inv-'));
+    await writeFile(join(dir, 'inv.json'), JSON.stringify({ hosts: { vm1: { ssh: 'root@198.18.0.11', data: '198.18.1.1' }, vm2: { ssh: 'root@198.18.0.12', data: '198.18.1.2' } }, pairs: [{ client: 'vm1', server: 'vm2; reboot' }] }));
+    const text = GOOD.replace(/hosts:\n(  .*\n)+pairs:\n  - .*\n/, `inventory: ${join(dir, 'inv.json')}\n`);
+    const s = parseScenario(text, join(dir, 's.yaml'));
+    expect(s.inventoryProblem).toMatch(/is not a valid inventory: .*host name must be/s);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const ps = problems('name: t\nhosts: [unclosed\n');
     expect(ps[0]!.message).toMatch(/^YAML:/);
