@@ -194,11 +194,12 @@ async function main(): Promise<number> {
         .option('repeat', { type: 'number', describe: 'repetitions of every point, instead of the scenario\'s `repeat` (e.g. 1 for a quick look)' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print every command the run would send (switches, servers, clients, restore); connect to nothing' })
         .option('json', { type: 'boolean', default: false, describe: 'at the end, one JSON document on stdout (run directory, status, counts, Boost%); everything else on stderr' })
+        .option('trust', { type: 'boolean', default: false, describe: 'with --resume: a run directory made by another user or machine (its commands run here)' })
         .example('$0 run scenarios/lab-quick.yaml', 'run, analyze, report; exit 1 if a trial failed or was invalid')
         .example('$0 run --resume results/lab-quick/20261201T120000Z-ab12cd', 'continue a run that was interrupted'),
       async (argv) => {
         if (argv['dry-run']) {
-          const { scenario } = await (await runner()).loadForRun(argv.file, argv.resume);
+          const { scenario } = await (await runner()).loadForRun(argv.file, argv.resume, true); // prints, runs nothing
           if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
           const lines = (await import('../runner/dry-run.js')).dryRunLines(scenario);
           if (argv.json) out(JSON.stringify({ dryRun: true, lines }, null, 2));
@@ -207,7 +208,7 @@ async function main(): Promise<number> {
         }
         if (argv.repeat !== undefined && (!Number.isInteger(argv.repeat) || argv.repeat < 1 || argv.repeat > 1000)) throw new UserError(`--repeat must be an integer 1..1000, got ${argv.repeat}`);
         if (argv.repeat !== undefined && argv.resume) throw new UserError('--repeat cannot change a run being resumed (its plan is fixed)');
-        const r = await runCommand({ file: argv.file, resume: argv.resume, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: argv.analyze, repeat: argv.repeat, json: argv.json, sshConfig: argv['ssh-config'] });
+        const r = await runCommand({ file: argv.file, resume: argv.resume, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: argv.analyze, repeat: argv.repeat, json: argv.json, sshConfig: argv['ssh-config'], trust: argv.trust });
         exitCode = r.exitCode;
       },
     )
@@ -298,11 +299,12 @@ async function main(): Promise<number> {
       y
         .positional('dir', { type: 'string', demandOption: true, describe: 'the run directory' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'print what would be done; connect to nothing' })
+        .option('trust', { type: 'boolean', default: false, describe: 'restore a run directory made by another user or machine (its commands run here)' })
         .options(HOST_OPTIONS)
         .option('json', { type: 'boolean', default: false, describe: 'one JSON document: what was done, what could not be' })
         .example('$0 restore results/lab-quick/20261201T120000Z-ab12cd', 'after kill -9: end its jobs, put every path back; exit 4 if a host could not be restored'),
       async (argv) => {
-        const r = await (await import('../runner/restore-run.js')).restoreRun(argv.dir, { dryRun: argv['dry-run'], acceptNewHostKeys: argv['accept-new-host-keys'], sshConfig: argv['ssh-config'] });
+        const r = await (await import('../runner/restore-run.js')).restoreRun(argv.dir, { dryRun: argv['dry-run'], acceptNewHostKeys: argv['accept-new-host-keys'], sshConfig: argv['ssh-config'], trust: argv.trust });
         if (argv.json) out(JSON.stringify(r, null, 2));
         else for (const l of r.lines) out(l);
         if (!argv.json) for (const p of r.problems) err(`✗ ${p}`);
@@ -425,6 +427,9 @@ async function main(): Promise<number> {
     .command('$0', false, () => {}, () => {
       cli.showHelp('log');
     })
+    .option('share', { type: 'boolean', default: false, global: true, describe: 'write results readable by others (default: files 0600, folders 0700)' })
+    // Results hold host facts and command output: private unless asked otherwise.
+    .middleware((argv) => void (argv.share ? undefined : process.umask(0o077)))
     .strict()
     .recommendCommands()
     // A usage error stops here, before any handler runs (yargs would otherwise go on after printing it).
@@ -462,6 +467,7 @@ interface RunCommandOptions {
   json?: boolean;
   nightly?: boolean;
   sshConfig?: string;
+  trust?: boolean;
 }
 
 /** Figures written without a part (no PDF without rsvg-convert): said once on stderr. */
@@ -472,7 +478,7 @@ function warnFigures(figs: RenderedFigure[]): void {
 /** `vfbench run`: run (or resume), print progress, analyze and report; Ctrl-C restores and stops. */
 async function runCommand(argv: RunCommandOptions): Promise<{ exitCode: number; dir?: string; status?: string }> {
   const { loadForRun, runScenario } = await runner();
-  const { scenario } = await loadForRun(argv.file, argv.resume);
+  const { scenario } = await loadForRun(argv.file, argv.resume, argv.trust);
   if (argv.repeat !== undefined) scenario.repeat = argv.repeat;
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {

@@ -5,6 +5,7 @@ import type { Host } from '../hosts/host.js';
 import type { CommandVariant, VariantSpec } from '../scenario/schema.js';
 import type { ControllerContext, OriginalState, PairHosts, PathController } from './controller.js';
 import { errorMessage } from '../util/errors.js';
+import { redact, resolveSecrets } from '../util/secrets.js';
 
 /** The hosts a command variant runs on. */
 function targets(ctx: ControllerContext, pair: PairHosts, v: CommandVariant): Host[] {
@@ -22,10 +23,11 @@ export function describeCommand(pair: { client: string; server: string }, v: Com
 
 /** Run one of the user's commands on a host; its output is kept whatever happens. */
 export async function runUserCommand(ctx: Pick<ControllerContext, 'keep'>, host: Host, text: string, timeoutS: number, label: string): Promise<void> {
-  const r = await host.exec(['sh', '-c', text], { timeoutMs: timeoutS * 1000 });
+  // `${env:NAME}` is resolved here, for the host only; what is kept and said shows the reference.
+  const r = await host.exec(['sh', '-c', resolveSecrets(text)], { timeoutMs: timeoutS * 1000 });
   await ctx.keep(`${label}.${host.name}`, r);
-  if (r.timedOut) throw new Error(`${host.name}: \`${text}\` did not finish within ${timeoutS}s`);
-  if (r.code !== 0) throw new Error(`${host.name}: \`${text}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
+  if (r.timedOut) throw new Error(`${host.name}: \`${redact(text)}\` did not finish within ${timeoutS}s`);
+  if (r.code !== 0) throw new Error(`${host.name}: \`${redact(text)}\` exited ${r.code}: ${redact((r.stderr || r.stdout).trim()).slice(0, 300)}`);
 }
 
 export class CommandController implements PathController {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { TrialRecord } from './record.js';
 import { RECORD_SCHEMA } from './record.js';
 import { UserError } from '../util/errors.js';
+import { redact } from '../util/secrets.js';
 
 export const MANIFEST = 'manifest.json';
 export const RECORDS = 'records.jsonl';
@@ -52,8 +53,9 @@ export class RunDir {
   /** Keep the output of a path controller's command in raw/controller/<label>.{stdout,stderr}. */
   async keepControllerOutput(label: string, out: { stdout: string; stderr: string }): Promise<void> {
     await mkdir(join(this.rawDir, 'controller'), { recursive: true });
-    await writeFile(join(this.rawDir, 'controller', `${label}.stdout`), out.stdout);
-    await writeFile(join(this.rawDir, 'controller', `${label}.stderr`), out.stderr);
+    // A command may print what it was given (a token): kept redacted.
+    await writeFile(join(this.rawDir, 'controller', `${label}.stdout`), redact(out.stdout));
+    await writeFile(join(this.rawDir, 'controller', `${label}.stderr`), redact(out.stderr));
   }
 
   rawPath(trialId: string, suffix: string): string {

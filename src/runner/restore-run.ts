@@ -6,10 +6,12 @@ import { describeRestore, restoreOriginals } from '../paths/restore.js';
 import { EnvironmentError, UserError } from '../util/errors.js';
 import { connectHosts } from './connect.js';
 import { cleanupRun } from './cleanup.js';
-import { lockHosts, scenarioHostNames, type Manifest } from './run.js';
+import { checkProvenance, lockHosts, scenarioHostNames, type Manifest } from './run.js';
+import { checkSecrets } from '../util/secrets.js';
+import type { OriginalState } from '../paths/controller.js';
 import { lockRunDir } from '../results/run-lock.js';
 
-export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptNewHostKeys?: boolean; sshConfig?: string } = {}): Promise<{ lines: string[]; problems: string[] }> {
+export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptNewHostKeys?: boolean; sshConfig?: string; trust?: boolean } = {}): Promise<{ lines: string[]; problems: string[] }> {
   const dir = await RunDir.open(path).catch((e: Error) => {
     throw new UserError(e.message);
   });
@@ -18,8 +20,11 @@ export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptN
   if (originals.length === 0) return { lines: ['nothing to restore: the run switched nothing'], problems: [] };
   const plan = describeRestore(originals);
   if (opts.dryRun) return { lines: plan.map((l) => `would run: ${l}`), problems: [] };
+  checkProvenance(path, manifest, opts.trust);
   const scenario = parseScenario(manifest.scenarioText, manifest.scenarioFile);
   if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
+  checkStoredCommands(originals, scenario);
+  checkSecrets(originals.flatMap((o) => (o.controller === 'command' ? [String(o.state.restore)] : [])));
   // Not while the run itself still goes on (it restores on its own way out).
   const unlock = await lockRunDir(dir.path, 'restore');
   try {
@@ -58,3 +63,20 @@ async function restoreHosts(dir: RunDir, manifest: Manifest, scenario: Scenario,
     await Promise.all([...hosts.values(), local].map((h) => h.close()));
   }
 }
+
+/**
+ * The manifest's stored states are re-checked against its scenario before anything runs: a restore command
+ * that is not one of the scenario's, or an interface it does not name, means the file was edited.
+ */
+function checkStoredCommands(originals: OriginalState[], scenario: Scenario): void {
+  const variants = Object.values(scenario.variants);
+  for (const o of originals) {
+    if (o.controller === 'command' && !variants.some((v) => v.controller === 'command' && v.restore === o.state.restore)) {
+      throw new UserError(`the manifest's restore command for ${o.host} is not one of its scenario's: the run directory was edited; nothing was run`);
+    }
+    if (o.controller === 'guest-link' && !variants.some((v) => v.controller === 'guest-link' && v.interface === o.state.interface)) {
+      throw new UserError(`the manifest's interface ${String(o.state.interface)} for ${o.host} is not one its scenario names: the run directory was edited; nothing was run`);
+    }
+  }
+}
+

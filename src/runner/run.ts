@@ -20,6 +20,8 @@ import { autoCounterSource, type CounterSource } from '../paths/counters.js';
 import { discoverVfs } from '../paths/discovery.js';
 import { EnvironmentError, errorMessage, UserError } from '../util/errors.js';
 import { VFBENCH_VERSION } from '../util/version.js';
+import { checkSecrets, redactComments } from '../util/secrets.js';
+import { hostname, userInfo } from 'node:os';
 import { lockRunDir } from '../results/run-lock.js';
 import { connectHosts } from './connect.js';
 import { hostFacts, type HostFacts } from './facts.js';
@@ -35,6 +37,8 @@ export interface Manifest {
   id: string;
   scenarioFile: string;
   scenarioText: string;
+  /** The machine and user that made the run (restore elsewhere asks for --trust). */
+  madeOn?: { host: string; user: string };
   scenario: Omit<Scenario, 'file' | 'inventoryProblem'>;
   plan: { trials: Pick<Trial, 'id' | 'seq' | 'pointKey' | 'variant' | 'repetition'>[]; estimateSeconds: number };
   hosts: Record<string, HostFacts>;
@@ -73,10 +77,22 @@ export interface RunResult {
   manifest: Manifest;
 }
 
-export async function loadForRun(file: string | undefined, resumeDir: string | undefined): Promise<{ scenario: Scenario; dir?: RunDir }> {
+/**
+ * A run directory made by someone else (another machine or user, or an older vfbench that did not say)
+ * holds commands that would run here: resuming or restoring it needs --trust.
+ */
+export function checkProvenance(path: string, m: Pick<Manifest, 'madeOn'>, trust: boolean | undefined): void {
+  const here = { host: hostname(), user: userInfo().username };
+  if (trust || (m.madeOn && m.madeOn.host === here.host && m.madeOn.user === here.user)) return;
+  const who = m.madeOn ? `${m.madeOn.user} on ${m.madeOn.host}` : 'an unknown user and machine';
+  throw new UserError(`${path} was made by ${who}: its commands would run here as ${here.user}; check them (vfbench restore ${path} --dry-run, or its manifest), then pass --trust`);
+}
+
+export async function loadForRun(file: string | undefined, resumeDir: string | undefined, trust?: boolean): Promise<{ scenario: Scenario; dir?: RunDir }> {
   if (resumeDir) {
     const dir = await RunDir.open(resumeDir);
     const m = await dir.readManifest<Manifest>();
+    checkProvenance(resumeDir, m, trust);
     // The scenario as it was when the run started, so the plan (and trial ids) match.
     const scenario = parseScenario(m.scenarioText, m.scenarioFile);
     scenario.repeat = m.scenario.repeat; // `run --repeat` may have overridden the file's
@@ -105,6 +121,8 @@ export function scenarioHostNames(s: Scenario): Set<string> {
 
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
   if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
+  // Every ${env:NAME} the commands use must be set before anything is switched.
+  checkSecrets(Object.values(scenario.variants).flatMap((v) => (v.controller === 'command' ? [v.apply, v.verify ?? '', v.restore] : [])));
   const plan = makePlan(scenario);
   const emit = opts.onEvent ?? (() => {});
   const log = (message: string) => emit({ type: 'log', message });
@@ -236,7 +254,8 @@ async function newManifest(scenario: Scenario, plan: Plan, dir: RunDir, facts: R
     vfbench: VFBENCH_VERSION,
     id: dir.id,
     scenarioFile: file,
-    scenarioText: await readFile(file, 'utf8'),
+    scenarioText: redactComments(await readFile(file, 'utf8')),
+    madeOn: { host: hostname(), user: userInfo().username },
     scenario: rest,
     plan: {
       trials: plan.trials.map(({ id, seq, pointKey, variant, repetition }) => ({ id, seq, pointKey, variant, repetition })),

