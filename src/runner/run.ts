@@ -223,7 +223,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 export async function lockHosts(hosts: Map<string, Host>, run: string): Promise<void> {
   const refused: string[] = [];
   await Promise.all([...hosts].map(([name, h]) => h.call(ops.lock(run)).catch((err: Error) => refused.push(`${name}: ${err.message.replace(/^[^:]+: lock: /, '')}`))));
-  if (refused.length > 0) throw new EnvironmentError(`the hosts are busy: ${refused.join('; ')}`);
+  if (refused.length > 0) throw new EnvironmentError(`the hosts are busy: ${refused.sort().join('; ')}`);
 }
 
 /** Log what happens to a connection; a host whose agent was replaced has an unknown path state. */

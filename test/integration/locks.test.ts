@@ -21,7 +21,8 @@ describe.skipIf(!labAvailable())('one vfbench at a time per host and per run dir
       const b = await scenario('it-lock-b');
       const second = await vfbench(['run', b.file, '--results', b.results, '--no-analyze']);
       expect(second.exitCode, second.all).toBe(4);
-      expect(second.stderr).toContain(`the hosts are busy: vm1: in use by vfbench run ${runA}`);
+      expect(second.stderr).toContain('the hosts are busy: vm1: in use by vfbench run');
+      expect(second.stderr).toContain(`vm2: in use by vfbench run ${runA}`);
       await expect(readdir(join(b.results, 'it-lock-b'))).rejects.toThrow(/ENOENT/); // nothing started
       const resume = await vfbench(['run', '--resume', join(a.results, 'it-lock-a', runA)]);
       expect(resume.exitCode, resume.all).toBe(4);
