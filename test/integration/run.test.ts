@@ -233,9 +233,11 @@ tests:
     sizes: [64]
     duration: 1s
 `);
+    // This run's agents' folders only: an agent another test left waiting out its grace keeps its own.
+    const before = new Set((await readdir('/tmp')).filter((f) => f.startsWith('vfbench.')));
     const logsOnHosts = async () => {
       let n = 0;
-      for (const d of (await readdir('/tmp')).filter((f) => f.startsWith('vfbench.'))) {
+      for (const d of (await readdir('/tmp')).filter((f) => f.startsWith('vfbench.') && !before.has(f))) {
         n += (await readdir(join('/tmp', d)).catch(() => [] as string[])).filter((f) => f.endsWith('.fulllog.csv')).length;
       }
       return n;
