@@ -10,13 +10,12 @@
 // when neither has it).
 //   npm run bench:fulllog [-- ROWS [RATE]]        (ROWS default 10 000 000, RATE messages/s default 80 000)
 import { execa } from 'execa';
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FullLogParser } from '../src/tools/sockperf-fulllog.js';
-import { writeSamples } from '../src/results/sample-store.js';
+import { ingestSavedLog } from '../src/runner/full-log-ingest.js';
 import type { TrialRecord } from '../src/results/record.js';
 import { CLI, main, table, withLab } from './lib.js';
 
@@ -98,14 +97,11 @@ async function generateLog(path: string, rows: number): Promise<{ skip: number }
   return { skip: head.split('\n').length - 1 };
 }
 
-/** A store of the log written as a run's ingest writes it (the parser, then the sorted column). */
+/** A store of the log, written as a run's ingest writes it (the same code: runner/full-log-ingest.ts). */
 async function storeOf(log: string, dir: string): Promise<string> {
-  const p = new FullLogParser({ times: 'none' });
-  for await (const chunk of createReadStream(log, { highWaterMark: 1 << 20 })) p.push(chunk as Buffer);
-  const r = p.end();
-  if (!r.ok) throw new Error(r.failure.message);
   const paths = { series: join(dir, 'log.arrow'), sorted: join(dir, 'log.sorted.arrow') };
-  await writeSamples(paths, r.value.latency, undefined, { unitNs: r.value.unitNs, latencyKind: 'half-rtt', count: r.value.latency.length, firstTx: 0 });
+  const r = await ingestSavedLog(log, paths, { warmupS: 0, arrivals: false });
+  if (!r.ok) throw new Error(r.failure.message);
   return paths.sorted;
 }
 

@@ -264,11 +264,19 @@ class TrialRun {
     };
   }
 
+  /**
+   * The fetched files queued for removal on a host, taken off the queue: only those of the agent that
+   * runs now (a new agent after a reconnect has a new folder; the old one's went with it).
+   */
+  private takeGarbage(host: Host): string[] {
+    const dir = host.agent?.dir;
+    return (this.ctx.garbage.get(host) ?? []).splice(0).filter((f) => dir !== undefined && f.startsWith(`${dir}/`));
+  }
+
   /** A batch on a host that first removes the files fetched (and verified) by earlier trials. */
   private batch(host: Host): Batch {
     const b = host.batch();
-    // Only files of the agent that runs now (a new agent after a reconnect has a new folder).
-    const garbage = (this.ctx.garbage.get(host) ?? []).splice(0).filter((f) => f.startsWith(`${host.agent!.dir}/`));
+    const garbage = this.takeGarbage(host);
     if (garbage.length > 0) b.add(ops.rm(garbage));
     return b;
   }
@@ -522,13 +530,13 @@ class TrialRun {
   }
 
   private async removeFetched(host: Host): Promise<void> {
-    const mine = (this.ctx.garbage.get(host) ?? []).filter((f) => host.agent && f.startsWith(`${host.agent.dir}/`));
-    if (mine.length === 0 || !host.agent) return;
+    const mine = this.takeGarbage(host);
+    if (mine.length === 0) return;
     try {
       await host.call(ops.rm(mine));
-      this.ctx.garbage.set(host, (this.ctx.garbage.get(host) ?? []).filter((f) => !mine.includes(f)));
     } catch {
-      // Left queued: the next batch on this host, or the run's cleanup, removes them.
+      // Queued again: the next batch on this host, or the run's cleanup, removes them.
+      this.ctx.garbage.set(host, [...(this.ctx.garbage.get(host) ?? []), ...mine]);
     }
   }
 }

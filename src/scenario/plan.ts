@@ -74,12 +74,9 @@ type PointShape = Pick<Point, 'mode' | 'protocol' | 'size' | 'streams' | 'rate'>
 /** The most trials a plan may have (validation refuses more, naming the product that reached it). */
 export const MAX_TRIALS = 100_000;
 
-/** How many points a test expands to (testPoints(t).length), without building them. */
+/** How many points a test expands to (a few thousand at most: the trials multiply them, not the points). */
 export function pointCount(t: TestSpec): number {
-  const rates = t.tool !== 'iperf3' && t.background ? t.background.rates.length : 1;
-  if (t.tool === 'sockperf') return t.protocol.length * t.sizes.length * rates;
-  if (t.tool === 'netperf') return t.test.length * (t.sizes?.length ?? 1) * rates;
-  return t.protocol.length * t.direction.length * t.streams.length * (t.sizes?.length ?? 1);
+  return testPoints(t).length;
 }
 
 function testPoints(t: TestSpec): PointShape[] {

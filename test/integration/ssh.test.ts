@@ -267,7 +267,7 @@ describe.skipIf(!labAvailable())('one connection, one login, surviving a drop', 
         await h.close();
       }
     } finally {
-      process.kill(Number(await readFile(join(dir, 'sshd.pid'), 'utf8')));
+      await stopSshd(join(dir, 'sshd.pid'));
     }
   });
 });
