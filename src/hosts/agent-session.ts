@@ -2,6 +2,7 @@
 // some followed by raw bytes (file chunks), which go to the request's chunk handler as they arrive.
 import type { Duplex, Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
+import { faultPoint } from '../util/faults.js';
 
 /** The agent's source, sent over the channel at every start (nothing is installed on the host). */
 export const AGENT_SOURCE = readFileSync(new URL('./agent.py', import.meta.url));
@@ -45,6 +46,8 @@ interface Pending {
   onSize?: (file: number, size: number) => void;
   /** This machine's clock when the request was written. */
   sent: number;
+  /** A file chunk of this request arrived already. */
+  streaming?: boolean;
 }
 
 interface Header {
@@ -199,6 +202,10 @@ export class AgentSession {
       return; // a size announced, or an empty chunk: nothing to pass on
     }
     if (h.bytes !== undefined) {
+      if (p && !p.streaming) {
+        p.streaming = true;
+        faultPoint('fetching');
+      }
       this.payload = { left: h.bytes, to: p, file: h.file ?? 0 };
       return;
     }

@@ -54,6 +54,17 @@ class OpError(Exception):
     pass
 
 
+def running(pid):
+    """Is the process there and not a zombie? An agent that exited stays a zombie until its parent (init,
+    or a container's PID 1 that reaps slowly) collects it, but it runs nothing and holds nothing."""
+    try:
+        with open('/proc/%d/stat' % pid, 'rb') as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rindex(b')') + 2:stat.rindex(b')') + 3] != b'Z'
+
+
 def read_bytes(path):
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
@@ -408,7 +419,7 @@ class Agent(object):
             if held.get('run') == run:
                 return {'locked': path, 'shared': True}
             pid = held.get('pid')
-            alive = isinstance(pid, int) and os.path.exists('/proc/%d' % pid)
+            alive = isinstance(pid, int) and running(pid)
             if alive:
                 raise OpError('in use by vfbench run %s (agent pid %d since %s): wait for it, or end it (vfbench restore on its run directory)'
                               % (held.get('run'), pid, time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(held.get('started', 0)))))
@@ -887,7 +898,7 @@ class Agent(object):
         except OSError:
             return pid  # it ended by itself meanwhile
         for _ in range(200):
-            if not os.path.exists('/proc/%d' % pid):
+            if not running(pid):
                 return pid
             await asyncio.sleep(0.05)
         try:

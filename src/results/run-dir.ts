@@ -1,12 +1,13 @@
 // The run directory (DESIGN.md): manifest.json, records.jsonl (append-only, flushed per trial), raw/,
 // analysis/, figures/, report.html.
-import { mkdir, open, readFile, rename, writeFile, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, writeFile, stat, type FileHandle } from 'node:fs/promises';
 import { join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TrialRecord } from './record.js';
 import { RECORD_SCHEMA } from './record.js';
 import { UserError } from '../util/errors.js';
 import { redact } from '../util/secrets.js';
+import { faultPoint } from '../util/faults.js';
 
 export const MANIFEST = 'manifest.json';
 export const RECORDS = 'records.jsonl';
@@ -71,15 +72,19 @@ export class RunDir {
     return join(this.samplesDir, `${trialId}.${suffix}`);
   }
 
-  /** Append one record and flush it to disk before returning: a crash loses at most the trial in flight. */
-  /** Append one record and fsync it; always on a fresh line, so a torn line before it cannot swallow it. */
+  /**
+   * Append one record and fsync it before returning (a crash loses at most the trial in flight); always on
+   * a fresh line, so a torn line before it cannot swallow it.
+   */
   async appendRecord(record: TrialRecord): Promise<void> {
     const fh = await open(join(this.path, RECORDS), 'a+');
     try {
       const { size } = await fh.stat();
       const last = Buffer.alloc(1);
       if (size > 0) await fh.read(last, 0, 1, size - 1);
-      await fh.write((size > 0 && last[0] !== 0x0a ? '\n' : '') + JSON.stringify(record) + '\n');
+      const text = (size > 0 && last[0] !== 0x0a ? '\n' : '') + JSON.stringify(record) + '\n';
+      faultPoint('appending', { fd: fh.fd, text: text.slice(0, text.length >> 1) });
+      await fh.write(text);
       await fh.sync();
     } finally {
       await fh.close();
@@ -92,15 +97,13 @@ export class RunDir {
    */
   async setAsideTorn(): Promise<string | undefined> {
     const path = join(this.path, RECORDS);
-    const text = await readFile(path, 'utf8').catch(() => '');
-    const body = text.replace(/\n+$/, '');
-    const cut = body.lastIndexOf('\n') + 1;
-    const last = body.slice(cut);
-    if (!last.trim() || (text.endsWith('\n') && isJson(last))) return undefined;
-    await writeFile(`${path}.torn`, `${last}\n`, { flag: 'a', mode: 0o600 });
-    const fh = await open(path, 'r+');
+    const fh = await open(path, 'r+').catch(() => undefined);
+    if (!fh) return undefined;
     try {
-      await fh.truncate(Buffer.byteLength(body.slice(0, cut)));
+      const { start, line, endsWithNewline } = await lastLine(fh);
+      if (!line.trim() || (endsWithNewline && isJson(line))) return undefined;
+      await writeFile(`${path}.torn`, `${line}\n`, { flag: 'a', mode: 0o600 });
+      await fh.truncate(start);
       await fh.sync();
     } finally {
       await fh.close();
@@ -158,6 +161,30 @@ export async function writeJsonAtomic(path: string, data: unknown): Promise<void
     await fh.close();
   }
   await rename(tmp, path);
+}
+
+/**
+ * The last non-empty line of a file and the byte where it starts, read back from the end in 64 kB steps
+ * (a record is a few kB; records.jsonl of a long run can be hundreds of MB).
+ */
+async function lastLine(fh: FileHandle): Promise<{ start: number; line: string; endsWithNewline: boolean }> {
+  const { size } = await fh.stat();
+  let tail = Buffer.alloc(0);
+  let from = size;
+  let end = -1;
+  let nl = -1;
+  while (from > 0) {
+    const n = Math.min(65536, from);
+    from -= n;
+    const chunk = Buffer.alloc(n);
+    await fh.read(chunk, 0, n, from);
+    tail = Buffer.concat([chunk, tail]);
+    end = tail.length;
+    while (end > 0 && tail[end - 1] === 0x0a) end--;
+    nl = end > 0 ? tail.lastIndexOf(0x0a, end - 1) : -1;
+    if (nl >= 0) break;
+  }
+  return { start: from + nl + 1, line: tail.subarray(nl + 1, Math.max(end, 0)).toString('utf8'), endsWithNewline: size > 0 && tail[tail.length - 1] === 0x0a };
 }
 
 function isJson(line: string): boolean {

@@ -21,6 +21,7 @@ import { discoverVfs } from '../paths/discovery.js';
 import { EnvironmentError, errorMessage, UserError } from '../util/errors.js';
 import { VFBENCH_VERSION } from '../util/version.js';
 import { checkSecrets, redactComments } from '../util/secrets.js';
+import { faultPoint, injectedFault } from '../util/faults.js';
 import { hostname, userInfo } from 'node:os';
 import { lockRunDir } from '../results/run-lock.js';
 import { connectHosts } from './connect.js';
@@ -121,6 +122,7 @@ export function scenarioHostNames(s: Scenario): Set<string> {
 
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
   if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
+  injectedFault(); // a malformed VFBENCH_FAULT stops the run here, not in its first trial
   // Every ${env:NAME} the commands use must be set before anything is switched.
   checkSecrets(Object.values(scenario.variants).flatMap((v) => (v.controller === 'command' ? [v.apply, v.verify ?? '', v.restore] : [])));
   const plan = makePlan(scenario);
@@ -178,6 +180,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     if (opts.resumeDir && manifest.originalPathState.length > 0) {
       // The previous session may have died with a pair switched: put the recorded originals back first,
       // so that what this session records as "original" really is.
+      faultPoint('resume-restore');
       const problems = await restoreOriginals(manifest.originalPathState, ctx);
       if (problems.length > 0) throw new EnvironmentError(`cannot restore the recorded path state before resuming: ${problems.join('; ')}`);
     }

@@ -5,6 +5,7 @@ import { nearestRank } from '../util/samples.js';
 import type { Samples } from '../tools/proc.js';
 import { ops, type Host } from '../hosts/host.js';
 import { errorMessage } from '../util/errors.js';
+import { faultPoint } from '../util/faults.js';
 
 export interface SwitchInstant {
   variant: string;
@@ -34,6 +35,7 @@ export async function runSwitches(
     if (wait > 0) await new Promise((r) => setTimeout(r, wait * 1000));
     if (o.signal?.aborted) break;
     try {
+      faultPoint('switchover');
       const begin = await stamp();
       await switchTo(step.variant);
       switches.push({ variant: step.variant, at: step.at, begin, end: await stamp() });

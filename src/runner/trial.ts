@@ -18,6 +18,7 @@ import { pathCountersOp, type CounterSnapshot, type CounterSource } from '../pat
 import { toolRun, type ToolRun } from './tool-runs.js';
 import { command } from '../util/shell.js';
 import { errorMessage } from '../util/errors.js';
+import { faultPoint } from '../util/faults.js';
 import type { HostFacts } from './facts.js';
 import type { Barrier } from './barrier.js';
 import { samplerStart } from './sampling.js';
@@ -79,6 +80,7 @@ export async function ensureVariant(ctx: RunContext, pairIndex: number, variantN
   ctx.current.delete(pairIndex);
   // Timings of the switch (e.g. VF hot-plug) become metrics of this, the first trial after it.
   const metrics = (await controller.apply(pair, variant)) ?? {};
+  faultPoint('switching');
   ctx.current.set(pairIndex, variantName);
   return metrics;
 }
@@ -207,6 +209,7 @@ class TrialRun {
       const switchMetrics = await this.switchPath();
       this.requests0 = new Map([this.client, this.server].map((h) => [h, h.requests]));
       await this.startServer();
+      faultPoint('server-start');
       if (this.ctx.signal?.aborted) return this.failed('interrupted', 'run interrupted');
       let at: number | undefined;
       if (this.ctx.barrier) {
@@ -214,6 +217,7 @@ class TrialRun {
         at = await this.ctx.barrier.arrive();
       }
       const start = await this.startClient(at);
+      faultPoint('measuring');
       const switchover = this.test.tool === 'sockperf' ? this.test.switchover : undefined;
       const warmup = this.test.tool === 'sockperf' ? this.test.warmup : 0;
       const switching = switchover

@@ -1,10 +1,10 @@
 // The seed papers' experiments, end to end on the lab with the scenarios shipped in scenarios/: the data
 // behind each figure is checked, and report.html is opened in Debian's headless Chromium.
 import { describe, expect, it, inject } from 'vitest';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { labAvailable, linkUp, testLab } from '../helpers/lab.js';
 import { vfbench, onlyRunDir, records, scenarioFile, VF_PV_VARIANTS } from '../helpers/cli.js';
@@ -15,12 +15,22 @@ const specData = async (dir: string, name: string) => {
   return spec.data.values;
 };
 
-/** Run a shipped scenario against a test lab (by its prefix, as `inventory: lab` resolves it). */
-async function runShipped(file: string, prefix: string, home: string, extra: string[] = []): Promise<string> {
+/**
+ * Run a shipped scenario against a test lab (by its prefix, as `inventory: lab` resolves it); `edit`, when
+ * given, changes one line of it first (to keep the suite short), and must find that line.
+ */
+async function runShipped(file: string, prefix: string, home: string, extra: string[] = [], edit?: [string, string]): Promise<string> {
   const results = await mkdtemp(join(tmpdir(), 'vfb-exp-'));
+  let text = await readFile(file, 'utf8');
+  if (edit) {
+    expect(text).toContain(edit[0]);
+    text = text.replace(edit[0], edit[1]);
+    file = join(results, basename(file));
+    await writeFile(file, text);
+  }
   const r = await vfbench(['run', file, '--results', results, ...extra], { env: { VFBENCH_HOME: home, VFBENCH_LAB_PREFIX: prefix }, timeoutMs: 400_000 });
   expect(r.exitCode, r.all).toBe(0);
-  const name = /^name: (\S+)/m.exec(await readFile(file, 'utf8'))![1]!;
+  const name = /^name: (\S+)/m.exec(text)![1]!;
   return onlyRunDir(results, name);
 }
 
@@ -29,10 +39,11 @@ let fig5Dir: string | undefined;
 describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', () => {
   it('flexvf-fig5: background load at each asked rate (measured within 10%), Boost% against it per size', async () => {
     const { options } = testLab();
-    const dir = await runShipped('scenarios/flexvf-fig5.yaml', options.prefix, options.home, ['--repeat', '1']);
+    // Two of its three rates: the middle one adds 4 trials and nothing the other two do not check.
+    const dir = await runShipped('scenarios/flexvf-fig5.yaml', options.prefix, options.home, ['--repeat', '1'], ['rates: [0, 2000, 5000]', 'rates: [0, 5000]']);
     fig5Dir = dir;
     const recs = await records(dir);
-    expect(recs).toHaveLength(12);
+    expect(recs).toHaveLength(8);
     expect(recs.every((r) => r.status === 'ok'), JSON.stringify(recs.filter((r) => r.status !== 'ok').map((r) => r.failure ?? r.verification?.reason))).toBe(true);
     for (const r of recs) {
       expect(r.background?.targetPps).toBe(r.point.rate);
@@ -50,7 +61,7 @@ describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', ()
     }
     for (const f of [...figureFiles(dir, 'boost-vs-background'), ...figureFiles(dir, 'cpu-cost'), ...figureFiles(dir, 'latency-cdf')]) expect(existsSync(f), f).toBe(true);
     const data = await specData(dir, 'boost-vs-background');
-    expect(new Set(data.map((d) => d.rate))).toEqual(new Set([0, 2000, 5000]));
+    expect(new Set(data.map((d) => d.rate))).toEqual(new Set([0, 5000]));
     expect(new Set(data.map((d) => d.size))).toEqual(new Set([64, 1024]));
     expect(new Set(data.map((d) => d.metric))).toEqual(new Set(['p50', 'p99']));
     // Each point of the figure is Eq. 1 on that point's records.
@@ -58,7 +69,7 @@ describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', ()
     const d = data.find((x) => x.metric === 'p50' && x.size === 64 && x.rate === 5000)!;
     expect(d.boost as number).toBeCloseTo(((p50(64, 5000, 'pv') - p50(64, 5000, 'vf')) / p50(64, 5000, 'pv')) * 100, 6);
     expect((await readFile(figureFiles(dir, 'boost-vs-background')[3]!)).subarray(0, 5).toString()).toBe('%PDF-');
-  }, 300_000); // 12 trials with background load: about 90 s here
+  }, 300_000); // 8 trials with background load: about 40 s here
 
   it('report.html opens without network in headless Chromium and every figure renders', async () => {
     expect(fig5Dir, 'needs the fig5 run').toBeDefined();

@@ -1,11 +1,13 @@
 // A run survives what real fleets do to it: connections dropped mid-trial, a host whose sshd is gone for
-// good, vfbench itself killed with SIGKILL and resumed. Nothing is lost, doubled, left running or left
-// switched.
+// good, vfbench itself killed with SIGKILL at each phase of a trial and resumed (VFBENCH_FAULT picks the
+// point), a resume whose first restore fails, an uncaught error. Nothing is lost, doubled, left running or
+// left switched.
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/runner/run.js';
+import { RunDir } from '../../src/results/run-dir.js';
 import { labDown, labLayout, labUp } from '../../src/lab/lab.js';
 import { expectLabAsFound, killSessions, labAvailable, linkUp, processesIn, restoreLabLinks, testLab, until } from '../helpers/lab.js';
 import { CLI, onlyRunDir, records, scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
@@ -15,6 +17,30 @@ async function recordCount(results: string, name: string): Promise<number> {
   const dir = await onlyRunDir(results, name).catch(() => undefined);
   if (!dir) return 0;
   return (await readFile(join(dir, 'records.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+}
+
+/** Two netperf trials of 1 s on the test lab, pv then vf: each phase of a trial is reached once per trial. */
+async function crashScenario(name: string) {
+  return scenarioFile(`name: ${name}
+inventory: ${testLab().inventoryPath}
+${VF_PV_VARIANTS}repeat: 1
+tests:
+  - tool: netperf
+    test: [TCP_RR]
+    duration: 1s
+`);
+}
+
+const manifest = async (dir: string) => JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+
+/** The run is whole: complete, one record per planned trial (none twice), all ok, no folder left in /tmp. */
+async function expectWholeRun(dir: string): Promise<void> {
+  const m = await manifest(dir);
+  expect(m.status).toBe('complete');
+  const recs = await records(dir);
+  expect(recs.map((x) => x.trial).sort()).toEqual(m.plan.trials.map((t) => t.id).sort());
+  expect(recs.every((x) => x.status === 'ok'), JSON.stringify(recs.map((x) => x.failure))).toBe(true);
+  expect((await readdir('/tmp')).filter((f) => f.startsWith(`vfbench.${m.id}`))).toEqual([]);
 }
 
 /** Four sockperf trials of 3 s on the test lab, run in the background as a user runs vfbench. */
@@ -105,27 +131,100 @@ tests:
     }
   });
 
-  it('after kill -9 of vfbench, run --resume ends what the dead run left and finishes: nothing lost or doubled', async () => {
+  // Kill -9 at each phase of a trial (VFBENCH_FAULT picks the point): the second trial dies there, after
+  // the first was recorded. Resume must end what the dead session left (its agents, tools, folders, a torn
+  // record) and finish: every planned trial recorded once, the lab as found.
+  it.each([
+    ['server-start', 2],
+    ['measuring', 2],
+    ['fetching', 3], // the 3rd file transfer: the second trial's client files (each trial fetches from both VMs)
+    ['appending', 2],
+  ] as const)('kill -9 while %s: run --resume finishes, nothing lost or doubled, nothing left', async (phase, nth) => {
     const { ns } = testLab();
-    const { s, child } = await startRun('it-kill9');
+    const s = await crashScenario(`it-kill-${phase}`);
     try {
-      await until('trial 2 to measure', async () => (await recordCount(s.results, 'it-kill9')) === 1 && (await processesIn(ns.vm1)).includes('sockperf'), 60_000);
-      child.kill('SIGKILL');
-      await child;
-      // The dead run's agents keep its tools to their bound, waiting to be attached again.
-      expect(await processesIn(ns.vm2)).toEqual(expect.arrayContaining(['sockperf']));
-      const dir = await onlyRunDir(s.results, 'it-kill9');
+      const killed = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env: { VFBENCH_FAULT: `kill:${phase}:${nth}` } });
+      expect(killed.signal, killed.all).toBe('SIGKILL');
+      const dir = await onlyRunDir(s.results, `it-kill-${phase}`);
+      const text = await readFile(join(dir, 'records.jsonl'), 'utf8');
+      // One whole record of the first trial; a torn half of the second when the kill came mid-append.
+      expect(text.split('\n').filter(Boolean)).toHaveLength(phase === 'appending' ? 2 : 1);
+      expect(text.endsWith('\n')).toBe(phase !== 'appending');
+      if (phase === 'server-start' || phase === 'measuring') expect(await processesIn(ns.vm2)).toEqual(expect.arrayContaining(['netserver']));
       const r = await vfbench(['run', '--resume', dir, '--no-analyze']);
       expect(r.exitCode, r.all).toBe(0);
-      expect(r.all).toContain('3 trials to run (1 already recorded)');
-      expect(r.all).toMatch(/vm1: removed \/tmp\/vfbench\.[^ ]+ of an earlier session of this run \(stopped its agent/);
-      const recs = await records(dir);
-      expect(recs.map((x) => x.trial).sort()).toEqual(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).plan.trials.map((t: { id: string }) => t.id).sort());
-      expect(recs.every((x) => x.status === 'ok')).toBe(true);
+      expect(r.all).toContain('1 trials to run (1 already recorded)');
+      if (phase === 'appending') {
+        expect(r.all).toMatch(/records\.jsonl: its last line was torn .* that trial runs again/);
+        expect(await readFile(join(dir, 'records.jsonl.torn'), 'utf8')).toBe(`${text.split('\n').at(-1)}\n`);
+      } else {
+        expect(r.all).toMatch(/vm1: removed \/tmp\/vfbench\.[^ ]+ of an earlier session of this run \(stopped its agent/);
+      }
+      await expectWholeRun(dir);
       await expectLabAsFound(ns);
-      expect((await readdir('/tmp')).filter((f) => f.startsWith(`vfbench.${dir.split('/').pop()}`))).toEqual([]);
     } finally {
-      child.kill('SIGKILL');
+      await restoreLabLinks([ns.vm1, ns.vm2]);
+    }
+  });
+
+  it('kill -9 right after switching leaves the hosts switched; a resume whose first restore fails keeps the originals; restore and resume finish', async () => {
+    const { ns } = testLab();
+    const s = await crashScenario('it-kill-switching');
+    try {
+      // The baseline (pv: vf0 down) goes first: the dead run leaves both VMs on it.
+      const killed = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env: { VFBENCH_FAULT: 'kill:switching:1' } });
+      expect(killed.signal, killed.all).toBe('SIGKILL');
+      const dir = await onlyRunDir(s.results, 'it-kill-switching');
+      expect([await linkUp(ns.vm1, 'vf0'), await linkUp(ns.vm2, 'vf0')]).toEqual([false, false]);
+      const originals = (await manifest(dir)).originalPathState;
+      expect(originals.map((o) => [o.host, o.controller, o.state.up])).toEqual([['vm1', 'guest-link', true], ['vm2', 'guest-link', true]]);
+      // The resume cannot put them back (its first restore fails): it stops, and the originals stay on record.
+      const failed = await vfbench(['run', '--resume', dir, '--no-analyze'], { env: { VFBENCH_FAULT: 'fail:resume-restore' } });
+      expect(failed.exitCode, failed.all).not.toBe(0);
+      expect(failed.all).toContain('fault injected by VFBENCH_FAULT=fail:resume-restore');
+      expect((await manifest(dir)).originalPathState).toEqual(originals);
+      expect((await manifest(dir)).status).toBe('failed');
+      const restored = await vfbench(['restore', dir]);
+      expect(restored.exitCode, restored.all).toBe(0);
+      expect([await linkUp(ns.vm1, 'vf0'), await linkUp(ns.vm2, 'vf0')]).toEqual([true, true]);
+      const r = await vfbench(['run', '--resume', dir, '--no-analyze']);
+      expect(r.exitCode, r.all).toBe(0);
+      expect(r.all).toMatch(/^2 trials to run, /m);
+      await expectWholeRun(dir);
+      await expectLabAsFound(ns);
+    } finally {
+      await restoreLabLinks([ns.vm1, ns.vm2]);
+    }
+  });
+
+  it('an uncaught error in the live switchover: the run stops, restores, writes its manifest, exits 70; resume finishes', async () => {
+    const { ns } = testLab();
+    const s = await scenarioFile(`name: it-throw
+inventory: ${testLab().inventoryPath}
+${VF_PV_VARIANTS}repeat: 1
+tests:
+  - tool: sockperf
+    mode: under-load
+    reply_every: 1
+    mps: 2000
+    sizes: [64]
+    duration: 3s
+    switchover: { start: vf, steps: [{ at: 1s, variant: pv }] }
+`);
+    try {
+      const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze'], { env: { VFBENCH_FAULT: 'throw:switchover' } });
+      expect(r.exitCode, r.all).toBe(70);
+      expect(r.all).toMatch(/unexpected error: fault injected by VFBENCH_FAULT=throw:switchover; stopping and restoring the path state/);
+      const dir = await onlyRunDir(s.results, 'it-throw');
+      expect((await manifest(dir)).status).toBe('interrupted');
+      await expectLabAsFound(ns);
+      const resumed = await vfbench(['run', '--resume', dir, '--no-analyze']);
+      expect(resumed.exitCode, resumed.all).toBe(0);
+      const latest = await (await RunDir.open(dir)).latestRecords();
+      expect(latest.map((x) => x.status)).toEqual(['ok']);
+      expect(latest[0]!.switchover!.switches.map((x) => x.variant)).toEqual(['pv']);
+      await expectLabAsFound(ns);
+    } finally {
       await restoreLabLinks([ns.vm1, ns.vm2]);
     }
   });

@@ -30,4 +30,24 @@ describe('records.jsonl under crashes', () => {
     await dir.appendRecord(rec('t4', 3));
     expect((await readFile(file, 'utf8')).split('\n').slice(-3)).toEqual(['{"schema":1,"tri', JSON.stringify(rec('t4', 3)), '']);
   });
+
+  it('finds the torn line from the end of a large file, across its 64 kB read steps', async () => {
+    const dir = new RunDir(await mkdtemp(join(tmpdir(), 'vfb-rundir-')));
+    const file = join(dir.path, 'records.jsonl');
+    const big = (trial: string, seq: number) => ({ ...rec(trial, seq), note: 'x'.repeat(90_000) }) as unknown as TrialRecord;
+    for (let i = 0; i < 3; i++) await dir.appendRecord(big(`t${i}`, i));
+    const whole = await readFile(file, 'utf8');
+    // A torn line longer than one read step, then one that ends in several newlines but is not JSON.
+    const torn = JSON.stringify(big('t3', 3)).slice(0, 70_000);
+    await appendFile(file, torn);
+    expect(await dir.setAsideTorn()).toMatch(/its last line was torn/);
+    expect(await readFile(file, 'utf8')).toBe(whole);
+    expect(await readFile(`${file}.torn`, 'utf8')).toBe(`${torn}\n`);
+    await appendFile(file, '{"schema":1\n\n\n');
+    expect(await dir.setAsideTorn()).toMatch(/its last line was torn/);
+    expect(await readFile(file, 'utf8')).toBe(whole);
+    // Whole records, however long, are left alone.
+    expect(await dir.setAsideTorn()).toBeUndefined();
+    expect((await dir.readRecords()).map((r) => r.trial)).toEqual(['t0', 't1', 't2']);
+  });
 });
