@@ -385,6 +385,21 @@ class Agent(object):
         # One lock per network namespace: a VM, or one of the lab's guests sharing this machine's /tmp.
         return '/tmp/vfbench-host.%d.lock' % os.stat('/proc/self/ns/net').st_ino
 
+    @staticmethod
+    def create_lock(path, entry):
+        """The lock file appears whole or not at all (written aside, then linked): nobody reads it half-written."""
+        tmp = '%s.%d.tmp' % (path, os.getpid())
+        with open(tmp, 'w') as f:
+            json.dump(entry, f)
+        os.chmod(tmp, 0o644)
+        try:
+            os.link(tmp, path)
+            return True
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(tmp)
+
     def unlock(self):
         mine = getattr(self, 'locked', None)
         if not mine:
@@ -398,26 +413,25 @@ class Agent(object):
         self.locked = None
 
     async def op_lock(self, req, session, rid):
-        """Hold the host for a run (its path switches, its ports): refused while another live run holds it."""
+        """Hold the host for a run (its path switches, its ports): refused while another live run holds it.
+        Held by an earlier session of the same run (a killed vfbench's agent): shared until that agent is
+        ended, then taken again by the caller."""
         run = need(req, 'run', str)
         path = self.lock_path()
         entry = {'run': run, 'pid': os.getpid(), 'started': time.time(), 'user': str(os.getuid())}
         for _ in range(3):
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-                with os.fdopen(fd, 'w') as f:
-                    json.dump(entry, f)
+            if self.create_lock(path, entry):
                 self.locked = path
                 return {'locked': path}
-            except FileExistsError:
-                pass
             try:
                 with open(path) as f:
                     held = json.load(f)
+            except FileNotFoundError:
+                continue
             except (OSError, ValueError):
                 held = {}
             if held.get('run') == run:
-                return {'locked': path, 'shared': True}
+                return {'locked': path, 'shared': held.get('pid') != os.getpid()}
             pid = held.get('pid')
             alive = isinstance(pid, int) and running(pid)
             if alive:

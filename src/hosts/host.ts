@@ -205,7 +205,7 @@ class FetchSink {
     t.size += data.length;
     try {
       if (typeof t.dest === 'string') {
-        t.fd ??= openSync(t.dest, 'w', 0o600);
+        t.fd ??= openSync(t.dest, 'w');
         writeSync(t.fd, data);
       } else if (t.dest === undefined) {
         t.buffers.push(Buffer.from(data));
@@ -249,7 +249,7 @@ class FetchSink {
       if (!r) return undefined;
       const t = this.targets[i]!;
       // An empty file sends no chunk: create it so that it exists like the remote one.
-      if (typeof t.dest === 'string' && t.size === 0 && !this.failure) closeSync(openSync(t.dest, 'w', 0o600));
+      if (typeof t.dest === 'string' && t.size === 0 && !this.failure) closeSync(openSync(t.dest, 'w'));
       const sha = t.hash.digest('hex');
       if (t.size !== r.size || sha !== r.sha256) damaged[i] = `${paths[i]} arrived damaged (${t.size} bytes, sha256 ${sha.slice(0, 12)}…; sent ${r.size}, ${r.sha256.slice(0, 12)}…)`;
       return { size: t.size, sha256: sha, data: t.dest === undefined ? Buffer.concat(t.buffers) : undefined };

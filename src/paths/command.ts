@@ -23,8 +23,14 @@ export function describeCommand(pair: { client: string; server: string }, v: Com
 
 /** Run one of the user's commands on a host; its output is kept whatever happens. */
 export async function runUserCommand(ctx: Pick<ControllerContext, 'keep'>, host: Host, text: string, timeoutS: number, label: string): Promise<void> {
-  // `${env:NAME}` is resolved here, for the host only; what is kept and said shows the reference.
-  const r = await host.exec(['sh', '-c', resolveSecrets(text)], { timeoutMs: timeoutS * 1000 });
+  // `${env:NAME}` is resolved here, for the host only; what is kept and said shows the reference. A command
+  // with a secret in it goes to sh on its stdin, not in an argument list every user of the host can read in
+  // /proc (the programs it starts still show theirs: prefer ones that read a secret from the environment).
+  const resolved = resolveSecrets(text);
+  const r =
+    resolved === text
+      ? await host.exec(['sh', '-c', text], { timeoutMs: timeoutS * 1000 })
+      : await host.exec(['sh', '-c', 'script=$(cat) && eval "$script"'], { timeoutMs: timeoutS * 1000, stdin: resolved });
   await ctx.keep(`${label}.${host.name}`, r);
   if (r.timedOut) throw new Error(`${host.name}: \`${redact(text)}\` did not finish within ${timeoutS}s`);
   if (r.code !== 0) throw new Error(`${host.name}: \`${redact(text)}\` exited ${r.code}: ${redact((r.stderr || r.stdout).trim()).slice(0, 300)}`);

@@ -7,7 +7,8 @@ import { runUserCommand } from './command.js';
 import { restoreAzureNics } from './azure-nic.js';
 import { restoreLibvirt } from './libvirt-hotplug.js';
 import { restoreAwsEnaExpress } from './aws-ena-express.js';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage, UserError } from '../util/errors.js';
+import type { Scenario } from '../scenario/load.js';
 
 /** Describe what restoring would run, for --dry-run. */
 export function describeRestore(originals: OriginalState[]): string[] {
@@ -47,3 +48,20 @@ export async function restoreOriginals(originals: OriginalState[], ctx: Controll
   );
   return problems;
 }
+
+/**
+ * The manifest's stored states are re-checked against its scenario before anything runs: a restore command
+ * that is not one of the scenario's, or an interface it does not name, means the file was edited.
+ */
+export function checkStoredCommands(originals: OriginalState[], scenario: Pick<Scenario, 'variants'>): void {
+  const variants = Object.values(scenario.variants);
+  for (const o of originals) {
+    if (o.controller === 'command' && !variants.some((v) => v.controller === 'command' && v.restore === o.state.restore)) {
+      throw new UserError(`the manifest's restore command for ${o.host} is not one of its scenario's: the run directory was edited; nothing was run`);
+    }
+    if (o.controller === 'guest-link' && !variants.some((v) => v.controller === 'guest-link' && v.interface === o.state.interface)) {
+      throw new UserError(`the manifest's interface ${String(o.state.interface)} for ${o.host} is not one its scenario names: the run directory was edited; nothing was run`);
+    }
+  }
+}
+

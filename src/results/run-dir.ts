@@ -1,7 +1,7 @@
 // The run directory (DESIGN.md): manifest.json, records.jsonl (append-only, flushed per trial), raw/,
 // analysis/, figures/, report.html.
 import { mkdir, open, readFile, rename, writeFile, stat, type FileHandle } from 'node:fs/promises';
-import { join, basename } from 'node:path';
+import { join, basename, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TrialRecord } from './record.js';
 import { RECORD_SCHEMA } from './record.js';
@@ -42,7 +42,7 @@ export class RunDir {
   }
 
   async create(): Promise<void> {
-    await mkdir(join(this.path, 'raw'), { recursive: true, mode: 0o700 });
+    await mkdir(join(this.path, 'raw'), { recursive: true });
   }
 
   static async open(path: string): Promise<RunDir> {
@@ -102,7 +102,7 @@ export class RunDir {
     try {
       const { start, line, endsWithNewline } = await lastLine(fh);
       if (!line.trim() || (endsWithNewline && isJson(line))) return undefined;
-      await writeFile(`${path}.torn`, `${line}\n`, { flag: 'a', mode: 0o600 });
+      await writeFile(`${path}.torn`, `${line}\n`, { flag: 'a' });
       await fh.truncate(start);
       await fh.sync();
     } finally {
@@ -150,10 +150,13 @@ export class RunDir {
   }
 }
 
-/** Write via a temporary file, fsync it, then rename: a crash at any byte leaves the old file or the new one. */
+/**
+ * Write via a temporary file, fsync it, rename it, fsync the folder (so the rename itself is on disk): a
+ * crash at any byte leaves the old file or the new one.
+ */
 export async function writeJsonAtomic(path: string, data: unknown): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w', 0o600);
+  const fh = await open(tmp, 'w');
   try {
     await fh.write(JSON.stringify(data, null, 2) + '\n');
     await fh.sync();
@@ -161,6 +164,12 @@ export async function writeJsonAtomic(path: string, data: unknown): Promise<void
     await fh.close();
   }
   await rename(tmp, path);
+  const folder = await open(dirname(path), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
 }
 
 /**

@@ -38,11 +38,11 @@ function schemaOf(columns: string[], meta: SampleMeta): Schema {
 
 /** Write equal-length uint32 columns as one Arrow IPC file, in record batches of 1M rows (no copy). */
 async function writeColumns(path: string, columns: Record<string, Uint32Array>, meta: SampleMeta): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await mkdir(dirname(path), { recursive: true });
   const names = Object.keys(columns);
   const schema = schemaOf(names, meta);
   const writer = new RecordBatchFileWriter();
-  const out = writer.toNodeStream().pipe(createWriteStream(path, { mode: 0o600 }));
+  const out = writer.toNodeStream().pipe(createWriteStream(path));
   writer.reset(undefined, schema);
   const n = meta.count;
   for (let at = 0; at < n || (n === 0 && at === 0); at += BATCH) {

@@ -40,7 +40,7 @@ export class FullLogIngest implements FileConsumer {
   ) {
     this.parser = new FullLogParser({ warmupS: opts.warmupS, times: opts.arrivals ? 'rx-us' : 'none', maxRows: opts.maxRows });
     if (paths.audit) this.gzip = createGzip({ level: 1 });
-    this.audited = this.gzip ? pipeline(this.gzip, createWriteStream(paths.audit!, { mode: 0o600 })).catch((err: Error) => void (this.failure ??= `cannot write ${paths.audit}: ${err.message}`)) : Promise.resolve();
+    this.audited = this.gzip ? pipeline(this.gzip, createWriteStream(paths.audit!)).catch((err: Error) => void (this.failure ??= `cannot write ${paths.audit}: ${err.message}`)) : Promise.resolve();
   }
 
   size(bytes: number): void {

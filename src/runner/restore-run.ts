@@ -2,13 +2,12 @@
 import { RunDir } from '../results/run-dir.js';
 import { parseScenario, type Scenario } from '../scenario/load.js';
 import { LocalHost } from '../hosts/local.js';
-import { describeRestore, restoreOriginals } from '../paths/restore.js';
+import { checkStoredCommands, describeRestore, restoreOriginals } from '../paths/restore.js';
 import { EnvironmentError, UserError } from '../util/errors.js';
 import { connectHosts } from './connect.js';
 import { cleanupRun } from './cleanup.js';
 import { checkProvenance, lockHosts, scenarioHostNames, type Manifest } from './run.js';
 import { checkSecrets } from '../util/secrets.js';
-import type { OriginalState } from '../paths/controller.js';
 import { lockRunDir } from '../results/run-lock.js';
 
 export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptNewHostKeys?: boolean; sshConfig?: string; trust?: boolean } = {}): Promise<{ lines: string[]; problems: string[] }> {
@@ -43,13 +42,18 @@ async function restoreHosts(dir: RunDir, manifest: Manifest, scenario: Scenario,
     await Promise.all([...hosts.values()].map((h) => h.close()));
     throw err;
   });
-  const local = await LocalHost.start('local', scenario.ssh.command_timeout * 1000, `${manifest.id}-restore`);
+  const local = await LocalHost.start('local', scenario.ssh.command_timeout * 1000, `${manifest.id}-restore`).catch(async (err) => {
+    await Promise.all([...hosts.values()].map((h) => h.close()));
+    throw err;
+  });
   try {
     const problems: string[] = [];
     // Tools a killed run left running (its agents kept them to their deadlines), and its scratch folders.
     for (const [name, host] of hosts) {
       await cleanupRun(host, manifest.id).catch((e: Error) => problems.push(`${name}: cleanup failed: ${e.message}`));
     }
+    // The killed session's agents shared the host locks and gave them up as they ended: take them.
+    await lockHosts(hosts, manifest.id);
     problems.push(
       ...(await restoreOriginals(originals, { hosts, local, keep: (label, out) => dir.keepControllerOutput(label, out) })),
     );
@@ -63,20 +67,3 @@ async function restoreHosts(dir: RunDir, manifest: Manifest, scenario: Scenario,
     await Promise.all([...hosts.values(), local].map((h) => h.close()));
   }
 }
-
-/**
- * The manifest's stored states are re-checked against its scenario before anything runs: a restore command
- * that is not one of the scenario's, or an interface it does not name, means the file was edited.
- */
-function checkStoredCommands(originals: OriginalState[], scenario: Scenario): void {
-  const variants = Object.values(scenario.variants);
-  for (const o of originals) {
-    if (o.controller === 'command' && !variants.some((v) => v.controller === 'command' && v.restore === o.state.restore)) {
-      throw new UserError(`the manifest's restore command for ${o.host} is not one of its scenario's: the run directory was edited; nothing was run`);
-    }
-    if (o.controller === 'guest-link' && !variants.some((v) => v.controller === 'guest-link' && v.interface === o.state.interface)) {
-      throw new UserError(`the manifest's interface ${String(o.state.interface)} for ${o.host} is not one its scenario names: the run directory was edited; nothing was run`);
-    }
-  }
-}
-

@@ -1,7 +1,8 @@
 // The runner: executes a plan on the hosts, in order, one record per trial, restoring the path state on
 // every exit. It is the only part of vfbench that knows about time and order.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Scenario } from '../scenario/load.js';
 import { parseScenario } from '../scenario/load.js';
 import { makePlan, type Plan, type Trial } from '../scenario/plan.js';
@@ -13,7 +14,7 @@ import { CommandController } from '../paths/command.js';
 import { AzureNicController } from '../paths/azure-nic.js';
 import { LibvirtHotplugController } from '../paths/libvirt-hotplug.js';
 import { AwsEnaExpressController } from '../paths/aws-ena-express.js';
-import { restoreOriginals } from '../paths/restore.js';
+import { checkStoredCommands, restoreOriginals } from '../paths/restore.js';
 import type { ControllerContext, OriginalState, PathController } from '../paths/controller.js';
 import { LocalHost } from '../hosts/local.js';
 import { autoCounterSource, type CounterSource } from '../paths/counters.js';
@@ -84,8 +85,12 @@ export interface RunResult {
  */
 export function checkProvenance(path: string, m: Pick<Manifest, 'madeOn'>, trust: boolean | undefined): void {
   const here = { host: hostname(), user: userInfo().username };
-  if (trust || (m.madeOn && m.madeOn.host === here.host && m.madeOn.user === here.user)) return;
-  const who = m.madeOn ? `${m.madeOn.user} on ${m.madeOn.host}` : 'an unknown user and machine';
+  if (trust) return;
+  // What the manifest says of itself is only believed of a file nobody else could have written.
+  const st = statSync(join(path, 'manifest.json'));
+  const others = st.uid !== process.getuid?.() ? `uid ${st.uid}` : (st.mode & 0o022) !== 0 ? 'anyone in its group or everyone (its manifest is writable by them)' : undefined;
+  if (!others && m.madeOn && m.madeOn.host === here.host && m.madeOn.user === here.user) return;
+  const who = others ?? (m.madeOn ? `${m.madeOn.user} on ${m.madeOn.host}` : 'an unknown user and machine');
   throw new UserError(`${path} was made by ${who}: its commands would run here as ${here.user}; check them (vfbench restore ${path} --dry-run, or its manifest), then pass --trust`);
 }
 
@@ -96,6 +101,8 @@ export async function loadForRun(file: string | undefined, resumeDir: string | u
     checkProvenance(resumeDir, m, trust);
     // The scenario as it was when the run started, so the plan (and trial ids) match.
     const scenario = parseScenario(m.scenarioText, m.scenarioFile);
+    // What the resume first re-runs (the recorded originals) must be the scenario's own commands.
+    checkStoredCommands(m.originalPathState, scenario);
     scenario.repeat = m.scenario.repeat; // `run --repeat` may have overridden the file's
     if (file && resolve(file) !== m.scenarioFile) {
       const given = parseScenario(await readFile(file, 'utf8'), resolve(file));
@@ -143,6 +150,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   });
   const local = await LocalHost.start('local', scenario.ssh.command_timeout * 1000, dir.id).catch(async (err) => {
     await Promise.all([...hosts.values()].map((h) => h.close()));
+    await unlockDir?.();
     throw err;
   });
   // Controllers need the run directory (to keep their commands' output): made once it exists.
@@ -171,6 +179,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       delete manifest.ended;
       // What the killed session left on the hosts: its agents, their jobs, their folders.
       for (const [name, h] of hosts) for (const line of await h.retrying(() => cleanupRun(h, dir.id))) log(`${name}: ${line}`);
+      // The killed session's agents shared this run's host locks and gave them up as they ended: take them.
+      await lockHosts(hosts, dir.id);
     } else {
       await dir.create();
       unlockDir = await lockRunDir(dir.path, 'run');
@@ -342,17 +352,27 @@ async function runTrials(run: RunContext, todo: Trial[], manifest: Manifest, emi
  * that failed before its controllers recorded anything never erases what `vfbench restore` needs.
  */
 export function mergeOriginals(recorded: OriginalState[], controllers: Map<string, PathController>): OriginalState[] {
-  const key = (o: OriginalState) => `${o.controller}\0${o.host}\0${JSON.stringify(identityOf(o.state))}`;
+  const key = (o: OriginalState) => `${o.controller}\0${o.host}\0${JSON.stringify(identityOf(o))}`;
   const have = new Set(recorded.map(key));
   return [...recorded, ...[...controllers.values()].flatMap((c) => c.originals()).filter((o) => !have.has(key(o)))];
 }
 
-/** The fields of the controllers' states that hold the value found (guest-link, AWS, Azure, libvirt). */
-const STATE_VALUES = ['up', 'enabled', 'udp', 'accelerated', 'attached'];
+/**
+ * The fields of each controller's state that say what was switched (the value found, and how to reach it,
+ * are not part of it): a command records one restore per host, whichever variant came first.
+ */
+const IDENTITY: Record<string, string[]> = {
+  'guest-link': ['interface'],
+  command: [],
+  'azure-nic': ['resource_group', 'nic'],
+  'libvirt-hotplug': ['hypervisor', 'domain'],
+  'aws-ena-express': ['eni'],
+};
 
 /** What a recorded state is about (its interface, NIC, ENI, domain …), without the value that was found. */
-function identityOf(state: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(state).filter(([k]) => !STATE_VALUES.includes(k)));
+function identityOf(o: OriginalState): Record<string, unknown> {
+  const fields = IDENTITY[o.controller];
+  return fields ? Object.fromEntries(fields.map((k) => [k, o.state[k]])) : o.state;
 }
 
 /** Restore every controller on every host, whatever happened; a host that dropped is reconnected first. */

@@ -512,7 +512,7 @@ class TrialRun {
 
   private async keepText(suffix: string, text: string): Promise<void> {
     const local = this.ctx.dir.rawPath(this.ctx.trial.id, suffix);
-    await writeFile(local, text, { mode: 0o600 });
+    await writeFile(local, text);
     this.listRaw(local);
   }
 

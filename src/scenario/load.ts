@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { z } from 'zod';
-import { scenarioSchema, hostSchema, ifname, pairSchema, testSchema, type HostSpec, type PairSpec, type ScenarioParsed, type TestSpec, type VariantSpec, type VerifySpec } from './schema.js';
+import { scenarioSchema, inventorySchema, testSchema, type HostSpec, type PairSpec, type ScenarioParsed, type TestSpec, type VariantSpec, type VerifySpec } from './schema.js';
 import { defaultLabOptions, labLayout } from '../lab/lab.js';
 import { MAX_TRIALS, pointCount } from './plan.js';
 
@@ -79,14 +79,8 @@ function zodProblems(file: string, doc: Document, lc: LineCounter, error: z.ZodE
   return out;
 }
 
-/** The data of a lab inventory file, checked like a scenario's own hosts. */
-interface Inventory {
-  hosts: Record<string, HostSpec>;
-  pairs: PairSpec[];
-  interfaces?: { accelerated: string; synthetic: string };
-  /** The ssh_config that reaches its hosts (a lab behind its bastion): the scenario's ssh.config unless it has one. */
-  ssh_config?: string;
-}
+/** The data of an inventory file (a lab's, or one the user wrote), checked like a scenario's own hosts. */
+type Inventory = z.output<typeof inventorySchema>;
 
 function inventoryPath(value: string, scenarioFile: string): string {
   if (value === 'lab') return labLayout(defaultLabOptions()).inventoryPath;
@@ -100,15 +94,10 @@ function readInventory(path: string): Inventory | string {
       : `inventory file ${path} does not exist`;
   }
   try {
-    const data = JSON.parse(readFileSync(path, 'utf8')) as Inventory;
-    // Checked as a scenario's own sections are: the inventory's values reach shells and lookups too.
-    const hosts = z.record(z.string(), hostSchema).parse(data.hosts);
-    const pairs = z.array(pairSchema).min(1).parse(data.pairs);
-    const interfaces = data.interfaces === undefined ? undefined : z.object({ accelerated: ifname, synthetic: ifname }).strict().parse(data.interfaces);
-    const sshConfig = data.ssh_config === undefined ? undefined : z.string().min(1).parse(data.ssh_config);
-    return { hosts, pairs, interfaces, ssh_config: sshConfig };
+    // JSON is YAML: parsed with positions, so a problem names its line and column.
+    return parseYamlWith(inventorySchema, readFileSync(path, 'utf8'), path);
   } catch (err) {
-    return `inventory file ${path} is not a valid inventory: ${(err as Error).message}`;
+    return `inventory file ${path} is not a valid inventory:\n${(err as Error).message}`;
   }
 }
 
@@ -151,7 +140,6 @@ function yamlProblems(file: string, doc: Document, lc: LineCounter): Problem[] {
   });
 }
 
-/** Parse scenario text; `file` is used in messages and to resolve relative paths. */
 /**
  * A message rate bounds a sockperf full log: refuse a trial whose log could not be held, before it runs.
  * Rows are replies: the rate (the test's, or its groups') over reply_every under load. At `mps: max` the
@@ -171,6 +159,7 @@ function checkLogSize(t: Extract<TestSpec, { tool: 'sockperf' }>, i: number, s: 
   if (t.switchover && seconds > 4200) problem(['tests', i, 'duration'], `a live switchover test lasts at most 4200 s (70 minutes) with its warm-up; this one ${seconds} s`);
 }
 
+/** Parse scenario text; `file` is used in messages and to resolve relative paths. */
 export function parseScenario(text: string, file: string): Scenario {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
@@ -253,7 +242,7 @@ export function parseScenario(text: string, file: string): Scenario {
   if (s.verify && s.verify.source === 'sysfs' && !s.verify.accelerated) problem(['verify'], 'source: sysfs needs `accelerated:` (the VF interface)');
   // `on: local` means this machine: a host of that name would be ambiguous.
   if (s.hosts && Object.hasOwn(s.hosts, 'local')) problem(['hosts', 'local'], 'a host cannot be named "local" (`on: local` means this machine): rename it');
-  if (s.ssh.accept_new_host_keys !== undefined) {
+  if (s.ssh.accept_new_host_keys === true) {
     problem(['ssh', 'accept_new_host_keys'], 'not taken from a scenario file (it would turn host-key checking down for whoever runs it): pass --accept-new-host-keys on the command line');
   }
   const variantNames = Object.keys(s.variants);

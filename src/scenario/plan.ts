@@ -70,15 +70,21 @@ export function pointKey(p: Point): string {
 
 type PointShape = Pick<Point, 'mode' | 'protocol' | 'size' | 'streams' | 'rate'>;
 
-/** The (mode, protocol, size, streams, background rate) combinations a test asks for. */
 /** The most trials a plan may have (validation refuses more, naming the product that reached it). */
 export const MAX_TRIALS = 100_000;
 
-/** How many points a test expands to (a few thousand at most: the trials multiply them, not the points). */
+/**
+ * How many points a test expands to, counted without expanding them (the limit is checked before a plan
+ * of millions is built); the same product as testPoints' loops.
+ */
 export function pointCount(t: TestSpec): number {
-  return testPoints(t).length;
+  const rates = t.tool !== 'iperf3' && t.background ? t.background.rates.length : 1;
+  if (t.tool === 'sockperf') return t.protocol.length * t.sizes.length * rates;
+  if (t.tool === 'netperf') return t.test.length * (t.sizes?.length ?? 1) * rates;
+  return t.protocol.length * t.direction.length * t.streams.length * (t.sizes?.length ?? 1);
 }
 
+/** The (mode, protocol, size, streams, background rate) combinations a test asks for. */
 function testPoints(t: TestSpec): PointShape[] {
   const out: PointShape[] = [];
   if (t.tool === 'sockperf') {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { parseDuration } from '../util/duration.js';
+import { inlineSecret } from '../util/secrets.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const name = (what: string) =>
@@ -57,6 +58,14 @@ export const pairSchema = z
   })
   .strict();
 
+/** An inventory file (JSON, as `lab up` writes): its values reach shells and lookups as a scenario's do. */
+export const inventorySchema = z.object({
+  hosts: z.record(name('host name').refine((n) => n !== 'local', 'a host cannot be named "local" (`on: local` means this machine)'), hostSchema),
+  pairs: z.array(pairSchema).min(1),
+  interfaces: z.object({ accelerated: ifname, synthetic: ifname }).strict().optional(),
+  ssh_config: z.string().min(1).optional(),
+});
+
 export const guestLinkVariantSchema = z
   .object({
     controller: z.literal('guest-link'),
@@ -72,15 +81,24 @@ export const guestLinkVariantSchema = z
 /** Where a `command` variant's commands run: both hosts of the pair, this machine, or one named host. */
 const commandTarget = z.union([z.literal('both'), z.literal('local'), name('host name')]);
 
+/** A shell command of a variant: stored with the run, so a secret in it is refused (refer to it instead). */
+const userCommand = z
+  .string()
+  .min(1)
+  .superRefine((text, ctx) => {
+    const found = inlineSecret(text);
+    if (found) ctx.addIssue({ code: 'custom', message: `looks like ${found} written into the command, which would be stored with every result: put it in vfbench's environment and write \${env:NAME}` });
+  });
+
 export const commandVariantSchema = z
   .object({
     controller: z.literal('command'),
     /** Shell command that puts the data path into this variant (run with sh -c). */
-    apply: z.string().min(1),
+    apply: userCommand,
     /** Shell command that exits 0 when the variant is in effect; run after apply. */
-    verify: z.string().min(1).optional(),
+    verify: userCommand.optional(),
     /** Shell command that puts things back as they were before vfbench; run on every exit. */
-    restore: z.string().min(1),
+    restore: userCommand,
     on: commandTarget.default('both'),
     timeout: duration(1, 3600).default(60),
     /** The path this variant is expected to use (a command says nothing vfbench can infer). */

@@ -44,6 +44,25 @@ const PATTERNS: [RegExp, string][] = [
   [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g, '[redacted token]'],
 ];
 
+/**
+ * A secret written into a command instead of referred to (what would be stored with the scenario): the
+ * unmistakable forms only (key blocks, Authorization headers, cloud and chat tokens, JWTs, and
+ * token/password/secret=value with a literal value), so that ordinary commands are never refused.
+ */
+export function inlineSecret(text: string): string | undefined {
+  const forms: [RegExp, string][] = [
+    [PATTERNS[0]![0], 'a private key'],
+    [/\bAuthorization:\s*(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/i, 'an Authorization header'],
+    [PATTERNS[3]![0], 'an AWS access key'],
+    [PATTERNS[4]![0], 'a GitHub token'],
+    [PATTERNS[5]![0], 'a Slack token'],
+    [PATTERNS[6]![0], 'a JWT'],
+    [/\b[A-Za-z0-9_-]*(?:token|passw(?:or)?d|secret|api[_-]?key)[A-Za-z0-9_-]*\s*[:=]\s*["']?(?![$"'])[^\s"'&;]{6,}/i, 'a token, password or secret given as key=value'],
+  ];
+  for (const [re, what] of forms) if (new RegExp(re.source, re.flags.replace('g', '')).test(text)) return what;
+  return undefined;
+}
+
 /** A scenario's text as the manifest keeps it: its comment lines redacted (its values are what runs). */
 export function redactComments(yaml: string): string {
   return yaml

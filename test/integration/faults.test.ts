@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { readFile, readdir } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/runner/run.js';
 import { RunDir } from '../../src/results/run-dir.js';
@@ -43,15 +44,24 @@ async function expectWholeRun(dir: string): Promise<void> {
   expect((await readdir('/tmp')).filter((f) => f.startsWith(`vfbench.${m.id}`))).toEqual([]);
 }
 
-/** Four sockperf trials of 3 s on the test lab, run in the background as a user runs vfbench. */
+/**
+ * After a failed assertion, what a killed run left (its agents keep the hosts locked for their grace) is
+ * ended, so that the next test finds the lab free: `vfbench restore` does that for a run directory.
+ */
+async function endDeadRun(results: string): Promise<void> {
+  const dirs = await readdir(results).then((names) => names.map((n) => join(results, n)), () => []);
+  for (const scenario of dirs) for (const run of await readdir(scenario).catch(() => [])) await vfbench(['restore', join(scenario, run)]);
+}
+
+/** Four netperf trials of 2 s on the test lab, run in the background as a user runs vfbench. */
 async function startRun(name: string) {
   const s = await scenarioFile(`name: ${name}
 inventory: ${testLab().inventoryPath}
 ${VF_PV_VARIANTS}repeat: 2
 tests:
-  - tool: sockperf
-    sizes: [64]
-    duration: 3s
+  - tool: netperf
+    test: [TCP_RR]
+    duration: 2s
 `);
   return { s, child: execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results, '--no-analyze'], { reject: false, all: true }) };
 }
@@ -63,7 +73,7 @@ describe.skipIf(!labAvailable())('faults', () => {
     try {
       // During trial 2 the server VM's connection goes; during trial 3 the client VM's.
       for (const [done, vm] of [[1, ns.vm2], [2, ns.vm1]] as const) {
-        await until(`trial ${done + 1} to measure`, async () => (await recordCount(s.results, 'it-drop')) === done && (await processesIn(ns.vm1)).includes('sockperf'), 60_000);
+        await until(`trial ${done + 1} to measure`, async () => (await recordCount(s.results, 'it-drop')) === done && (await processesIn(ns.vm1)).includes('netperf'), 60_000);
         await killSessions(vm);
       }
       const r = await child;
@@ -151,6 +161,17 @@ tests:
       expect(text.split('\n').filter(Boolean)).toHaveLength(phase === 'appending' ? 2 : 1);
       expect(text.endsWith('\n')).toBe(phase !== 'appending');
       if (phase === 'server-start' || phase === 'measuring') expect(await processesIn(ns.vm2)).toEqual(expect.arrayContaining(['netserver']));
+      if (phase === 'measuring') {
+        // A resume killed in its turn: the hosts stay locked for this run by the resumed session's agents
+        // (the dead session's agents, ended by the resume, gave their locks up).
+        const again = await vfbench(['run', '--resume', dir, '--no-analyze'], { env: { VFBENCH_FAULT: 'kill:measuring:1' } });
+        expect(again.signal, again.all).toBe('SIGKILL');
+        for (const vm of [ns.vm1, ns.vm2]) {
+          const lock = JSON.parse(await readFile(`/tmp/vfbench-host.${statSync(`/run/netns/${vm}`).ino}.lock`, 'utf8')) as { run: string; pid: number };
+          expect(lock.run).toBe((await manifest(dir)).id);
+          expect(existsSync(`/proc/${lock.pid}`), `${vm}: lock held by pid ${lock.pid}`).toBe(true);
+        }
+      }
       const r = await vfbench(['run', '--resume', dir, '--no-analyze']);
       expect(r.exitCode, r.all).toBe(0);
       expect(r.all).toContain('1 trials to run (1 already recorded)');
@@ -163,6 +184,7 @@ tests:
       await expectWholeRun(dir);
       await expectLabAsFound(ns);
     } finally {
+      await endDeadRun(s.results);
       await restoreLabLinks([ns.vm1, ns.vm2]);
     }
   });
@@ -177,7 +199,7 @@ tests:
       const dir = await onlyRunDir(s.results, 'it-kill-switching');
       expect([await linkUp(ns.vm1, 'vf0'), await linkUp(ns.vm2, 'vf0')]).toEqual([false, false]);
       const originals = (await manifest(dir)).originalPathState;
-      expect(originals.map((o) => [o.host, o.controller, o.state.up])).toEqual([['vm1', 'guest-link', true], ['vm2', 'guest-link', true]]);
+      expect(originals.map((o) => [o.host, o.controller, o.state.up]).sort()).toEqual([['vm1', 'guest-link', true], ['vm2', 'guest-link', true]]);
       // The resume cannot put them back (its first restore fails): it stops, and the originals stay on record.
       const failed = await vfbench(['run', '--resume', dir, '--no-analyze'], { env: { VFBENCH_FAULT: 'fail:resume-restore' } });
       expect(failed.exitCode, failed.all).not.toBe(0);
@@ -193,6 +215,7 @@ tests:
       await expectWholeRun(dir);
       await expectLabAsFound(ns);
     } finally {
+      await endDeadRun(s.results);
       await restoreLabLinks([ns.vm1, ns.vm2]);
     }
   });

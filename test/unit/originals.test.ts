@@ -19,4 +19,16 @@ describe('recorded originals', () => {
     // A first session records what its controllers found.
     expect(mergeOriginals([], controllers([link('vm1', 'vf0', false)]))).toEqual([link('vm1', 'vf0', false)]);
   });
+
+  it('keys a state by what was switched, not by how: one restore command per host, one state per NIC', () => {
+    const cmd = (host: string, restore: string): OriginalState => ({ controller: 'command', host, state: { restore, timeout: 60 } });
+    const nic = (host: string, wait: number): OriginalState => ({ controller: 'azure-nic', host, state: { resource_group: 'rg', nic: `${host}-nic`, accelerated: true, wait } });
+    const recorded = [cmd('vm1', 'restore-a'), nic('vm1', 300)];
+    // A resumed session whose first variant was another command variant, or waited longer: nothing added.
+    const found = new Map([
+      ['command', { originals: () => [cmd('vm1', 'restore-b'), cmd('vm2', 'restore-b')] } as unknown as PathController],
+      ['azure-nic', { originals: () => [nic('vm1', 600)] } as unknown as PathController],
+    ]);
+    expect(mergeOriginals(recorded, found)).toEqual([...recorded, cmd('vm2', 'restore-b')]);
+  });
 });

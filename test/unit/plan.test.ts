@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/load.js';
-import { makePlan } from '../../src/scenario/plan.js';
+import { makePlan, pointCount } from '../../src/scenario/plan.js';
 
 const scenario = (extra: string) =>
   parseScenario(
@@ -66,5 +66,41 @@ describe('plan', () => {
     // 8 trials of 2 s + 1 s warm-up each at least.
     expect(one).toBeGreaterThan(8 * 3);
     expect(two).toBeGreaterThan(1.9 * one);
+  });
+});
+
+describe('plan size', () => {
+  it('counts the points of every tool as the plan expands them, without expanding them', () => {
+    const s = parseScenario(
+      `name: q
+hosts:
+  a: { ssh: local, data: 127.0.0.1 }
+  b: { ssh: local, data: 127.0.0.1 }
+pairs: [{ client: a, server: b }]
+variants:
+  vf: { controller: guest-link, interface: vf0, state: up }
+  pv: { controller: guest-link, interface: vf0, state: down }
+baseline: pv
+tests:
+  - tool: sockperf
+    protocol: [udp, tcp]
+    sizes: [64, 256, 1024]
+    duration: 1s
+    background: { tool: iperf3, rates: [0, 1000], size: 256 }
+  - tool: netperf
+    test: [TCP_RR, UDP_RR]
+    sizes: [1, 64]
+    duration: 1s
+  - tool: iperf3
+    protocol: [tcp]
+    direction: [forward, reverse]
+    streams: [1, 4]
+    duration: 1s
+`,
+      'q.yaml',
+    );
+    const plan = makePlan(s);
+    expect(s.tests.map(pointCount)).toEqual([12, 4, 4]);
+    expect(plan.trials.length).toBe((12 + 4 + 4) * 2 * s.repeat);
   });
 });

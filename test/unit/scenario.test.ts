@@ -124,6 +124,8 @@ describe('scenario loading', () => {
   it('refuses accept-new from a scenario file, names every object has, a host named local, and huge plans', () => {
     const accept = problems(GOOD + 'ssh: { accept_new_host_keys: true }\n');
     expect(at(accept, 'ssh.accept_new_host_keys')!.message).toContain('pass --accept-new-host-keys on the command line');
+    // Saying it stays off is harmless.
+    expect(parseScenario(GOOD + 'ssh: { accept_new_host_keys: false }\n', 'ok.yaml').ssh.accept_new_host_keys).toBe(false);
     const proto = problems(GOOD.replace(/vm2/g, 'constructor'));
     expect(at(proto, 'hosts.constructor')!.message).toContain('a name every JavaScript object has');
     expect(at(problems(GOOD.replace(/vm2/g, 'local')), 'hosts.local')!.message).toContain('cannot be named "local"');
@@ -139,7 +141,13 @@ describe('scenario loading', () => {
     await writeFile(join(dir, 'inv.json'), JSON.stringify({ hosts: { vm1: { ssh: 'root@198.18.0.11', data: '198.18.1.1' }, vm2: { ssh: 'root@198.18.0.12', data: '198.18.1.2' } }, pairs: [{ client: 'vm1', server: 'vm2; reboot' }] }));
     const text = GOOD.replace(/hosts:\n(  .*\n)+pairs:\n  - .*\n/, `inventory: ${join(dir, 'inv.json')}\n`);
     const s = parseScenario(text, join(dir, 's.yaml'));
-    expect(s.inventoryProblem).toMatch(/is not a valid inventory: .*host name must be/s);
+    expect(s.inventoryProblem).toMatch(/is not a valid inventory:\n.*inv.json:1:152: pairs\[0\].server: host name must be/s);
+    // Written by hand, one key per line: each problem names its line and column, reserved names included.
+    const inv = join(dir, 'inv2.json');
+    await writeFile(inv, '{\n  "hosts": {\n    "local": { "ssh": "root@198.18.0.11", "data": "198.18.1.1" },\n    "constructor": { "ssh": "root@198.18.0.12", "data": "198.18.1.2" }\n  },\n  "pairs": [{ "client": "local", "server": "constructor" }]\n}\n');
+    const p = parseScenario(GOOD.replace(/hosts:\n(  .*\n)+pairs:\n  - .*\n/, `inventory: ${inv}\n`), join(dir, 's.yaml')).inventoryProblem!;
+    expect(p).toContain(`${inv}:3:14: hosts.local: a host cannot be named "local"`);
+    expect(p).toContain(`${inv}:4:20: hosts.constructor: host name must not be a name every JavaScript object has`);
   });
 
   it('reports YAML syntax errors with their position', () => {
