@@ -2,7 +2,8 @@
 # Install what vfbench needs on a Debian/Ubuntu machine, then its npm dependencies, then build.
 # Idempotent, and fast when everything is already there (no apt or npm call at all).
 # System packages need root; as another user it says what is missing and stops.
-# --test: also what the tests need beyond vfbench itself (Debian's Chromium, for the report test).
+# --test: also what the tests need beyond vfbench itself (Debian's Chromium for the report test,
+# poppler-utils for the figures' PDF fonts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,7 @@ declare -A NEED=(
 )
 if [ "${1:-}" = --test ]; then
   NEED[chromium]=chromium
+  NEED[pdffonts]=poppler-utils  # the figure tests read a PDF's font list with it
 fi
 missing=()
 for cmd in "${!NEED[@]}"; do

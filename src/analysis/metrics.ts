@@ -57,7 +57,24 @@ export function formatMetric(name: string, v: number | undefined): string {
 }
 
 /** How a point reads in tables: test, mode, protocol, size and streams where they say something. */
-export function pointLabel(p: { test: string; mode: string; protocol: string; size: number; streams?: number; rate?: number; group?: string }): string {
+type Labelled = { test: string; mode: string; protocol: string; size: number; streams?: number; rate?: number; group?: string };
+
+export function pointLabel(p: Labelled): string {
+  return pointLabelParts(p).join(' ');
+}
+
+/**
+ * Labels of points side by side in a figure, without what they all share (said once, in `common`): on an
+ * axis "64B" and "1024B" read better than two long labels differing at their end.
+ */
+export function shortPointLabels<P extends Labelled>(points: P[]): { label: (p: P) => string; common: string } {
+  const parts = points.map(pointLabelParts);
+  const shared = (parts[0] ?? []).filter((x) => parts.every((ps) => ps.includes(x)));
+  if (points.length < 2 || shared.length === parts[0]!.length) return { label: pointLabel, common: '' };
+  return { label: (p) => pointLabelParts(p).filter((x) => !shared.includes(x)).join(' '), common: shared.join(' ') };
+}
+
+function pointLabelParts(p: Labelled): string[] {
   const parts = [p.test];
   if (!p.test.includes(p.mode)) parts.push(p.mode);
   parts.push(p.protocol);
@@ -65,7 +82,7 @@ export function pointLabel(p: { test: string; mode: string; protocol: string; si
   if ((p.streams ?? 1) > 1) parts.push(`×${p.streams}`);
   if (p.rate !== undefined) parts.push(`bg ${p.rate} pkt/s`);
   if (p.group) parts.push(p.group);
-  return parts.join(' ');
+  return parts;
 }
 
 type Sortable = { test: string; mode: string; protocol: string; size: number; streams?: number; rate?: number; pair: number };

@@ -2,10 +2,14 @@
 // pooled distributions the report stage passes in. Every figure states n and shows CIs where they exist.
 import type { TopLevelSpec } from 'vega-lite';
 import type { Analysis } from '../analysis/analyze.js';
-import { comparePoints, metricLabel, pointLabel } from '../analysis/metrics.js';
+import { comparePoints, HEADLINE, metricLabel, shortPointLabels } from '../analysis/metrics.js';
 import type { BoxStats } from '../analysis/distributions.js';
+import { ROW_HEADER } from './render.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** Drag to pan, wheel to zoom the x axis in the report's live views (no effect on the static files). */
+const ZOOM_X = { name: 'zoom', select: { type: 'interval', encodings: ['x'] }, bind: 'scales' } as const;
 
 const variantColor = (a: Analysis) => ({ field: 'variant', type: 'nominal', title: 'variant', sort: a.variants }) as const;
 
@@ -20,7 +24,8 @@ export interface CdfDatum {
 }
 
 /** Latency CDF per variant (one panel per point), log latency axis; each panel states its n. */
-export function cdfFigure(a: Analysis, data: CdfDatum[], title: string): TopLevelSpec {
+export function cdfFigure(a: Analysis, data: CdfDatum[], common: string, title: string, w: number, page: number): TopLevelSpec {
+  const h = Math.round(Math.max(90, Math.min(200, w * 0.62)));
   const panels = [...new Set(data.map((d) => d.panel))];
   // One label row per panel and variant: trials and messages pooled.
   const labels = panels.flatMap((panel) =>
@@ -31,17 +36,19 @@ export function cdfFigure(a: Analysis, data: CdfDatum[], title: string): TopLeve
   );
   return {
     $schema: SCHEMA,
-    title: { text: title, subtitle: 'empirical CDF of per-message latency, pooled over the repetitions' },
+    title: { text: title, subtitle: `${common ? `${common}: ` : ''}empirical CDF of per-message latency, pooled over the repetitions` },
     data: { values: [...data, ...labels] },
     facet: { field: 'panel', type: 'nominal', title: null, sort: panels },
-    columns: Math.min(3, panels.length),
+    // Panels of at least ~170 pt side by side: a single column figure stacks them.
+    columns: Math.max(1, Math.min(3, panels.length, Math.floor(page / 170))),
     spec: {
-      width: 300,
-      height: 170,
+      width: w,
+      height: h,
       layer: [
         {
           transform: [{ filter: 'datum.label == null' }],
-          mark: { type: 'line', interpolate: 'step-after', clip: true },
+          params: [ZOOM_X],
+          mark: { type: 'line', interpolate: 'step-after', clip: true, strokeWidth: 1.5 },
           encoding: {
             x: { field: 'latency_us', type: 'quantitative', title: 'latency (µs, log scale)', scale: { type: 'log' } },
             y: { field: 'fraction', type: 'quantitative', title: 'fraction of messages', scale: { domain: [0, 1] } },
@@ -49,9 +56,9 @@ export function cdfFigure(a: Analysis, data: CdfDatum[], title: string): TopLeve
           },
         },
         {
-          // Bottom right: slow and rare, where a CDF has no line.
-          transform: [{ filter: 'datum.label != null' }, { calculate: `162 - 12 * (${a.variants.length - 1} - datum.rank)`, as: 'ypx' }],
-          mark: { type: 'text', align: 'right', baseline: 'bottom', fontSize: 9, x: 296 },
+          // Top left: fast messages that are not yet all of them, where a CDF has no line.
+          transform: [{ filter: 'datum.label != null' }, { calculate: '4 + 9 * datum.rank', as: 'ypx' }],
+          mark: { type: 'text', align: 'left', baseline: 'top', fontSize: 7, x: 3 },
           encoding: { y: { field: 'ypx', type: 'quantitative', scale: null }, text: { field: 'label' }, color: variantColor(a) },
         },
       ],
@@ -72,19 +79,19 @@ export interface BarDatum {
 }
 
 /** Median of each metric per point and variant as bars, with the bootstrap CI as error bars. */
-export function barsWithCi(a: Analysis, metrics: string[], scale: Record<string, { factor: number; unit: string }>): BarDatum[] {
+export function barsWithCi(a: Analysis, metrics: string[], scale: Record<string, { factor: number; unit: string }>): { data: BarDatum[]; common: string } {
   const out: BarDatum[] = [];
-  // One test: its name goes without saying, and the labels stay readable.
-  const oneTest = new Set(a.summary.map((s) => s.test)).size === 1;
-  for (const s of [...a.summary].sort(comparePoints)) {
+  const summary = [...a.summary].sort(comparePoints).filter((s) => s.n > 0 && metrics.some((m) => s.stats[m]));
+  const { label, common } = shortPointLabels(summary);
+  for (const s of summary) {
     for (const m of metrics) {
       const st = s.stats[m];
-      if (!st || s.n === 0) continue;
+      if (!st) continue;
       const { factor, unit } = scale[m] ?? { factor: 1, unit: '' };
       out.push({
         panel: `${metricLabel(m)}${unit ? ` (${unit})` : ''}`,
         metric: m,
-        point: oneTest ? pointLabel({ ...s, test: '' }).trim() : pointLabel(s),
+        point: label(s),
         variant: s.variant,
         value: st.median * factor,
         ci_low: st.ciLow !== undefined ? st.ciLow * factor : undefined,
@@ -93,50 +100,38 @@ export function barsWithCi(a: Analysis, metrics: string[], scale: Record<string,
       });
     }
   }
-  return out;
+  return { data: out, common };
 }
 
-/** Grouped bars (point on x, variant as offset) with CI whiskers; one row per metric. */
-export function barFigure(a: Analysis, data: BarDatum[], title: string, subtitle: string): TopLevelSpec {
+/** Grouped bars (point on x, variant as offset) with CI whiskers; one chart per metric, titled by its y axis. */
+export function barFigure(a: Analysis, data: BarDatum[], title: string, subtitle: string, w: number): TopLevelSpec {
+  const x = { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelAngle: -30, labelLimit: 140 } } as const;
+  const off = { field: 'variant', type: 'nominal', sort: a.variants } as const;
+  const panels = [...new Set(data.map((d) => d.panel))];
+  const h = Math.round(Math.max(70, Math.min(150, w * 0.45)));
   return {
     $schema: SCHEMA,
     title: { text: title, subtitle },
     data: { values: data.map((d) => ({ ...d, label: `n=${d.n}` })) },
-    facet: { row: { field: 'panel', type: 'nominal', title: null } },
-    spec: {
-      width: Math.max(220, 90 * new Set(data.map((d) => d.point)).size),
-      height: 160,
+    vconcat: panels.map((panel, i) => ({
+      transform: [{ filter: { field: 'panel', equal: panel } }],
+      width: w,
+      height: h,
       layer: [
         {
           mark: { type: 'bar', tooltip: true },
           encoding: {
             // In the order of the analysis (the scenario's order), not alphabetical: 64B before 1024B.
-            x: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelAngle: -20, labelLimit: 220 } },
-            xOffset: { field: 'variant', type: 'nominal', sort: a.variants },
-            y: { field: 'value', type: 'quantitative', title: null },
+            x: { ...x, axis: i === panels.length - 1 ? x.axis : { labels: false, ticks: false } },
+            xOffset: off,
+            y: { field: 'value', type: 'quantitative', title: panel },
             color: variantColor(a),
           },
         },
-        {
-          mark: { type: 'rule', color: 'black' },
-          encoding: {
-            x: { field: 'point', type: 'nominal', sort: null },
-            xOffset: { field: 'variant', type: 'nominal', sort: a.variants },
-            y: { field: 'ci_low', type: 'quantitative' },
-            y2: { field: 'ci_high' },
-          },
-        },
-        {
-          mark: { type: 'text', dy: -6, fontSize: 9, baseline: 'bottom' },
-          encoding: {
-            x: { field: 'point', type: 'nominal', sort: null },
-            xOffset: { field: 'variant', type: 'nominal', sort: a.variants },
-            y: { field: 'value', type: 'quantitative' },
-            text: { field: 'label' },
-          },
-        },
+        { mark: { type: 'rule', color: 'black' }, encoding: { x, xOffset: off, y: { field: 'ci_low', type: 'quantitative' }, y2: { field: 'ci_high' } } },
+        { mark: { type: 'text', dy: -4, fontSize: 6, baseline: 'bottom' }, encoding: { x, xOffset: off, y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } } },
       ],
-    },
+    })),
     resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;
 }
@@ -168,7 +163,7 @@ export function boostVsRateData(a: Analysis, metrics = ['p50_us', 'p99_us']): Bo
     }));
 }
 
-export function boostVsRateFigure(a: Analysis, data: BoostRateDatum[], title: string): TopLevelSpec {
+export function boostVsRateFigure(a: Analysis, data: BoostRateDatum[], title: string, w: number): TopLevelSpec {
   const n = Math.min(...data.map((d) => d.n));
   return {
     $schema: SCHEMA,
@@ -176,11 +171,12 @@ export function boostVsRateFigure(a: Analysis, data: BoostRateDatum[], title: st
     data: { values: data },
     facet: { column: { field: 'metric', type: 'nominal', title: null } },
     spec: {
-      width: 260,
-      height: 200,
+      width: w,
+      height: Math.round(Math.max(90, Math.min(200, w * 0.75))),
       layer: [
         {
-          mark: { type: 'line', point: true, tooltip: true },
+          params: [ZOOM_X],
+          mark: { type: 'line', point: true, tooltip: true, clip: true },
           encoding: {
             x: { field: 'rate', type: 'quantitative', title: 'background load (packets/s)' },
             y: { field: 'boost', type: 'quantitative', title: 'Boost (%)' },
@@ -211,20 +207,20 @@ export interface GroupBoxDatum extends BoxStats {
 }
 
 /** FlexVF Fig. 7: latency per group and variant, pooled over the group's pairs and repetitions. */
-export function groupBoxFigure(a: Analysis, data: GroupBoxDatum[], title: string): TopLevelSpec {
+export function groupBoxFigure(a: Analysis, data: GroupBoxDatum[], title: string, w: number): TopLevelSpec {
   const x = { field: 'group', type: 'nominal', title: 'group', axis: { labelAngle: 0 } } as const;
   const off = { field: 'variant', type: 'nominal', sort: a.variants } as const;
   return {
     $schema: SCHEMA,
     title: { text: title, subtitle: 'per-message latency pooled over each group\'s pairs and repetitions: box p25–p75, line median, whiskers p1–p99' },
     data: { values: data.map((d) => ({ ...d, label: `pairs ${d.pairs}, trials ${d.trials}` })) },
-    width: Math.max(240, 120 * new Set(data.map((d) => d.group)).size),
-    height: 220,
+    width: w,
+    height: Math.round(Math.max(100, Math.min(220, w * 0.7))),
     layer: [
       { mark: { type: 'rule' }, encoding: { x, xOffset: off, y: { field: 'p1', type: 'quantitative', title: 'latency (µs, log scale)', scale: { type: 'log' } }, y2: { field: 'p99' }, color: variantColor(a) } },
       { mark: { type: 'bar', size: 14, tooltip: true }, encoding: { x, xOffset: off, y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' }, color: variantColor(a) } },
       { mark: { type: 'tick', color: 'white', size: 14, thickness: 2 }, encoding: { x, xOffset: off, y: { field: 'p50', type: 'quantitative' } } },
-      { mark: { type: 'text', dy: -8, fontSize: 9 }, encoding: { x, xOffset: off, y: { field: 'p99', type: 'quantitative' }, text: { field: 'label' } } },
+      { mark: { type: 'text', dy: -6, fontSize: 6 }, encoding: { x, xOffset: off, y: { field: 'p99', type: 'quantitative' }, text: { field: 'label' } } },
     ],
   } as TopLevelSpec;
 }
@@ -238,7 +234,7 @@ export interface TimelineData {
 }
 
 /** FlexVF Fig. 6: latency over time with the switch instants marked, above the per-interface packet rates. */
-export function switchoverFigure(data: TimelineData, title: string): TopLevelSpec {
+export function switchoverFigure(data: TimelineData, title: string, w: number): TopLevelSpec {
   const xTitle = 'time since the measurement started (s)';
   // Both panels on one time axis: the measured span.
   const end = Math.max(0.1, ...data.latency.map((d) => d.t));
@@ -247,7 +243,7 @@ export function switchoverFigure(data: TimelineData, title: string): TopLevelSpe
     { data: { values: data.switches }, mark: { type: 'rect', color: '#D55E00', opacity: 0.25 }, encoding: { x: x('begin'), x2: { field: 'end' } } },
     {
       data: { values: data.switches },
-      mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, y: 2, fontSize: 10, color: '#D55E00' },
+      mark: { type: 'text', align: 'left', baseline: 'top', dx: 2, y: 2, fontSize: 7, color: '#D55E00' },
       encoding: { x: x('end'), text: { field: 'variant' } },
     },
   ];
@@ -256,13 +252,14 @@ export function switchoverFigure(data: TimelineData, title: string): TopLevelSpe
     title: { text: title, subtitle: `shaded: switch under way (→ new variant); longest gap without replies ${data.gapMs.toFixed(1)} ms, ${data.lost} messages lost` },
     vconcat: [
       {
-        width: 520,
-        height: 200,
+        width: w,
+        height: Math.round(Math.max(90, Math.min(200, w * 0.4))),
         layer: [
           ...switchLayers,
           {
             data: { values: data.latency.flatMap((d) => [{ t: d.t, v: d.p50_us, stat: 'median' }, { t: d.t, v: d.p99_us, stat: 'p99' }]) },
-            mark: { type: 'line', strokeWidth: 1.2 },
+            params: [ZOOM_X],
+            mark: { type: 'line', strokeWidth: 1.2, clip: true, tooltip: true },
             encoding: {
               x: x('t'),
               y: { field: 'v', type: 'quantitative', title: 'latency per bin (µs, log)', scale: { type: 'log' } },
@@ -272,8 +269,8 @@ export function switchoverFigure(data: TimelineData, title: string): TopLevelSpe
         ],
       },
       {
-        width: 520,
-        height: 120,
+        width: w,
+        height: Math.round(Math.max(60, Math.min(120, w * 0.25))),
         layer: [
           ...switchLayers,
           {
@@ -289,5 +286,82 @@ export function switchoverFigure(data: TimelineData, title: string): TopLevelSpe
       },
     ],
     resolve: { scale: { color: 'independent' } },
+  } as TopLevelSpec;
+}
+
+export interface BoostDatum {
+  metric: string;
+  point: string;
+  order: number;
+  variant: string;
+  boost: number;
+  ci_low?: number;
+  ci_high?: number;
+  n: string;
+}
+
+/**
+ * The headline of a run with a baseline, as a figure: Boost% per point (Eq. 1 for latency; for rates and
+ * throughput the relative gain, higher is better) with its CI, one facet per headline metric: the latency
+ * percentiles where the tool measured them, else the tool's own headline (transactions/s, throughput).
+ */
+export function boostData(a: Analysis): { data: BoostDatum[]; common: string } {
+  const rows = a.boost.filter((b) => b.variant !== a.baseline);
+  const metrics = HEADLINE.filter((m) => rows.some((b) => b.metric === m)).slice(0, 3);
+  const points = [...new Map(rows.map((b) => [b.pointKey, b])).values()].sort(comparePoints);
+  const { label, common } = shortPointLabels(points);
+  const data = rows
+    .filter((b) => metrics.includes(b.metric))
+    .map((b) => ({
+      metric: metricLabel(b.metric),
+      point: label(b),
+      order: points.findIndex((p) => p.pointKey === b.pointKey),
+      variant: b.variant,
+      boost: b.boostPercent,
+      ci_low: b.ciLow,
+      ci_high: b.ciHigh,
+      n: `${b.nBaseline}/${b.nVariant}`,
+    }));
+  return { data, common };
+}
+
+export function boostFigure(a: Analysis, data: BoostDatum[], common: string, title: string, w: number): TopLevelSpec {
+  const variants = a.variants.filter((v) => v !== a.baseline);
+  const x = { field: 'point', type: 'nominal', title: null, sort: { field: 'order' }, axis: { labelAngle: -30, labelLimit: 140 } } as const;
+  const off = { field: 'variant', type: 'nominal', sort: variants } as const;
+  return {
+    $schema: SCHEMA,
+    title: {
+      text: title,
+      subtitle: `${common ? `${common}: ` : ''}Boost% = (${a.baseline} − variant) / ${a.baseline} × 100 for latency, (variant − ${a.baseline}) / ${a.baseline} × 100 for rates: above 0 the variant is better; whiskers: ${Math.round(a.level * 100)}% bootstrap CI (n ≥ 3 per side)`,
+    },
+    data: { values: data },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: [...new Set(data.map((d) => d.metric))] } },
+    spec: {
+      width: w,
+      height: Math.round(Math.max(90, Math.min(180, w * 0.8))),
+      layer: [
+        { mark: { type: 'rule', color: '#888' }, encoding: { y: { datum: 0, type: 'quantitative' } } },
+        { mark: { type: 'rule', strokeWidth: 1.2 }, encoding: { x, xOffset: off, y: { field: 'ci_low', type: 'quantitative' }, y2: { field: 'ci_high' }, color: { ...off, title: 'variant' } } },
+        {
+          mark: { type: 'point', filled: true, size: 36, tooltip: true },
+          encoding: {
+            x,
+            xOffset: off,
+            y: { field: 'boost', type: 'quantitative', title: `Boost over ${a.baseline} (%)` },
+            color: { ...off, title: 'variant' },
+            tooltip: [
+              { field: 'point', type: 'nominal' },
+              { field: 'variant', type: 'nominal' },
+              { field: 'metric', type: 'nominal' },
+              { field: 'boost', type: 'quantitative', format: '.2f', title: 'Boost%' },
+              { field: 'ci_low', type: 'quantitative', format: '.2f', title: 'CI low' },
+              { field: 'ci_high', type: 'quantitative', format: '.2f', title: 'CI high' },
+              { field: 'n', type: 'nominal', title: 'n (baseline/variant)' },
+            ],
+          },
+        },
+      ],
+    },
   } as TopLevelSpec;
 }

@@ -1,7 +1,9 @@
-// Figure: latency percentiles per variant, grouped by message size (one panel per test and protocol).
+// Figure: latency percentiles per variant on a log axis, one panel per message size (and per test and
+// protocol).
 import type { TopLevelSpec } from 'vega-lite';
 import type { Analysis } from '../analysis/analyze.js';
 import { pointLabel } from '../analysis/metrics.js';
+import { ROW_HEADER } from './render.js';
 
 const PERCENTILES: [string, string][] = [
   ['p50_us', 'p50'],
@@ -50,29 +52,37 @@ function nRange(data: LatencyDatum[]): string {
   return lo === hi ? String(lo) : `${lo}–${hi}`;
 }
 
-export function latencyFigure(a: Analysis, title: string): TopLevelSpec {
+/**
+ * Percentiles as dots joined per variant on a log latency axis: p99.9 is often 10–50× p50, and a linear
+ * axis would flatten the median to a few pixels. Hover shows the exact value.
+ */
+export function latencyFigure(a: Analysis, title: string, w: number): TopLevelSpec {
   const data = latencyFigureData(a);
+  const byVariant = { field: 'variant', type: 'nominal', title: 'variant', sort: a.variants } as const;
+  // One panel (one test): its name goes into the subtitle instead of a row label of its own.
+  const panels = [...new Set(data.map((d) => d.panel))];
+  const one = panels.length === 1 ? `${panels[0]}: ` : '';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: `median over repetitions of pooled per-message percentiles (n = ${nRange(data)} repetitions per bar); baseline: ${a.baseline}` },
+    title: { text: title, subtitle: `${one}median over repetitions of pooled per-message percentiles (n = ${nRange(data)} repetitions per point); baseline: ${a.baseline}` },
     data: { values: data },
     facet: {
-      row: { field: 'panel', type: 'nominal', title: null },
+      ...(one ? {} : { row: { field: 'panel', type: 'nominal', title: null, header: { ...ROW_HEADER, labelLimit: w } } }),
       column: { field: 'size', type: 'ordinal', title: 'message size (bytes)', sort: 'ascending' },
     },
     spec: {
-      width: 180,
-      height: 180,
-      mark: { type: 'bar', tooltip: true },
+      width: w,
+      height: Math.round(Math.max(90, Math.min(180, w * 0.9))),
+      mark: { type: 'line', point: { filled: true, size: 30 }, strokeWidth: 1.2, tooltip: true },
       encoding: {
-        x: { field: 'percentile', type: 'ordinal', title: null, sort: { field: 'order' }, axis: { labelAngle: 0 } },
-        xOffset: { field: 'variant', type: 'nominal', sort: a.variants },
-        y: { field: 'latency_us', type: 'quantitative', title: 'latency (µs)' },
-        color: { field: 'variant', type: 'nominal', title: 'variant', sort: a.variants },
+        x: { field: 'percentile', type: 'ordinal', title: null, sort: { field: 'order' }, axis: { labelAngle: w < 120 ? -45 : 0 } },
+        y: { field: 'latency_us', type: 'quantitative', title: 'latency (µs, log scale)', scale: { type: 'log' } },
+        color: byVariant,
+        detail: byVariant,
         tooltip: [
           { field: 'variant', type: 'nominal' },
           { field: 'percentile', type: 'ordinal' },
-          { field: 'latency_us', type: 'quantitative', format: '.1f', title: 'latency (µs)' },
+          { field: 'latency_us', type: 'quantitative', format: '.2f', title: 'latency (µs)' },
           { field: 'n', type: 'quantitative', title: 'repetitions' },
         ],
       },

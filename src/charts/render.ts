@@ -6,27 +6,69 @@ import * as vl from 'vega-lite';
 import * as vega from 'vega';
 import { Resvg } from '@resvg/resvg-js';
 import { execa } from 'execa';
-import { EnvironmentError } from '../util/errors.js';
+import { stringify } from 'csv-stringify/sync';
+import { EnvironmentError, UserError } from '../util/errors.js';
 import type { TopLevelSpec } from 'vega-lite';
+import { useFontMetrics } from './text-metrics.js';
 
 export const FONT = 'DejaVu Sans';
 
-/** One theme for every figure: readable sizes, colour-blind-safe palette (Okabe–Ito). */
+/**
+ * Print units: one pixel of a spec is one point on paper (1/72 in), so the theme's font sizes are the
+ * point sizes a journal asks for (8 pt text, 9–10 pt titles), whatever the figure's width.
+ */
+export const PT_PER_IN = 72;
+export const COLUMN_WIDTH_IN = { single: 3.5, double: 7.16 } as const;
+
+/** One theme for every figure: print sizes, colour-blind-safe palette (Okabe–Ito). */
 export const THEME: vl.Config = {
   font: FONT,
   background: 'white',
-  padding: 8,
-  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
-  header: { labelFontSize: 12, titleFontSize: 12 },
-  title: { fontSize: 14, anchor: 'start' },
+  padding: 2,
+  axis: { labelFontSize: 8, titleFontSize: 8, gridColor: '#e6e6e6', tickSize: 3, labelPadding: 2, titlePadding: 4 },
+  legend: { labelFontSize: 8, titleFontSize: 8, symbolSize: 40, rowPadding: 2 },
+  header: { labelFontSize: 8, titleFontSize: 8, labelPadding: 3 },
+  title: { fontSize: 10, subtitleFontSize: 8, anchor: 'start', offset: 6, subtitlePadding: 2 },
+  text: { fontSize: 7 },
   range: { category: ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'] },
   view: { stroke: null },
 };
 
+/**
+ * Row labels of a faceted figure above each row, level: rotated beside it, a label longer than the row is
+ * tall pushes the rows apart (vega lays text out by an estimate of its width).
+ */
+export const ROW_HEADER = { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelAlign: 'left', labelFontWeight: 'bold' } as const;
+
+/** How figures are drawn: their width on the page, titles or not (a paper's caption carries them), PNG dpi. */
+export interface FigureStyle {
+  widthIn: number;
+  titles: boolean;
+  dpi: number;
+}
+
+export const DEFAULT_STYLE: FigureStyle = { widthIn: COLUMN_WIDTH_IN.single, titles: true, dpi: 300 };
+
+/** `single` (3.5 in), `double` (7.16 in), or a length: `8.5cm`, `90mm`, `3.3in`. */
+export function figureWidthIn(text: string): number {
+  if (text === 'single' || text === 'double') return COLUMN_WIDTH_IN[text];
+  const m = /^(\d+(?:\.\d+)?)(cm|mm|in)$/.exec(text.trim());
+  const inches = m ? Number(m[1]) / { cm: 2.54, mm: 25.4, in: 1 }[m[2] as 'cm' | 'mm' | 'in'] : NaN;
+  if (!(inches >= 1 && inches <= 20)) throw new UserError(`--figure-width ${text}: give single, double, or a width from 1 in to 20 in such as 8.5cm, 90mm or 3.3in`);
+  return inches;
+}
+
+/**
+ * A figure drawn for a width: `panelWidth` (pt) is the width of one panel, found by fitting the page;
+ * `pageWidth` (pt) the whole figure's, for choosing a layout (how many panels side by side).
+ */
+export type FigureBuild = (panelWidth: number, pageWidth: number) => TopLevelSpec;
+
 export interface RenderedFigure {
   name: string;
   files: string[];
+  /** The Vega-Lite spec drawn (theme included), for the interactive report. */
+  spec: TopLevelSpec;
   /** The SVG text (for the self-contained report). */
   svg: string;
   /** What could not be written (an optional tool missing), for the user. */
@@ -34,6 +76,7 @@ export interface RenderedFigure {
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  useFontMetrics();
   const compiled = vl.compile({ ...spec, config: { ...THEME, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
@@ -43,9 +86,10 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-export function svgToPng(svg: string, scale = 2): Buffer {
+/** A PNG `widthPx` wide (the figure's width in inches × dpi). */
+export function svgToPng(svg: string, widthPx: number): Buffer {
   const r = new Resvg(svg, {
-    fitTo: { mode: 'zoom', value: scale },
+    fitTo: { mode: 'width', value: widthPx },
     font: { loadSystemFonts: true, defaultFontFamily: FONT },
     background: 'white',
   });
@@ -72,16 +116,114 @@ function pdfAvailable(): Promise<boolean> {
   return pdfTool;
 }
 
-/** Write <name>.vl.json, <name>.svg, <name>.png and (with rsvg-convert) <name>.pdf into dir. */
-export async function writeFigure(dir: string, name: string, spec: TopLevelSpec): Promise<RenderedFigure> {
+/**
+ * Write <name>.vl.json, <name>.svg (text as paths), <name>.png (at style.dpi) and (with rsvg-convert) a
+ * vector <name>.pdf (fonts embedded) into dir, all exactly style.widthIn wide with no blank margin.
+ */
+export async function writeFigure(dir: string, name: string, build: FigureBuild, style: FigureStyle = DEFAULT_STYLE): Promise<RenderedFigure> {
   await mkdir(dir, { recursive: true });
-  const svg = await renderSvg(spec);
+  const { spec, svg } = await fitToWidth(build, style);
   const files = [join(dir, `${name}.vl.json`), join(dir, `${name}.svg`), join(dir, `${name}.png`)];
   await writeFile(files[0]!, JSON.stringify(spec, null, 2) + '\n');
-  await writeFile(files[1]!, svg);
-  await writeFile(files[2]!, svgToPng(svg));
-  if (!(await pdfAvailable())) return { name, files, svg, warning: PDF_MISSING };
+  await writeFile(files[1]!, outlinedSvg(svg));
+  await writeFile(files[2]!, svgToPng(svg, Math.round(style.widthIn * style.dpi)));
+  const values = (spec as { data?: { values?: Record<string, unknown>[] } }).data?.values;
+  if (values && values.length > 0) {
+    files.push(join(dir, `${name}.csv`));
+    await writeFile(files.at(-1)!, figureCsv(values));
+  }
+  if (!(await pdfAvailable())) return { name, files, svg, spec, warning: PDF_MISSING };
   files.push(join(dir, `${name}.pdf`));
-  await writeFile(files[3]!, await svgToPdf(svg));
-  return { name, files, svg };
+  await writeFile(files.at(-1)!, await svgToPdf(svg));
+  return { name, files, svg, spec };
+}
+
+/** The data a figure draws, as CSV (its columns in the order they first appear). */
+function figureCsv(values: Record<string, unknown>[]): string {
+  const columns = [...new Set(values.flatMap((v) => Object.keys(v)))];
+  return stringify(values, { header: true, columns, cast: { number: (n) => (Number.isFinite(n) ? String(n) : '') } });
+}
+
+/** The Vega spec a Vega-Lite one compiles to (what the report's live views run). */
+export function compileVega(spec: TopLevelSpec): unknown {
+  return vl.compile(spec).spec;
+}
+
+/**
+ * Panel widths that make the drawing the asked width: the drawn width grows linearly with the panel
+ * width (panels, gaps, axes), so two trial renders give the line, a third is the figure. Then the canvas
+ * is cropped to what is drawn and given its physical size.
+ */
+export async function fitToWidth(build: FigureBuild, style: FigureStyle): Promise<{ spec: TopLevelSpec; svg: string }> {
+  const target = style.widthIn * PT_PER_IN - 2 * CROP_PAD;
+  const draw = async (w: number) => {
+    const spec = styled(build(w, style.widthIn * PT_PER_IN), style);
+    const svg = await renderSvg(spec);
+    return { spec, svg, box: drawnBox(svg) };
+  };
+  const [w0, w1] = [100, 200];
+  const [a, b] = [await draw(w0), await draw(w1)];
+  const slope = (b.box.width - a.box.width) / (w1 - w0);
+  const w = slope > 0.01 ? Math.min(2000, Math.max(MIN_PANEL, Math.round(w0 + (target - a.box.width) / slope))) : w0;
+  const fitted = await draw(w);
+  return { spec: fitted.spec, svg: sized(fitted.svg, fitted.box, style.widthIn) };
+}
+
+const MIN_PANEL = 40;
+const CROP_PAD = 2;
+
+/** The theme, and the titles wrapped to the page (or left out for a paper, whose caption carries them). */
+function styled(spec: TopLevelSpec, style: FigureStyle): TopLevelSpec {
+  const out = { ...spec, config: { ...THEME, ...(spec.config ?? {}) } } as TopLevelSpec & { title?: unknown };
+  if (!style.titles) {
+    delete out.title;
+    return out;
+  }
+  const t = out.title as { text: string; subtitle?: string } | undefined;
+  if (t && typeof t === 'object') {
+    // About 0.55 em per character of DejaVu Sans at 8 pt.
+    const chars = Math.max(30, Math.floor((style.widthIn * PT_PER_IN) / (0.55 * 8)));
+    out.title = { ...t, text: wrap(t.text, Math.floor(chars * 0.8)), ...(t.subtitle ? { subtitle: wrap(t.subtitle, chars) } : {}) };
+  }
+  return out;
+}
+
+/** Words into lines of at most `width` characters (a longer word keeps its own line). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** The box of everything drawn (text measured with the real font), without the white background. */
+export function drawnBox(svg: string): { x: number; y: number; width: number; height: number } {
+  const r = new Resvg(withoutBackground(svg), { font: { loadSystemFonts: true, defaultFontFamily: FONT } });
+  const b = r.getBBox();
+  return b ? { x: b.x, y: b.y, width: b.width, height: b.height } : { x: 0, y: 0, width: r.width, height: r.height };
+}
+
+const withoutBackground = (svg: string) => svg.replace(/(<svg[^>]*>)<rect width="[\d.]+" height="[\d.]+" fill="white"\/>/, '$1');
+
+/** The SVG cropped to the drawn box (and a small pad), `widthIn` inches wide. */
+function sized(svg: string, box: { x: number; y: number; width: number; height: number }, widthIn: number): string {
+  const [x, y, w, h] = [box.x - CROP_PAD, box.y - CROP_PAD, box.width + 2 * CROP_PAD, box.height + 2 * CROP_PAD];
+  const heightIn = (widthIn * h) / w;
+  const root = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" width="${+widthIn.toFixed(4)}in" height="${+heightIn.toFixed(4)}in" viewBox="${+x.toFixed(2)} ${+y.toFixed(2)} ${+w.toFixed(2)} ${+h.toFixed(2)}">`;
+  // The background covers the crop: a white page, not a transparent one, in every viewer.
+  return svg.replace(/^<svg[^>]*>/, `${root}<rect x="${+x.toFixed(2)}" y="${+y.toFixed(2)}" width="${+w.toFixed(2)}" height="${+h.toFixed(2)}" fill="white"/>`).replace(/(<rect x=[^>]*\/>)<rect width="[\d.]+" height="[\d.]+" fill="white"\/>/, '$1');
+}
+
+/** The same drawing with its text as outlines (usvg): it looks the same without DejaVu Sans installed. */
+function outlinedSvg(svg: string): string {
+  const root = /^<svg[^>]*>/.exec(svg)![0];
+  const outlined = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: FONT } }).toString();
+  const size = (attr: string) => new RegExp(`${attr}="([^"]+)"`).exec(root)![1];
+  return outlined.replace(/^<svg[^>]*>/, (tag) => tag.replace(/width="[^"]*"/, `width="${size('width')}"`).replace(/height="[^"]*"/, `height="${size('height')}"`));
 }

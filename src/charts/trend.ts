@@ -2,6 +2,7 @@
 // drawn as a band, one panel per point, one colour per variant.
 import type { TopLevelSpec } from 'vega-lite';
 import { metricLabel } from '../analysis/metrics.js';
+import { ROW_HEADER } from './render.js';
 
 export interface TrendDatum {
   run: string;
@@ -24,7 +25,7 @@ function unit(metric: string): { scale: number; unit: string } {
   return { scale: 1, unit: '' };
 }
 
-export function trendFigure(scenario: string, metric: string, data: TrendDatum[]): TopLevelSpec {
+export function trendFigure(scenario: string, metric: string, data: TrendDatum[], w: number): TopLevelSpec {
   const u = unit(metric);
   const values = data.map((d) => ({
     ...d,
@@ -37,10 +38,10 @@ export function trendFigure(scenario: string, metric: string, data: TrendDatum[]
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: `${scenario}: ${title} over runs`, subtitle: 'median over repetitions with its bootstrap CI; band: the baseline run\'s CI' },
     data: { values },
-    facet: { row: { field: 'point', type: 'nominal', title: null } },
+    facet: { row: { field: 'point', type: 'nominal', title: null, header: ROW_HEADER } },
     spec: {
-      width: 460,
-      height: 160,
+      width: w,
+      height: Math.round(Math.max(80, Math.min(160, w * 0.45))),
       layer: [
         {
           transform: [{ filter: 'datum.baseline && isValid(datum.ciLow)' }],

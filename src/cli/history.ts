@@ -9,7 +9,7 @@ import { UserError } from '../util/errors.js';
 import { vfbenchHome } from '../util/home.js';
 import { computeAnalysis } from './stages.js';
 import { compareSides, writeCompareOutputs, type Side } from './compare.js';
-import { writeFigure, type RenderedFigure } from '../charts/render.js';
+import { COLUMN_WIDTH_IN, DEFAULT_STYLE, writeFigure, type RenderedFigure } from '../charts/render.js';
 import { trendFigure, type TrendDatum } from '../charts/trend.js';
 
 export const defaultDb = () => join(vfbenchHome(), 'history.db');
@@ -78,7 +78,7 @@ export async function trendFigures(db: HistoryDb, scenario: string, outDir: stri
   for (const m of chosen) {
     const rows = data.filter((d) => d.metric === m);
     if (rows.length === 0) continue;
-    figures.push(await writeFigure(outDir, `trend-${m}`, trendFigure(scenario, m, rows)));
+    figures.push(await writeFigure(outDir, `trend-${m}`, (w) => trendFigure(scenario, m, rows, w), { ...DEFAULT_STYLE, widthIn: COLUMN_WIDTH_IN.double }));
   }
   return figures;
 }

@@ -7,7 +7,7 @@ import type { RunDir } from '../results/run-dir.js';
 import type { TrialRecord } from '../results/record.js';
 import type { Analysis } from '../analysis/analyze.js';
 import type { Manifest } from '../runner/run.js';
-import { comparePoints, pointLabel } from '../analysis/metrics.js';
+import { comparePoints, shortPointLabels } from '../analysis/metrics.js';
 import { cdfProbabilities, timeline } from '../analysis/distributions.js';
 import { pooledPercentiles, readArrivals } from '../results/sample-store.js';
 import { ingestSavedLog } from '../runner/full-log-ingest.js';
@@ -31,16 +31,18 @@ export async function trialStore(dir: RunDir, r: TrialRecord, manifest: Manifest
 }
 
 /** The pooled CDF of every point and variant with samples (switchover trials have their own figure). */
-export async function cdfData(a: Analysis, records: TrialRecord[], stores: Map<string, { sorted: string }>): Promise<CdfDatum[]> {
+export async function cdfData(a: Analysis, records: TrialRecord[], stores: Map<string, { sorted: string }>): Promise<{ data: CdfDatum[]; common: string }> {
   const cdf: CdfDatum[] = [];
   const ps = cdfProbabilities();
-  for (const s of [...a.summary].sort(comparePoints)) {
-    const mine = records.filter((r) => r.pointKey === s.pointKey && r.variant === s.variant && !r.switchover && stores.has(r.trial));
-    if (mine.length === 0) continue;
+  const trialsOf = (s: Analysis['summary'][number]) => records.filter((r) => r.pointKey === s.pointKey && r.variant === s.variant && !r.switchover && stores.has(r.trial));
+  const summary = [...a.summary].sort(comparePoints).filter((s) => trialsOf(s).length > 0);
+  const { label, common } = shortPointLabels(summary);
+  for (const s of summary) {
+    const mine = trialsOf(s);
     const pooled = await pooledPercentiles(mine.map((r) => stores.get(r.trial)!.sorted), ps);
-    for (const p of ps) cdf.push({ panel: pointLabel(s), variant: s.variant, latency_us: pooled.values.get(p)!, fraction: p / 100, trials: mine.length, messages: pooled.count });
+    for (const p of ps) cdf.push({ panel: label(s), variant: s.variant, latency_us: pooled.values.get(p)!, fraction: p / 100, trials: mine.length, messages: pooled.count });
   }
-  return cdf;
+  return { data: cdf, common };
 }
 
 /** FlexVF Fig. 7: per group and variant, the box of the latencies of all its pairs' messages together. */

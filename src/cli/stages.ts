@@ -1,11 +1,11 @@
 // The analyze and report stages on a run directory; they never touch the hosts.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { RunDir } from '../results/run-dir.js';
 import { toCsv, trialRows, TRIAL_COLUMNS, writeTables } from '../results/export.js';
 import { analyze, boostRows, summaryRows, BOOST_COLUMNS, SUMMARY_COLUMNS, type Analysis } from '../analysis/analyze.js';
 import { latencyFigure } from '../charts/latency.js';
-import { writeFigure, type RenderedFigure } from '../charts/render.js';
+import { compileVega, DEFAULT_STYLE, writeFigure, type FigureBuild, type FigureStyle, type RenderedFigure } from '../charts/render.js';
 import type { Manifest } from '../runner/run.js';
 import type { TrialRecord } from '../results/record.js';
 import { formatMetric, headlineMetrics, metricDirection, metricLabel, pointLabel } from '../analysis/metrics.js';
@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import type { TopLevelSpec } from 'vega-lite';
 import { parseSamples, type Samples } from '../tools/proc.js';
 import { cdfData, groupBoxData, switchoverData, trialStore } from './sample-figures.js';
-import { cdfFigure, barsWithCi, barFigure, boostVsRateData, boostVsRateFigure, groupBoxFigure, switchoverFigure } from '../charts/figures.js';
+import { cdfFigure, barsWithCi, barFigure, boostData, boostFigure, boostVsRateData, boostVsRateFigure, groupBoxFigure, switchoverFigure } from '../charts/figures.js';
 import { reportHtml } from '../charts/report-html.js';
 
 /** The analysis of a run directory, computed from its records (nothing written). */
@@ -48,7 +48,7 @@ async function clientSamples(dir: RunDir, r: TrialRecord): Promise<Samples | und
   return parsed?.ok ? parsed.value : undefined;
 }
 
-const THROUGHPUT: Record<string, { factor: number; unit: string }> = {
+export const THROUGHPUT: Record<string, { factor: number; unit: string }> = {
   throughput_bps: { factor: 1e-9, unit: 'Gbit/s' },
   sent_bps: { factor: 1e-9, unit: 'Gbit/s' },
   transactions_per_s: { factor: 1, unit: '1/s' },
@@ -62,7 +62,7 @@ const CPU: Record<string, { factor: number; unit: string }> = {
 };
 
 /** Figures (Vega-Lite + SVG + PNG + PDF) and report.html of a run directory. */
-export async function reportRun(path: string): Promise<RenderedFigure[]> {
+export async function reportRun(path: string, style: FigureStyle = DEFAULT_STYLE): Promise<RenderedFigure[]> {
   const dir = await RunDir.open(path);
   const manifest = await dir.readManifest<Manifest>();
   const text = await readFile(join(dir.analysisDir, 'analysis.json'), 'utf8').catch(() => undefined);
@@ -70,10 +70,14 @@ export async function reportRun(path: string): Promise<RenderedFigure[]> {
   const records = (await dir.latestRecords()).filter((r) => r.status === 'ok');
   const name = manifest.scenario.name;
   const figures: (RenderedFigure & { caption: string })[] = [];
-  const add = async (file: string, spec: TopLevelSpec, caption: string) => figures.push({ ...(await writeFigure(dir.figuresDir, file, spec)), caption });
+  const add = async (file: string, build: FigureBuild, caption: string) => figures.push({ ...(await writeFigure(dir.figuresDir, file, build, style)), caption });
 
+  const boost = boostData(a);
+  if (boost.data.length > 0) {
+    await add('boost', (w) => boostFigure(a, boost.data, boost.common, `${name}: Boost% over ${a.baseline}`, w), `Boost% of each variant over the baseline ${a.baseline} per point, with its confidence interval: the run's headline.`);
+  }
   if (a.summary.some((s) => s.n > 0 && s.metrics.p50_us !== undefined)) {
-    await add('latency-percentiles', latencyFigure(a, `${name}: latency by variant`), 'Latency percentiles per variant: median over repetitions of the pooled per-message percentiles.');
+    await add('latency-percentiles', (w) => latencyFigure(a, `${name}: latency by variant`, w), 'Latency percentiles per variant (log axis): median over repetitions of the pooled per-message percentiles.');
   }
   const stores = new Map<string, { series: string; sorted: string }>();
   for (const r of records) {
@@ -81,37 +85,46 @@ export async function reportRun(path: string): Promise<RenderedFigure[]> {
     if (store) stores.set(r.trial, store);
   }
   const cdf = await cdfData(a, records, stores);
-  if (cdf.length > 0) await add('latency-cdf', cdfFigure(a, cdf, `${name}: latency CDF`), 'Empirical CDF of per-message latency per variant, pooled over the repetitions.');
+  if (cdf.data.length > 0) await add('latency-cdf', (w, page) => cdfFigure(a, cdf.data, cdf.common, `${name}: latency CDF`, w, page), 'Empirical CDF of per-message latency per variant, pooled over the repetitions.');
 
   const tp = barsWithCi(a, Object.keys(THROUGHPUT), THROUGHPUT);
-  if (tp.length > 0) {
-    await add('throughput', barFigure(a, tp, `${name}: throughput`, `median over repetitions; whiskers: ${Math.round(a.level * 100)}% bootstrap CI of the median (n ≥ 3)`), 'Throughput and transaction rates per variant with confidence intervals.');
+  if (tp.data.length > 0) {
+    await add('throughput', (w) => barFigure(a, tp.data, `${name}: throughput`, `${tp.common ? `${tp.common}: ` : ''}median over repetitions; whiskers: ${Math.round(a.level * 100)}% bootstrap CI of the median (n ≥ 3)`, w), 'Throughput and transaction rates per variant with confidence intervals.');
   }
   const cpu = barsWithCi(a, Object.keys(CPU), CPU);
-  if (cpu.length > 0) {
+  if (cpu.data.length > 0) {
     const shared = records.some((r) => r.sampling?.sharedKernel);
     await add(
       'cpu-cost',
-      barFigure(a, cpu, `${name}: CPU cost`, `busy CPUs of both hosts over the measured window${shared ? ' (hosts share one kernel: counted once)' : ''}; whiskers: ${Math.round(a.level * 100)}% CI`),
+      (w) => barFigure(a, cpu.data, `${name}: CPU cost`, `${cpu.common ? `${cpu.common}: ` : ''}busy CPUs of both hosts over the measured window${shared ? ' (hosts share one kernel: counted once)' : ''}; whiskers: ${Math.round(a.level * 100)}% CI`, w),
       'CPU cost per variant from /proc/stat sampled during each trial; per Gbit/s and per 1000 transactions where the tool measured them.',
     );
   }
   const boostRate = boostVsRateData(a);
   if (boostRate.length > 0) {
-    await add('boost-vs-background', boostVsRateFigure(a, boostRate, `${name}: Boost% vs background load`), 'FlexVF Fig. 5: Boost% of p50 and p99 latency against the background packet rate, one line per message size.');
+    await add('boost-vs-background', (w) => boostVsRateFigure(a, boostRate, `${name}: Boost% vs background load`, w), 'FlexVF Fig. 5: Boost% of p50 and p99 latency against the background packet rate, one line per message size.');
   }
   const box = await groupBoxData(a, records, stores);
-  if (box.length > 0) await add('latency-by-group', groupBoxFigure(a, box, `${name}: latency per group of pairs`), 'FlexVF Fig. 7: latency per group and variant, pooled over the pairs of each group.');
+  if (box.length > 0) await add('latency-by-group', (w) => groupBoxFigure(a, box, `${name}: latency per group of pairs`, w), 'FlexVF Fig. 7: latency per group and variant, pooled over the pairs of each group.');
   let k = 0;
   for (const r of records.filter((x) => x.switchover && stores.has(x.trial))) {
     const data = await switchoverData(r, stores.get(r.trial)!, await clientSamples(dir, r));
-    await add(`switchover-timeline${k++ ? `-${k}` : ''}`, switchoverFigure(data, `${name}: live switchover (${r.trial})`), 'FlexVF Fig. 6: latency over time (50 ms bins) with the switch instants, and the client\'s packets/s per interface from its counters.');
+    await add(`switchover-timeline${k++ ? `-${k}` : ''}`, (w) => switchoverFigure(data, `${name}: live switchover (${r.trial})`, w), 'FlexVF Fig. 6: latency over time (50 ms bins) with the switch instants, and the client\'s packets/s per interface from its counters.');
   }
-  await writeFile(join(dir.path, 'report.html'), reportPage(manifest, a, records, figures));
+  await writeFile(join(dir.path, 'report.html'), reportPage(manifest, a, records, await dir.latestRecords(), figures));
   return figures;
 }
 
-function reportPage(manifest: Manifest, a: Analysis, records: TrialRecord[], figures: (RenderedFigure & { caption: string })[]): string {
+/** The figure's own files, as the report links them (relative to it). */
+export function figureLinks(files: string[]): { label: string; href: string }[] {
+  const label: Record<string, string> = { 'vl.json': 'Vega-Lite spec', csv: 'data (CSV)', svg: 'SVG', png: 'PNG', pdf: 'PDF' };
+  return files.flatMap((f) => {
+    const ext = /\.(vl\.json|csv|svg|png|pdf)$/.exec(f)?.[1];
+    return ext ? [{ label: label[ext]!, href: `figures/${basename(f)}` }] : [];
+  });
+}
+
+function reportPage(manifest: Manifest, a: Analysis, records: TrialRecord[], all: TrialRecord[], figures: (RenderedFigure & { caption: string })[]): string {
   const hosts = Object.entries(manifest.hosts).map(([h, f]) => `${h}: ${f.kernel ?? '?'}`);
   const skews = records.flatMap((r) => (r.batch?.skewMs !== undefined ? [r.batch.skewMs] : []));
   const meta: [string, string][] = [
@@ -130,7 +143,7 @@ function reportPage(manifest: Manifest, a: Analysis, records: TrialRecord[], fig
     title: `vfbench report: ${manifest.scenario.name}`,
     meta,
     warnings: a.warnings,
-    figures: figures.map((f) => ({ name: f.name, caption: f.caption, svg: f.svg })),
+    figures: figures.map((f) => ({ name: f.name, caption: f.caption, svg: f.svg, vega: compileVega(f.spec), links: figureLinks(f.files) })),
     tables: [
       {
         title: `Boost% against ${a.baseline} (${Math.round(a.level * 100)}% CI)`,
@@ -141,6 +154,20 @@ function reportPage(manifest: Manifest, a: Analysis, records: TrialRecord[], fig
         title: 'Summary (median over repetitions)',
         columns: ['point', 'variant', 'n', 'invalid', 'failed', 'headline'],
         rows: a.summary.map((s) => [pointLabel(s), s.variant, s.n, s.invalid, s.failed, headlineMetrics(s.metrics, 4).map((m) => `${metricLabel(m)} ${formatMetric(m, s.metrics[m])}`).join(', ')]),
+      },
+      {
+        title: 'Trials (with the path the counters saw)',
+        columns: ['trial', 'variant', 'repetition', 'status', 'expected path', 'observed path', 'why', 'headline'],
+        rows: all.map((r) => [
+          r.trial,
+          r.variant,
+          r.repetition + 1,
+          r.status,
+          r.verification?.expected,
+          r.verification?.observed,
+          r.failure ? `${r.failure.kind}: ${r.failure.message}` : r.verification?.reason,
+          headlineMetrics(r.metrics, 3).map((m) => `${metricLabel(m)} ${formatMetric(m, r.metrics[m])}`).join(', '),
+        ]),
       },
     ],
   });

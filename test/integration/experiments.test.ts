@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { drawnSpan } from '../helpers/png.js';
 import { labAvailable, linkUp, testLab } from '../helpers/lab.js';
 import { vfbench, onlyRunDir, records, scenarioFile, VF_PV_VARIANTS } from '../helpers/cli.js';
 
@@ -71,7 +73,7 @@ describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', ()
     expect((await readFile(figureFiles(dir, 'boost-vs-background')[3]!)).subarray(0, 5).toString()).toBe('%PDF-');
   }, 300_000); // 8 trials with background load: about 40 s here
 
-  it('report.html opens without network in headless Chromium and every figure renders', async () => {
+  it('report.html opens without network in headless Chromium: every figure live, a tooltip on hover, prints to PDF', async () => {
     expect(fig5Dir, 'needs the fig5 run').toBeDefined();
     const expected = (await readdir(join(fig5Dir!, 'figures'))).filter((f) => f.endsWith('.svg')).map((f) => f.replace(/\.svg$/, '')).sort();
     expect(expected.length).toBeGreaterThanOrEqual(5);
@@ -86,12 +88,14 @@ describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', ()
         return route.abort();
       });
       await page.goto(`file://${join(fig5Dir!, 'report.html')}`);
+      await page.waitForSelector('body[data-ready="yes"]', { timeout: 30_000 });
       const figs = await page.$$eval('figure[data-figure]', (els) =>
         els.map((el) => {
           const svg = el.querySelector('svg');
           const box = svg?.getBoundingClientRect();
           return {
             name: el.getAttribute('data-figure'),
+            live: (el as HTMLElement).dataset.live,
             width: box?.width ?? 0,
             height: box?.height ?? 0,
             marks: svg ? svg.querySelectorAll('path, rect, line, text').length : 0,
@@ -100,13 +104,26 @@ describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', ()
       );
       expect(figs.map((f) => f.name).sort()).toEqual(expected);
       for (const f of figs) {
+        expect(f.live, f.name!).toBe('yes');
         expect(f.width, f.name!).toBeGreaterThan(100);
         expect(f.height, f.name!).toBeGreaterThan(100);
         expect(f.marks, f.name!).toBeGreaterThan(10);
       }
-      expect(await page.locator('table').count()).toBeGreaterThanOrEqual(3);
+      // Hover a Boost% mark: the tooltip shows its exact value.
+      await page.locator('figure[data-figure="boost"] .view path[aria-roledescription="point"]').first().hover();
+      await page.waitForSelector('#vg-tooltip-element.visible', { timeout: 5000 });
+      expect(await page.textContent('#vg-tooltip-element')).toMatch(/Boost%-?\d+\.\d\d/);
+      expect(await page.locator('table').count()).toBeGreaterThanOrEqual(4);
       expect(await page.textContent('body')).toContain('flexvf-fig5');
+      expect((await page.pdf({ format: 'A4' })).subarray(0, 5).toString()).toBe('%PDF-');
       expect(outside).toEqual([]);
+      // The figures files fill their canvas (drawn edge to edge), whatever the figure.
+      for (const name of expected) {
+        const png = PNG.sync.read(await readFile(join(fig5Dir!, 'figures', `${name}.png`)));
+        expect(png.width, name).toBe(1050);
+        const span = drawnSpan(png);
+        expect(Math.min(span.x, span.y), name).toBeGreaterThanOrEqual(0.9);
+      }
     } finally {
       await browser.close();
     }

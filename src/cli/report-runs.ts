@@ -1,0 +1,103 @@
+// `vfbench report RUN_A RUN_B … --out DIR`: several runs in one picture (flent's overlay of data files):
+// Boost% with CIs, latency CDFs and throughput, each series labelled by its run. Read from each run
+// directory as `report` reads one; written to DIR (figures/, report.html).
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { RunDir } from '../results/run-dir.js';
+import type { Analysis } from '../analysis/analyze.js';
+import type { Manifest } from '../runner/run.js';
+import type { TrialRecord } from '../results/record.js';
+import { formatMetric, metricLabel, pointLabel } from '../analysis/metrics.js';
+import { UserError } from '../util/errors.js';
+import { compileVega, DEFAULT_STYLE, writeFigure, type FigureBuild, type FigureStyle, type RenderedFigure } from '../charts/render.js';
+import { barFigure, barsWithCi, boostData, boostFigure, cdfFigure } from '../charts/figures.js';
+import { reportHtml } from '../charts/report-html.js';
+import { cdfData, trialStore } from './sample-figures.js';
+import { analyzeRun, figureLinks, THROUGHPUT } from './stages.js';
+
+interface LoadedRun {
+  label: string;
+  manifest: Manifest;
+  analysis: Analysis;
+  records: TrialRecord[];
+  stores: Map<string, { series: string; sorted: string }>;
+}
+
+async function loadRun(path: string): Promise<Omit<LoadedRun, 'label'>> {
+  const dir = await RunDir.open(path);
+  const manifest = await dir.readManifest<Manifest>();
+  const text = await readFile(join(dir.analysisDir, 'analysis.json'), 'utf8').catch(() => undefined);
+  const analysis = text ? (JSON.parse(text) as Analysis) : await analyzeRun(path);
+  const records = (await dir.latestRecords()).filter((r) => r.status === 'ok');
+  const stores = new Map<string, { series: string; sorted: string }>();
+  for (const r of records) {
+    const store = await trialStore(dir, r, manifest);
+    if (store) stores.set(r.trial, store);
+  }
+  return { manifest, analysis, records, stores };
+}
+
+/**
+ * The runs as one analysis whose variants are "<run> <variant>": the figures of one run then draw every
+ * run's series side by side, on the points they share (the same point key).
+ */
+function overlay(runs: LoadedRun[]): { a: Analysis; records: TrialRecord[]; stores: Map<string, { series: string; sorted: string }> } {
+  const series = (run: LoadedRun, v: string) => `${run.label} ${v}`;
+  const a: Analysis = {
+    ...runs[0]!.analysis,
+    run: runs.map((r) => r.label).join(' + '),
+    variants: runs.flatMap((r) => r.analysis.variants.map((v) => series(r, v))),
+    summary: runs.flatMap((r) => r.analysis.summary.map((s) => ({ ...s, variant: series(r, s.variant) }))),
+    boost: runs.flatMap((r) => r.analysis.boost.map((b) => ({ ...b, variant: series(r, b.variant) }))),
+    warnings: runs.flatMap((r) => r.analysis.warnings.map((w) => `${r.label}: ${w}`)),
+  };
+  const records = runs.flatMap((r) => r.records.map((x) => ({ ...x, trial: `${r.label}/${x.trial}`, variant: series(r, x.variant) })));
+  const stores = new Map(runs.flatMap((r) => [...r.stores].map(([trial, s]) => [`${r.label}/${trial}`, s] as const)));
+  return { a, records, stores };
+}
+
+export async function reportRuns(paths: string[], out: string, style: FigureStyle = DEFAULT_STYLE): Promise<RenderedFigure[]> {
+  if (paths.length < 2) throw new UserError('report --out overlays several runs: name two run directories or more');
+  const loaded = await Promise.all(paths.map(loadRun));
+  const baselines = new Set(loaded.map((r) => r.analysis.baseline));
+  if (baselines.size > 1) throw new UserError(`the runs have different baselines (${[...baselines].join(', ')}): their Boost% cannot be drawn together`);
+  // A run is labelled by its id; the same run given twice gets a number.
+  const runs = loaded.map((r, i) => ({ ...r, label: loaded.findIndex((x) => x.manifest.id === r.manifest.id) === i ? r.manifest.id : `${r.manifest.id}#${i + 1}` }));
+  const { a, records, stores } = overlay(runs);
+  const scenarios = [...new Set(runs.map((r) => r.manifest.scenario.name))].join(', ');
+  const figuresDir = join(out, 'figures');
+  await mkdir(figuresDir, { recursive: true });
+  const figures: (RenderedFigure & { caption: string })[] = [];
+  const add = async (file: string, build: FigureBuild, caption: string) => figures.push({ ...(await writeFigure(figuresDir, file, build, style)), caption });
+
+  const boost = boostData(a);
+  if (boost.data.length > 0) await add('boost', (w) => boostFigure(a, boost.data, boost.common, `${scenarios}: Boost% over ${a.baseline}, by run`, w), 'Boost% of each run\'s variants over its own baseline, per point, with confidence intervals.');
+  const cdf = await cdfData(a, records, stores);
+  if (cdf.data.length > 0) await add('latency-cdf', (w, page) => cdfFigure(a, cdf.data, cdf.common, `${scenarios}: latency CDF, by run`, w, page), 'Empirical CDF of per-message latency of each run and variant, pooled over the repetitions.');
+  const tp = barsWithCi(a, Object.keys(THROUGHPUT), THROUGHPUT);
+  if (tp.data.length > 0) await add('throughput', (w) => barFigure(a, tp.data, `${scenarios}: throughput, by run`, `${tp.common ? `${tp.common}: ` : ''}median over repetitions with CIs`, w), 'Throughput and transaction rates of each run and variant.');
+  if (figures.length === 0) throw new UserError('nothing to draw: the runs have no Boost%, latency samples or throughput in common');
+
+  await writeFile(
+    join(out, 'report.html'),
+    reportHtml({
+      title: `vfbench report: ${runs.length} runs of ${scenarios}`,
+      meta: runs.map((r) => [r.label, `${r.manifest.scenario.name}, ${r.manifest.status}, ${r.manifest.started} – ${r.manifest.ended ?? '…'} (${basename(paths[runs.indexOf(r)]!)})`] as [string, string]),
+      warnings: a.warnings,
+      figures: figures.map((f) => ({ name: f.name, caption: f.caption, svg: f.svg, vega: compileVega(f.spec), links: figureLinks(f.files) })),
+      tables: [
+        {
+          title: `Boost% against ${a.baseline}, by run`,
+          columns: ['point', 'run and variant', 'metric', 'Boost%', 'CI low', 'CI high', 'n'],
+          rows: a.boost.map((b) => [pointLabel(b), b.variant, metricLabel(b.metric), b.boostPercent, b.ciLow, b.ciHigh, `${b.nBaseline}/${b.nVariant}`]),
+        },
+        {
+          title: 'Points, by run (median over repetitions)',
+          columns: ['point', 'run and variant', 'n', 'p50', 'p99'],
+          rows: a.summary.map((s) => [pointLabel(s), s.variant, s.n, formatMetric('p50_us', s.metrics.p50_us), formatMetric('p99_us', s.metrics.p99_us)]),
+        },
+      ],
+    }),
+  );
+  return figures;
+}
