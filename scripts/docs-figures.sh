@@ -13,6 +13,7 @@ if [ -z "$run" ]; then
     run=$(ls -d results/lab-quick/*/ | sort | tail -n 1)
   fi
 fi
+node dist/cli/main.js --share analyze "$run" >/dev/null
 node dist/cli/main.js --share report "$run" --figure-width double --dpi 150 >/dev/null
-for f in boost latency-percentiles latency-cdf; do cp "$run/figures/$f.png" "docs/figures/lab-quick-$f.png"; done
+for f in boost timeseries-1; do cp "$run/figures/$f.png" "docs/figures/lab-quick-$f.png"; done
 echo "docs/figures/ from $run"

@@ -71,7 +71,7 @@ export function shortPointLabels<P extends Labelled>(points: P[]): { label: (p: 
   const parts = points.map(pointLabelParts);
   const shared = (parts[0] ?? []).filter((x) => parts.every((ps) => ps.includes(x)));
   if (points.length < 2 || shared.length === parts[0]!.length) return { label: pointLabel, common: '' };
-  return { label: (p) => pointLabelParts(p).filter((x) => !shared.includes(x)).join(' '), common: shared.join(' ') };
+  return { label: (p) => pointLabelParts(p).filter((x) => !shared.includes(x)).join(' ') || pointLabel(p), common: shared.join(' ') };
 }
 
 function pointLabelParts(p: Labelled): string[] {

@@ -4,14 +4,19 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Analysis } from '../analysis/analyze.js';
 import { comparePoints, HEADLINE, metricLabel, shortPointLabels } from '../analysis/metrics.js';
 import type { BoxStats } from '../analysis/distributions.js';
-import { ROW_HEADER } from './render.js';
+import { PALETTE } from './render.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Drag to pan, wheel to zoom the x axis in the report's live views (no effect on the static files). */
-const ZOOM_X = { name: 'zoom', select: { type: 'interval', encodings: ['x'] }, bind: 'scales' } as const;
+const zoomX = (name = 'zoom') => ({ name, select: { type: 'interval' as const, encodings: ['x' as const] }, bind: 'scales' as const });
 
-const variantColor = (a: Analysis) => ({ field: 'variant', type: 'nominal', title: 'variant', sort: a.variants }) as const;
+/**
+ * Colour by variant, each variant in the same colour in every figure (its place among the run's variants),
+ * also where only some of them are drawn (the Boost% figure has no baseline).
+ */
+const variantColor = (a: Analysis, shown: string[] = a.variants, title = 'variant') =>
+  ({ field: 'variant', type: 'nominal', title, sort: shown, scale: { domain: shown, range: shown.map((v) => PALETTE[Math.max(0, a.variants.indexOf(v)) % PALETTE.length]!) } }) as const;
 
 export interface CdfDatum {
   panel: string;
@@ -47,18 +52,18 @@ export function cdfFigure(a: Analysis, data: CdfDatum[], common: string, title: 
       layer: [
         {
           transform: [{ filter: 'datum.label == null' }],
-          params: [ZOOM_X],
+          params: [zoomX()],
           mark: { type: 'line', interpolate: 'step-after', clip: true, strokeWidth: 1.5 },
           encoding: {
-            x: { field: 'latency_us', type: 'quantitative', title: 'latency (µs, log scale)', scale: { type: 'log' } },
+            x: { field: 'latency_us', type: 'quantitative', title: 'latency (µs, log scale)', scale: { type: 'log' }, axis: { labelOverlap: 'greedy', labelSeparation: 4 } },
             y: { field: 'fraction', type: 'quantitative', title: 'fraction of messages', scale: { domain: [0, 1] } },
             color: variantColor(a),
           },
         },
         {
-          // Top left: fast messages that are not yet all of them, where a CDF has no line.
-          transform: [{ filter: 'datum.label != null' }, { calculate: '4 + 9 * datum.rank', as: 'ypx' }],
-          mark: { type: 'text', align: 'left', baseline: 'top', fontSize: 7, x: 3 },
+          // Bottom right: slow and rare, where a CDF has no line.
+          transform: [{ filter: 'datum.label != null' }, { calculate: `${h - 4} - 9 * (${a.variants.length - 1} - datum.rank)`, as: 'ypx' }],
+          mark: { type: 'text', align: 'right', baseline: 'bottom', fontSize: 7, x: w - 3 },
           encoding: { y: { field: 'ypx', type: 'quantitative', scale: null }, text: { field: 'label' }, color: variantColor(a) },
         },
       ],
@@ -132,7 +137,8 @@ export function barFigure(a: Analysis, data: BarDatum[], title: string, subtitle
         { mark: { type: 'text', dy: -4, fontSize: 6, baseline: 'bottom' }, encoding: { x, xOffset: off, y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } } },
       ],
     })),
-    resolve: { scale: { y: 'independent' } },
+    // One x scale for every panel: the labels under the last one name the bars of all.
+    resolve: { scale: { y: 'independent', x: 'shared' } },
   } as TopLevelSpec;
 }
 
@@ -175,7 +181,7 @@ export function boostVsRateFigure(a: Analysis, data: BoostRateDatum[], title: st
       height: Math.round(Math.max(90, Math.min(200, w * 0.75))),
       layer: [
         {
-          params: [ZOOM_X],
+          params: [zoomX()],
           mark: { type: 'line', point: true, tooltip: true, clip: true },
           encoding: {
             x: { field: 'rate', type: 'quantitative', title: 'background load (packets/s)' },
@@ -258,7 +264,7 @@ export function switchoverFigure(data: TimelineData, title: string, w: number): 
           ...switchLayers,
           {
             data: { values: data.latency.flatMap((d) => [{ t: d.t, v: d.p50_us, stat: 'median' }, { t: d.t, v: d.p99_us, stat: 'p99' }]) },
-            params: [ZOOM_X],
+            params: [zoomX()],
             mark: { type: 'line', strokeWidth: 1.2, clip: true, tooltip: true },
             encoding: {
               x: x('t'),
@@ -307,28 +313,35 @@ export interface BoostDatum {
  */
 export function boostData(a: Analysis): { data: BoostDatum[]; common: string } {
   const rows = a.boost.filter((b) => b.variant !== a.baseline);
-  const metrics = HEADLINE.filter((m) => rows.some((b) => b.metric === m)).slice(0, 3);
   const points = [...new Map(rows.map((b) => [b.pointKey, b])).values()].sort(comparePoints);
+  // Latency percentiles where the tool measured them; elsewhere the point's first headline (a rate).
+  const latency = ['p50_us', 'p99_us', 'p99_9_us'];
+  const shown = (b: (typeof rows)[number]) => {
+    const mine = rows.filter((x) => x.pointKey === b.pointKey);
+    if (mine.some((x) => latency.includes(x.metric))) return latency.includes(b.metric);
+    return HEADLINE.find((m) => mine.some((x) => x.metric === m)) === b.metric;
+  };
   const { label, common } = shortPointLabels(points);
-  const data = rows
-    .filter((b) => metrics.includes(b.metric))
-    .map((b) => ({
-      metric: metricLabel(b.metric),
-      point: label(b),
-      order: points.findIndex((p) => p.pointKey === b.pointKey),
-      variant: b.variant,
-      boost: b.boostPercent,
-      ci_low: b.ciLow,
-      ci_high: b.ciHigh,
-      n: `${b.nBaseline}/${b.nVariant}`,
-    }));
+  const data = rows.filter(shown).map((b) => ({
+    metric: metricLabel(b.metric),
+    point: label(b),
+    order: points.findIndex((p) => p.pointKey === b.pointKey),
+    variant: b.variant,
+    boost: b.boostPercent,
+    ci_low: b.ciLow,
+    ci_high: b.ciHigh,
+    n: `${b.nBaseline}/${b.nVariant}`,
+  }));
   return { data, common };
 }
 
 export function boostFigure(a: Analysis, data: BoostDatum[], common: string, title: string, w: number): TopLevelSpec {
-  const variants = a.variants.filter((v) => v !== a.baseline);
+  const variants = a.variants.filter((v) => data.some((d) => d.variant === v));
   const x = { field: 'point', type: 'nominal', title: null, sort: { field: 'order' }, axis: { labelAngle: -30, labelLimit: 140 } } as const;
   const off = { field: 'variant', type: 'nominal', sort: variants } as const;
+  // n in the legend, where a paper's figure without titles still shows it.
+  const ns = [...new Set(data.map((d) => d.n))];
+  const color = variantColor(a, variants, `variant (n = ${ns.length === 1 ? ns[0] : ns.join(', ')} ${a.baseline}/variant)`);
   return {
     $schema: SCHEMA,
     title: {
@@ -342,14 +355,14 @@ export function boostFigure(a: Analysis, data: BoostDatum[], common: string, tit
       height: Math.round(Math.max(90, Math.min(180, w * 0.8))),
       layer: [
         { mark: { type: 'rule', color: '#888' }, encoding: { y: { datum: 0, type: 'quantitative' } } },
-        { mark: { type: 'rule', strokeWidth: 1.2 }, encoding: { x, xOffset: off, y: { field: 'ci_low', type: 'quantitative' }, y2: { field: 'ci_high' }, color: { ...off, title: 'variant' } } },
+        { mark: { type: 'rule', strokeWidth: 1.2 }, encoding: { x, xOffset: off, y: { field: 'ci_low', type: 'quantitative' }, y2: { field: 'ci_high' }, color } },
         {
           mark: { type: 'point', filled: true, size: 36, tooltip: true },
           encoding: {
             x,
             xOffset: off,
             y: { field: 'boost', type: 'quantitative', title: `Boost over ${a.baseline} (%)` },
-            color: { ...off, title: 'variant' },
+            color,
             tooltip: [
               { field: 'point', type: 'nominal' },
               { field: 'variant', type: 'nominal' },
@@ -363,5 +376,57 @@ export function boostFigure(a: Analysis, data: BoostDatum[], common: string, tit
         },
       ],
     },
+  } as TopLevelSpec;
+}
+
+export interface TimeseriesDatum {
+  trial: string;
+  variant: string;
+  repetition: number;
+  series: string;
+  t_s: number;
+  value: number;
+}
+
+const SERIES_TITLE: Record<string, string> = {
+  p50_us: 'p50 latency (µs)',
+  p99_us: 'p99 latency (µs)',
+  throughput_gbps: 'throughput (Gbit/s)',
+  cpu_busy_pct: 'client host busy CPU (%)',
+};
+
+/**
+ * One point's trials over time: a row per series (latency percentiles per window, throughput per iperf3
+ * interval, busy CPU per sampler interval), a line per trial coloured by variant.
+ */
+export function timeseriesFigure(a: Analysis, data: TimeseriesDatum[], title: string, w: number): TopLevelSpec {
+  const series = Object.keys(SERIES_TITLE).filter((s) => data.some((d) => d.series === s));
+  const h = Math.round(Math.max(50, Math.min(110, w * 0.3)));
+  return {
+    $schema: SCHEMA,
+    title: {
+      text: title,
+      subtitle: 'latency: percentiles of windows of consecutive messages (1/100 of each trial, placed by message index over the duration); throughput: iperf3 intervals; CPU: sampler intervals',
+    },
+    data: { values: data },
+    vconcat: series.map((s, i) => ({
+      transform: [{ filter: { field: 'series', equal: s } }],
+      width: w,
+      height: h,
+      params: [zoomX(`zoom${i}`)],
+      mark: { type: 'line', strokeWidth: 1, clip: true, tooltip: true },
+      encoding: {
+        x: { field: 't_s', type: 'quantitative', title: i === series.length - 1 ? 'time since the measurement began (s)' : null, axis: i === series.length - 1 ? {} : { labels: false } },
+        y: { field: 'value', type: 'quantitative', title: SERIES_TITLE[s], scale: { zero: s !== 'p50_us' && s !== 'p99_us' }, axis: { titleFontSize: 7 } },
+        color: variantColor(a),
+        detail: { field: 'trial', type: 'nominal' },
+        tooltip: [
+          { field: 'trial', type: 'nominal' },
+          { field: 't_s', type: 'quantitative', format: '.2f', title: 't (s)' },
+          { field: 'value', type: 'quantitative', format: '.4~g', title: SERIES_TITLE[s] },
+        ],
+      },
+    })),
+    resolve: { scale: { y: 'independent', x: 'shared', color: 'shared' } },
   } as TopLevelSpec;
 }

@@ -77,7 +77,7 @@ export function latencyFigure(a: Analysis, title: string, w: number): TopLevelSp
       encoding: {
         x: { field: 'percentile', type: 'ordinal', title: null, sort: { field: 'order' }, axis: { labelAngle: w < 120 ? -45 : 0 } },
         y: { field: 'latency_us', type: 'quantitative', title: 'latency (µs, log scale)', scale: { type: 'log' } },
-        color: byVariant,
+        color: { ...byVariant, title: `variant (n = ${nRange(data)} per point)` },
         detail: byVariant,
         tooltip: [
           { field: 'variant', type: 'nominal' },

@@ -12,6 +12,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import { useFontMetrics } from './text-metrics.js';
 
 export const FONT = 'DejaVu Sans';
+/** resvg finds DejaVu Sans through the system's fonts (scripts/setup.sh installs it). */
+const SYSTEM_FONTS = { loadSystemFonts: true, defaultFontFamily: FONT };
 
 /**
  * Print units: one pixel of a spec is one point on paper (1/72 in), so the theme's font sizes are the
@@ -20,17 +22,21 @@ export const FONT = 'DejaVu Sans';
 export const PT_PER_IN = 72;
 export const COLUMN_WIDTH_IN = { single: 3.5, double: 7.16 } as const;
 
+/** Okabe–Ito: colour-blind safe, and in print order. */
+export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'] as const;
+
 /** One theme for every figure: print sizes, colour-blind-safe palette (Okabe–Ito). */
 export const THEME: vl.Config = {
   font: FONT,
   background: 'white',
   padding: 2,
   axis: { labelFontSize: 8, titleFontSize: 8, gridColor: '#e6e6e6', tickSize: 3, labelPadding: 2, titlePadding: 4 },
-  legend: { labelFontSize: 8, titleFontSize: 8, symbolSize: 40, rowPadding: 2 },
+  // Legends under the panels: a column's width goes to the data, not to a legend beside it.
+  legend: { labelFontSize: 8, titleFontSize: 8, symbolSize: 40, rowPadding: 2, orient: 'bottom', direction: 'horizontal', columnPadding: 8 },
   header: { labelFontSize: 8, titleFontSize: 8, labelPadding: 3 },
   title: { fontSize: 10, subtitleFontSize: 8, anchor: 'start', offset: 6, subtitlePadding: 2 },
   text: { fontSize: 7 },
-  range: { category: ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'] },
+  range: { category: [...PALETTE] },
   view: { stroke: null },
 };
 
@@ -67,8 +73,10 @@ export type FigureBuild = (panelWidth: number, pageWidth: number) => TopLevelSpe
 export interface RenderedFigure {
   name: string;
   files: string[];
-  /** The Vega-Lite spec drawn (theme included), for the interactive report. */
+  /** The Vega-Lite spec drawn (theme included). */
   spec: TopLevelSpec;
+  /** The compiled Vega spec of the report's live view. */
+  live: unknown;
   /** The SVG text (for the self-contained report). */
   svg: string;
   /** What could not be written (an optional tool missing), for the user. */
@@ -90,7 +98,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 export function svgToPng(svg: string, widthPx: number): Buffer {
   const r = new Resvg(svg, {
     fitTo: { mode: 'width', value: widthPx },
-    font: { loadSystemFonts: true, defaultFontFamily: FONT },
+    font: SYSTEM_FONTS,
     background: 'white',
   });
   return r.render().asPng();
@@ -122,7 +130,10 @@ function pdfAvailable(): Promise<boolean> {
  */
 export async function writeFigure(dir: string, name: string, build: FigureBuild, style: FigureStyle = DEFAULT_STYLE): Promise<RenderedFigure> {
   await mkdir(dir, { recursive: true });
-  const { spec, svg } = await fitToWidth(build, style);
+  const { spec, svg, scale, panelWidth } = await fitToWidth(build, style);
+  const live = liveSpec(build, panelWidth, style);
+  // More panels than the width holds at 8 pt: drawn anyway, smaller, and said.
+  const cramped = scale < 0.97 ? `${name}: text drawn at ${(8 * scale).toFixed(1)} pt to fit ${+style.widthIn.toFixed(2)} in (a wider --figure-width keeps 8 pt)` : undefined;
   const files = [join(dir, `${name}.vl.json`), join(dir, `${name}.svg`), join(dir, `${name}.png`)];
   await writeFile(files[0]!, JSON.stringify(spec, null, 2) + '\n');
   await writeFile(files[1]!, outlinedSvg(svg));
@@ -132,10 +143,21 @@ export async function writeFigure(dir: string, name: string, build: FigureBuild,
     files.push(join(dir, `${name}.csv`));
     await writeFile(files.at(-1)!, figureCsv(values));
   }
-  if (!(await pdfAvailable())) return { name, files, svg, spec, warning: PDF_MISSING };
+  if (!(await pdfAvailable())) return { name, files, svg, spec, live, warning: [cramped, PDF_MISSING].filter(Boolean).join('; ') };
   files.push(join(dir, `${name}.pdf`));
   await writeFile(files.at(-1)!, await svgToPdf(svg));
-  return { name, files, svg, spec };
+  return { name, files, svg, spec, live, warning: cramped };
+}
+
+/**
+ * The figure as the report's live view draws it: at screen size (double column, titles on), at 1:1 so that
+ * the pointer's position is the view's (a view stretched by CSS would pan and zoom off the pointer). The
+ * panels widen in proportion, without another fit: the screen does not need the paper's exact width.
+ */
+function liveSpec(build: FigureBuild, panelWidth: number, style: FigureStyle): unknown {
+  const page = COLUMN_WIDTH_IN.double * PT_PER_IN;
+  const w = Math.round(panelWidth * Math.max(1, COLUMN_WIDTH_IN.double / style.widthIn));
+  return vl.compile(styled(build(w, page), { ...style, widthIn: COLUMN_WIDTH_IN.double, titles: true }) as TopLevelSpec).spec;
 }
 
 /** The data a figure draws, as CSV (its columns in the order they first appear). */
@@ -144,29 +166,33 @@ function figureCsv(values: Record<string, unknown>[]): string {
   return stringify(values, { header: true, columns, cast: { number: (n) => (Number.isFinite(n) ? String(n) : '') } });
 }
 
-/** The Vega spec a Vega-Lite one compiles to (what the report's live views run). */
-export function compileVega(spec: TopLevelSpec): unknown {
-  return vl.compile(spec).spec;
-}
 
 /**
  * Panel widths that make the drawing the asked width: the drawn width grows linearly with the panel
  * width (panels, gaps, axes), so two trial renders give the line, a third is the figure. Then the canvas
  * is cropped to what is drawn and given its physical size.
  */
-export async function fitToWidth(build: FigureBuild, style: FigureStyle): Promise<{ spec: TopLevelSpec; svg: string }> {
+export async function fitToWidth(build: FigureBuild, style: FigureStyle): Promise<{ spec: TopLevelSpec; svg: string; scale: number; panelWidth: number }> {
   const target = style.widthIn * PT_PER_IN - 2 * CROP_PAD;
   const draw = async (w: number) => {
     const spec = styled(build(w, style.widthIn * PT_PER_IN), style);
     const svg = await renderSvg(spec);
     return { spec, svg, box: drawnBox(svg) };
   };
-  const [w0, w1] = [100, 200];
-  const [a, b] = [await draw(w0), await draw(w1)];
-  const slope = (b.box.width - a.box.width) / (w1 - w0);
-  const w = slope > 0.01 ? Math.min(2000, Math.max(MIN_PANEL, Math.round(w0 + (target - a.box.width) / slope))) : w0;
-  const fitted = await draw(w);
-  return { spec: fitted.spec, svg: sized(fitted.svg, fitted.box, style.widthIn) };
+  // Secant steps on the panel width: the drawn width is nearly linear in it (labels that turn or wrap
+  // bend the line), so a few steps land within a point; what remains is scaled away by `sized`.
+  let [p, q] = [{ w: 100, ...(await draw(100)) }, { w: 200, ...(await draw(200)) }];
+  // While a title wider than the panels sets the width, the panels can grow for free: double them.
+  while (q.box.width - p.box.width < 1 && q.box.width < target && q.w < 2000) [p, q] = [q, { w: q.w * 2, ...(await draw(q.w * 2)) }];
+  for (let step = 0; step < 4 && Math.abs(q.box.width - target) > 1; step++) {
+    const slope = (q.box.width - p.box.width) / (q.w - p.w);
+    if (!(slope > 0.01)) break;
+    const w = Math.min(2000, Math.max(MIN_PANEL, Math.round(q.w + (target - q.box.width) / slope)));
+    if (w === q.w) break;
+    [p, q] = [q, { w, ...(await draw(w)) }];
+  }
+  const best = Math.abs(p.box.width - target) < Math.abs(q.box.width - target) ? p : q;
+  return { spec: best.spec, svg: sized(best.svg, best.box, style.widthIn), scale: (style.widthIn * PT_PER_IN) / (best.box.width + 2 * CROP_PAD), panelWidth: best.w };
 }
 
 const MIN_PANEL = 40;
@@ -204,12 +230,17 @@ export function wrap(text: string, width: number): string[] {
 
 /** The box of everything drawn (text measured with the real font), without the white background. */
 export function drawnBox(svg: string): { x: number; y: number; width: number; height: number } {
-  const r = new Resvg(withoutBackground(svg), { font: { loadSystemFonts: true, defaultFontFamily: FONT } });
+  const r = new Resvg(withoutBackground(svg), { font: SYSTEM_FONTS });
   const b = r.getBBox();
   return b ? { x: b.x, y: b.y, width: b.width, height: b.height } : { x: 0, y: 0, width: r.width, height: r.height };
 }
 
-const withoutBackground = (svg: string) => svg.replace(/(<svg[^>]*>)<rect width="[\d.]+" height="[\d.]+" fill="white"\/>/, '$1');
+/** Vega's SVG begins with its background rect: left out to measure what is drawn (an error if it moved). */
+const BACKGROUND = /(<svg[^>]*>)<rect width="[\d.]+" height="[\d.]+" fill="white"\/>/;
+function withoutBackground(svg: string): string {
+  if (!BACKGROUND.test(svg)) throw new Error('the SVG vega wrote does not begin with its white background: figures cannot be cropped');
+  return svg.replace(BACKGROUND, '$1');
+}
 
 /** The SVG cropped to the drawn box (and a small pad), `widthIn` inches wide. */
 function sized(svg: string, box: { x: number; y: number; width: number; height: number }, widthIn: number): string {
@@ -217,13 +248,13 @@ function sized(svg: string, box: { x: number; y: number; width: number; height: 
   const heightIn = (widthIn * h) / w;
   const root = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" width="${+widthIn.toFixed(4)}in" height="${+heightIn.toFixed(4)}in" viewBox="${+x.toFixed(2)} ${+y.toFixed(2)} ${+w.toFixed(2)} ${+h.toFixed(2)}">`;
   // The background covers the crop: a white page, not a transparent one, in every viewer.
-  return svg.replace(/^<svg[^>]*>/, `${root}<rect x="${+x.toFixed(2)}" y="${+y.toFixed(2)}" width="${+w.toFixed(2)}" height="${+h.toFixed(2)}" fill="white"/>`).replace(/(<rect x=[^>]*\/>)<rect width="[\d.]+" height="[\d.]+" fill="white"\/>/, '$1');
+  return withoutBackground(svg).replace(/^<svg[^>]*>/, `${root}<rect x="${+x.toFixed(2)}" y="${+y.toFixed(2)}" width="${+w.toFixed(2)}" height="${+h.toFixed(2)}" fill="white"/>`);
 }
 
 /** The same drawing with its text as outlines (usvg): it looks the same without DejaVu Sans installed. */
 function outlinedSvg(svg: string): string {
   const root = /^<svg[^>]*>/.exec(svg)![0];
-  const outlined = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: FONT } }).toString();
+  const outlined = new Resvg(svg, { font: SYSTEM_FONTS }).toString();
   const size = (attr: string) => new RegExp(`${attr}="([^"]+)"`).exec(root)![1];
   return outlined.replace(/^<svg[^>]*>/, (tag) => tag.replace(/width="[^"]*"/, `width="${size('width')}"`).replace(/height="[^"]*"/, `height="${size('height')}"`));
 }

@@ -49,6 +49,18 @@ function inlineRuntime(): string {
   return runtime;
 }
 
+/**
+ * The runtime, or undefined when it cannot be inlined (a vega-tooltip release that changed its build):
+ * the report then shows the static figures, and says so in its warnings.
+ */
+export function liveRuntime(): string | undefined {
+  try {
+    return inlineRuntime();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Each figure's static SVG becomes a live view; a figure whose view fails keeps its SVG and says why. */
 const LIVE = `<script>
 (async function () {
@@ -78,14 +90,14 @@ table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; } th { background: #f4f4f4; }
 td:first-child, th:first-child, table.meta td { text-align: left; }
 figure { margin: 1em 0 2em; break-inside: avoid; } figcaption { font-size: 0.9em; color: #555; margin-top: 0.3em; }
-figure svg { width: min(100%, 720px); height: auto; }
+figure .static svg { width: min(100%, 720px); height: auto; } figure .view svg { max-width: 100%; height: auto; }
 .links a { margin-right: 0.8em; font-size: 0.85em; }
 .warn { color: #9a4a00; }
 nav a { margin-right: 1em; }
 @media print {
   body { max-width: none; margin: 0; font-size: 10pt; }
   nav, .links { display: none; }
-  figure svg { width: 100%; max-width: 7in; }
+  figure .static svg, figure .view svg { width: 100%; max-width: 7in; }
   h2 { break-after: avoid; } tr { break-inside: avoid; }
 }
 </style>`;
@@ -101,8 +113,11 @@ ${f.vega ? `<script type="application/json" class="vega-spec">${scriptJson(f.veg
 </figure>`;
 }
 
+/** A table's anchor: its title in lower case, words joined by '-'. */
+const slug = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
 function tableHtml(t: ReportTable): string {
-  const id = t.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const id = slug(t.title);
   return `<h2 id="${escapeHtml(id)}">${escapeHtml(t.title)}</h2>
 <table>
 <tr>${t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>
@@ -111,7 +126,8 @@ ${t.rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(cell(v))}</td>`).join(
 }
 
 export function reportHtml(o: { title: string; meta: [string, string][]; figures: ReportFigure[]; tables: ReportTable[]; warnings: string[] }): string {
-  const nav = [['#figures', 'Figures'], ...o.tables.map((t) => [`#${t.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`, t.title.replace(/ \(.*$/, '')])];
+  if (!liveRuntime()) o = { ...o, warnings: [...o.warnings, 'the figures are static: the installed vega-tooltip could not be inlined (a release this vfbench does not know)'] };
+  const nav = [['#figures', 'Figures'], ...o.tables.map((t) => [`#${slug(t.title)}`, t.title.replace(/ \(.*$/, '')])];
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -129,7 +145,7 @@ ${o.warnings.length ? `<h2>Warnings</h2>\n<ul>${o.warnings.map((w) => `<li class
 <h2 id="figures">Figures</h2>
 ${o.figures.map(figureHtml).join('\n')}
 ${o.tables.map(tableHtml).join('\n')}
-${o.figures.some((f) => f.vega) ? `${inlineRuntime()}\n${LIVE}` : ''}
+${o.figures.some((f) => f.vega) && liveRuntime() ? `${liveRuntime()}\n${LIVE}` : ''}
 </body>
 </html>
 `;

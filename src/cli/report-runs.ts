@@ -1,19 +1,18 @@
 // `vfbench report RUN_A RUN_B … --out DIR`: several runs in one picture (flent's overlay of data files):
 // Boost% with CIs, latency CDFs and throughput, each series labelled by its run. Read from each run
 // directory as `report` reads one; written to DIR (figures/, report.html).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { RunDir } from '../results/run-dir.js';
 import type { Analysis } from '../analysis/analyze.js';
 import type { Manifest } from '../runner/run.js';
 import type { TrialRecord } from '../results/record.js';
 import { formatMetric, metricLabel, pointLabel } from '../analysis/metrics.js';
 import { UserError } from '../util/errors.js';
-import { compileVega, DEFAULT_STYLE, writeFigure, type FigureBuild, type FigureStyle, type RenderedFigure } from '../charts/render.js';
+import { DEFAULT_STYLE, writeFigure, type FigureBuild, type FigureStyle, type RenderedFigure } from '../charts/render.js';
 import { barFigure, barsWithCi, boostData, boostFigure, cdfFigure } from '../charts/figures.js';
 import { reportHtml } from '../charts/report-html.js';
-import { cdfData, trialStore } from './sample-figures.js';
-import { analyzeRun, figureLinks, THROUGHPUT } from './stages.js';
+import { cdfData } from './sample-figures.js';
+import { figureLinks, reportInputs, THROUGHPUT } from './stages.js';
 
 interface LoadedRun {
   label: string;
@@ -24,22 +23,13 @@ interface LoadedRun {
 }
 
 async function loadRun(path: string): Promise<Omit<LoadedRun, 'label'>> {
-  const dir = await RunDir.open(path);
-  const manifest = await dir.readManifest<Manifest>();
-  const text = await readFile(join(dir.analysisDir, 'analysis.json'), 'utf8').catch(() => undefined);
-  const analysis = text ? (JSON.parse(text) as Analysis) : await analyzeRun(path);
-  const records = (await dir.latestRecords()).filter((r) => r.status === 'ok');
-  const stores = new Map<string, { series: string; sorted: string }>();
-  for (const r of records) {
-    const store = await trialStore(dir, r, manifest);
-    if (store) stores.set(r.trial, store);
-  }
-  return { manifest, analysis, records, stores };
+  const { manifest, a, records, stores } = await reportInputs(path);
+  return { manifest, analysis: a, records, stores };
 }
 
 /**
  * The runs as one analysis whose variants are "<run> <variant>": the figures of one run then draw every
- * run's series side by side, on the points they share (the same point key).
+ * run's series side by side, point by point (the same point key; a point of one run only is drawn too).
  */
 function overlay(runs: LoadedRun[]): { a: Analysis; records: TrialRecord[]; stores: Map<string, { series: string; sorted: string }> } {
   const series = (run: LoadedRun, v: string) => `${run.label} ${v}`;
@@ -84,7 +74,7 @@ export async function reportRuns(paths: string[], out: string, style: FigureStyl
       title: `vfbench report: ${runs.length} runs of ${scenarios}`,
       meta: runs.map((r) => [r.label, `${r.manifest.scenario.name}, ${r.manifest.status}, ${r.manifest.started} – ${r.manifest.ended ?? '…'} (${basename(paths[runs.indexOf(r)]!)})`] as [string, string]),
       warnings: a.warnings,
-      figures: figures.map((f) => ({ name: f.name, caption: f.caption, svg: f.svg, vega: compileVega(f.spec), links: figureLinks(f.files) })),
+      figures: figures.map((f) => ({ name: f.name, caption: f.caption, svg: f.svg, vega: f.live, links: figureLinks(f.files) })),
       tables: [
         {
           title: `Boost% against ${a.baseline}, by run`,

@@ -5,15 +5,16 @@ import { RunDir } from '../results/run-dir.js';
 import { toCsv, trialRows, TRIAL_COLUMNS, writeTables } from '../results/export.js';
 import { analyze, boostRows, summaryRows, BOOST_COLUMNS, SUMMARY_COLUMNS, type Analysis } from '../analysis/analyze.js';
 import { latencyFigure } from '../charts/latency.js';
-import { compileVega, DEFAULT_STYLE, writeFigure, type FigureBuild, type FigureStyle, type RenderedFigure } from '../charts/render.js';
+import { DEFAULT_STYLE, writeFigure, type FigureBuild, type FigureStyle, type RenderedFigure } from '../charts/render.js';
 import type { Manifest } from '../runner/run.js';
 import type { TrialRecord } from '../results/record.js';
-import { formatMetric, headlineMetrics, metricDirection, metricLabel, pointLabel } from '../analysis/metrics.js';
+import { comparePoints, formatMetric, headlineMetrics, metricDirection, metricLabel, pointLabel } from '../analysis/metrics.js';
+import { readTimeseries, timeseriesCsv } from './timeseries-data.js';
 import { writeFile } from 'node:fs/promises';
 import type { TopLevelSpec } from 'vega-lite';
 import { parseSamples, type Samples } from '../tools/proc.js';
 import { cdfData, groupBoxData, switchoverData, trialStore } from './sample-figures.js';
-import { cdfFigure, barsWithCi, barFigure, boostData, boostFigure, boostVsRateData, boostVsRateFigure, groupBoxFigure, switchoverFigure } from '../charts/figures.js';
+import { timeseriesFigure, cdfFigure, barsWithCi, barFigure, boostData, boostFigure, boostVsRateData, boostVsRateFigure, groupBoxFigure, switchoverFigure } from '../charts/figures.js';
 import { reportHtml } from '../charts/report-html.js';
 
 /** The analysis of a run directory, computed from its records (nothing written). */
@@ -28,13 +29,14 @@ export async function computeAnalysis(path: string): Promise<{ analysis: Analysi
 
 export async function analyzeRun(path: string): Promise<Analysis> {
   const dir = await RunDir.open(path);
-  const { analysis: a, records } = await computeAnalysis(path);
+  const { analysis: a, records, manifest } = await computeAnalysis(path);
   await writeTables(
     dir.analysisDir,
     {
       'trials.csv': toCsv(trialRows(records), TRIAL_COLUMNS),
       'summary.csv': toCsv(summaryRows(a), SUMMARY_COLUMNS),
       'boost.csv': toCsv(boostRows(a), BOOST_COLUMNS),
+      'timeseries.csv': await timeseriesCsv(dir, manifest, records),
     },
     a,
   );
@@ -61,13 +63,24 @@ const CPU: Record<string, { factor: number; unit: string }> = {
   cpu_ms_per_1k_trans: { factor: 1, unit: 'ms' },
 };
 
-/** Figures (Vega-Lite + SVG + PNG + PDF) and report.html of a run directory. */
-export async function reportRun(path: string, style: FigureStyle = DEFAULT_STYLE): Promise<RenderedFigure[]> {
+/** What report draws from: the analysis (made now if the run has none yet), the ok records, their sample stores. */
+export async function reportInputs(path: string): Promise<{ dir: RunDir; manifest: Manifest; a: Analysis; records: TrialRecord[]; stores: Map<string, { series: string; sorted: string }> }> {
   const dir = await RunDir.open(path);
   const manifest = await dir.readManifest<Manifest>();
   const text = await readFile(join(dir.analysisDir, 'analysis.json'), 'utf8').catch(() => undefined);
   const a = text ? (JSON.parse(text) as Analysis) : await analyzeRun(path);
   const records = (await dir.latestRecords()).filter((r) => r.status === 'ok');
+  const stores = new Map<string, { series: string; sorted: string }>();
+  for (const r of records) {
+    const store = await trialStore(dir, r, manifest);
+    if (store) stores.set(r.trial, store);
+  }
+  return { dir, manifest, a, records, stores };
+}
+
+/** Figures (Vega-Lite + SVG + PNG + PDF) and report.html of a run directory. */
+export async function reportRun(path: string, style: FigureStyle = DEFAULT_STYLE): Promise<RenderedFigure[]> {
+  const { dir, manifest, a, records, stores } = await reportInputs(path);
   const name = manifest.scenario.name;
   const figures: (RenderedFigure & { caption: string })[] = [];
   const add = async (file: string, build: FigureBuild, caption: string) => figures.push({ ...(await writeFigure(dir.figuresDir, file, build, style)), caption });
@@ -78,11 +91,6 @@ export async function reportRun(path: string, style: FigureStyle = DEFAULT_STYLE
   }
   if (a.summary.some((s) => s.n > 0 && s.metrics.p50_us !== undefined)) {
     await add('latency-percentiles', (w) => latencyFigure(a, `${name}: latency by variant`, w), 'Latency percentiles per variant (log axis): median over repetitions of the pooled per-message percentiles.');
-  }
-  const stores = new Map<string, { series: string; sorted: string }>();
-  for (const r of records) {
-    const store = await trialStore(dir, r, manifest);
-    if (store) stores.set(r.trial, store);
   }
   const cdf = await cdfData(a, records, stores);
   if (cdf.data.length > 0) await add('latency-cdf', (w, page) => cdfFigure(a, cdf.data, cdf.common, `${name}: latency CDF`, w, page), 'Empirical CDF of per-message latency per variant, pooled over the repetitions.');
@@ -110,6 +118,12 @@ export async function reportRun(path: string, style: FigureStyle = DEFAULT_STYLE
   for (const r of records.filter((x) => x.switchover && stores.has(x.trial))) {
     const data = await switchoverData(r, stores.get(r.trial)!, await clientSamples(dir, r));
     await add(`switchover-timeline${k++ ? `-${k}` : ''}`, (w) => switchoverFigure(data, `${name}: live switchover (${r.trial})`, w), 'FlexVF Fig. 6: latency over time (50 ms bins) with the switch instants, and the client\'s packets/s per interface from its counters.');
+  }
+  // How each point's trials evolved, one small-multiple figure per point (from analysis/ only).
+  const series = await readTimeseries(dir.analysisDir);
+  for (const [k, s] of [...a.summary].sort(comparePoints).filter((x, i, all) => all.findIndex((y) => y.pointKey === x.pointKey) === i).entries()) {
+    const mine = series.filter((x) => x.point === s.pointKey);
+    if (mine.length > 0) await add(`timeseries-${k + 1}`, (w) => timeseriesFigure(a, mine, `${name}: ${pointLabel(s)} over time`, w), `How the trials of ${pointLabel(s)} evolved while they measured (one line per trial).`);
   }
   await writeFile(join(dir.path, 'report.html'), reportPage(manifest, a, records, await dir.latestRecords(), figures));
   return figures;
@@ -143,7 +157,7 @@ function reportPage(manifest: Manifest, a: Analysis, records: TrialRecord[], all
     title: `vfbench report: ${manifest.scenario.name}`,
     meta,
     warnings: a.warnings,
-    figures: figures.map((f) => ({ name: f.name, caption: f.caption, svg: f.svg, vega: compileVega(f.spec), links: figureLinks(f.files) })),
+    figures: figures.map((f) => ({ name: f.name, caption: f.caption, svg: f.svg, vega: f.live, links: figureLinks(f.files) })),
     tables: [
       {
         title: `Boost% against ${a.baseline} (${Math.round(a.level * 100)}% CI)`,

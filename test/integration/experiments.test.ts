@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { drawnSpan } from '../helpers/png.js';
+import { readTimeseries } from '../../src/cli/timeseries-data.js';
 import { labAvailable, linkUp, testLab } from '../helpers/lab.js';
 import { vfbench, onlyRunDir, records, scenarioFile, VF_PV_VARIANTS } from '../helpers/cli.js';
 
@@ -71,6 +72,16 @@ describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', ()
     const d = data.find((x) => x.metric === 'p50' && x.size === 64 && x.rate === 5000)!;
     expect(d.boost as number).toBeCloseTo(((p50(64, 5000, 'pv') - p50(64, 5000, 'vf')) / p50(64, 5000, 'pv')) * 100, 6);
     expect((await readFile(figureFiles(dir, 'boost-vs-background')[3]!)).subarray(0, 5).toString()).toBe('%PDF-');
+    // Each trial over time (analysis/timeseries.csv): latency windows and the client's busy CPU while it measured.
+    const series = await readTimeseries(join(dir, 'analysis'));
+    for (const r of recs) {
+      for (const name of ['p50_us', 'p99_us', 'cpu_busy_pct']) {
+        const mine = series.filter((x) => x.trial === r.trial && x.series === name);
+        expect(mine.length, `${r.trial} ${name}`).toBeGreaterThan(0);
+        expect(mine.every((x) => x.t_s >= 0 && x.t_s <= 1.01), `${r.trial} ${name}: within the 1 s measured`).toBe(true);
+      }
+    }
+    for (const f of figureFiles(dir, 'timeseries-1')) expect(existsSync(f), f).toBe(true);
   }, 300_000); // 8 trials with background load: about 40 s here
 
   it('report.html opens without network in headless Chromium: every figure live, a tooltip on hover, prints to PDF', async () => {

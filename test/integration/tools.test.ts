@@ -2,11 +2,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { readFile, stat } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialRecord } from '../../src/results/record.js';
 import { labAvailable, processesIn, testLab, until } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS, records } from '../helpers/cli.js';
+import { readTimeseries } from '../../src/cli/timeseries-data.js';
 
 describe.skipIf(!labAvailable())('every tool and mode on both paths', () => {
   let recs: TrialRecord[];
@@ -110,6 +111,23 @@ tests:
       expect(r.metrics.jitter_ms!).toBeGreaterThanOrEqual(0);
     }
     expect(pick('forward')[0]!.tool.command).toBe(`iperf3 -c ${testLab().inventory.hosts.vm2!.data} -p 5201 -J -t 1 -P 2`);
+  });
+
+  it('analysis/timeseries.csv: each trial over time, from its own outputs (iperf3 intervals, sockperf messages)', async () => {
+    const rows = await readTimeseries(join(dir, 'analysis'));
+    for (const r of pick('forward')) {
+      const tp = rows.filter((x) => x.trial === r.trial && x.series === 'throughput_gbps');
+      expect(tp.length, r.trial).toBeGreaterThan(0);
+      // The intervals' mean is the trial's throughput (iperf3's own sum over the same seconds), within 10 %.
+      const mean = tp.reduce((s, x) => s + x.value, 0) / tp.length;
+      expect(Math.abs(mean * 1e9 - r.metrics.throughput_bps!) / r.metrics.throughput_bps!, r.trial).toBeLessThan(0.1);
+    }
+    for (const r of recs.filter((x) => x.point.tool === 'sockperf' && x.status === 'ok' && x.point.mode === 'under-load')) {
+      const p50 = rows.filter((x) => x.trial === r.trial && x.series === 'p50_us');
+      expect(p50.length, r.trial).toBeGreaterThan(10);
+      expect(p50.length, r.trial).toBeLessThanOrEqual(100);
+    }
+    expect(existsSync(join(dir, 'figures', 'timeseries-1.png'))).toBe(true);
   });
 
   it('left no tool running', async () => {

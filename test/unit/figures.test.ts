@@ -21,6 +21,8 @@ async function report(args: string[]): Promise<string> {
   const dir = await writeRun(await mkdtemp(join(tmpdir(), 'vfb-fig-')), 'r1', points);
   const r = await vfbench(['report', dir, ...args]);
   expect(r.exitCode, r.all).toBe(0);
+  // Fitted to the width at 8 pt: nothing had to be drawn smaller.
+  expect(r.stderr).not.toContain('text drawn at');
   return join(dir, 'figures');
 }
 
@@ -64,6 +66,10 @@ describe('figures for print', () => {
     const figures = await report(['--no-titles']);
     const boost = JSON.parse(await readFile(join(figures, 'boost.vl.json'), 'utf8'));
     expect(boost.title).toBeUndefined();
+    // Without titles, n stays in the legend; vf keeps the colour it has in every other figure (the second).
+    const color = boost.spec.layer[2].encoding.color;
+    expect(color.title).toBe('variant (n = 4/4 pv/variant)');
+    expect(color.scale).toEqual({ domain: ['vf'], range: ['#E69F00'] });
     const marks = boost.data.values.map((d: { point: string; variant: string; metric: string }) => `${d.point} ${d.variant} ${d.metric}`).sort();
     expect(marks).toEqual(['1024B vf p50', '1024B vf p99', '64B vf p50', '64B vf p99']);
     // Drawn: as many symbols as data rows (the whiskers and the zero line are rules).
@@ -90,6 +96,8 @@ describe('figures for print', () => {
       ['before vf', +(((61.5 - 31.5) / 61.5) * 100).toFixed(2)],
       ['after vf', +(((61.5 - 46) / 61.5) * 100).toFixed(2)],
     ]);
+    // Only the runs' variants have Boost% marks and legend entries, not their baselines.
+    expect(boost.spec.layer[2].encoding.color.scale.domain).toEqual(['before vf', 'after vf']);
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('2 runs of synthetic');
     expect(html).toContain('figures/boost.csv');

@@ -1,0 +1,76 @@
+// analysis/timeseries.csv: how each trial evolved while it measured, from the run directory alone (the
+// sample store, iperf3's intervals, the client's sampler), downsampled (see src/analysis/timeseries.ts).
+// analyze writes it; report draws a small-multiple figure per point from it and nothing else.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { RunDir } from '../results/run-dir.js';
+import type { Manifest } from '../runner/run.js';
+import type { TrialRecord } from '../results/record.js';
+import { readColumns } from '../results/sample-store.js';
+import { parseSamples } from '../tools/proc.js';
+import { parseOutput as parseIperf3 } from '../tools/iperf3.js';
+import { TOOL_STARTUP_S } from '../runner/trial.js';
+import { cpuSeries, rollingLatency, throughputSeries, type SeriesPoint } from '../analysis/timeseries.js';
+import { toCsv } from '../results/export.js';
+import { trialStore } from './sample-figures.js';
+
+export const TIMESERIES_COLUMNS = ['trial', 'point', 'variant', 'repetition', 'series', 't_s', 'value'];
+
+export interface TimeseriesRow {
+  trial: string;
+  point: string;
+  variant: string;
+  repetition: number;
+  series: string;
+  t_s: number;
+  value: number;
+}
+
+const raw = (dir: RunDir, r: TrialRecord, suffix: string) => {
+  const file = r.raw.find((f) => f.endsWith(`.${suffix}`));
+  return file ? readFile(join(dir.path, file), 'utf8').catch(() => undefined) : Promise.resolve(undefined);
+};
+
+/** One trial's series, each from what its tool and sampler left in the run directory. */
+async function trialSeries(dir: RunDir, manifest: Manifest, r: TrialRecord): Promise<SeriesPoint[]> {
+  const test = manifest.scenario.tests?.[r.point.test];
+  if (!test || (test.tool === 'sockperf' && test.switchover)) return []; // a switchover has its own timeline
+  const out: SeriesPoint[] = [];
+  const store = await trialStore(dir, r, manifest);
+  if (store) {
+    const { meta, columns } = await readColumns(store.series, ['latency']);
+    out.push(...rollingLatency(columns.latency!, meta.unitNs, test.duration));
+  }
+  if (test.tool === 'iperf3') {
+    const parsed = parseIperf3((await raw(dir, r, 'client.stdout')) ?? '');
+    if (parsed.ok) out.push(...throughputSeries(parsed.value.intervals));
+  }
+  const [times, samplesText] = [await raw(dir, r, 'client.times'), await raw(dir, r, 'client.samples')];
+  const samples = samplesText === undefined ? undefined : parseSamples(samplesText);
+  const clientStart = Number(times?.split('\n')[0]);
+  if (samples?.ok && Number.isFinite(clientStart)) {
+    // The measurement begins once the tool started (and, for sockperf, after its warm-up).
+    const begin = clientStart + TOOL_STARTUP_S[test.tool] + (test.tool === 'sockperf' ? test.warmup : 0);
+    out.push(...cpuSeries(samples.value, begin, test.duration));
+  }
+  return out;
+}
+
+/** The CSV text of every ok trial's series. */
+export async function timeseriesCsv(dir: RunDir, manifest: Manifest, records: TrialRecord[]): Promise<string> {
+  const rows: TimeseriesRow[] = [];
+  for (const r of records.filter((x) => x.status === 'ok')) {
+    for (const p of await trialSeries(dir, manifest, r)) {
+      rows.push({ trial: r.trial, point: r.pointKey, variant: r.variant, repetition: r.repetition + 1, series: p.series, t_s: +p.t.toFixed(4), value: +p.value.toPrecision(6) });
+    }
+  }
+  return toCsv(rows as unknown as Record<string, string | number>[], TIMESERIES_COLUMNS);
+}
+
+/** What report reads back: analysis/timeseries.csv (none for a run analyzed before it existed). */
+export async function readTimeseries(analysisDir: string): Promise<TimeseriesRow[]> {
+  const text = await readFile(join(analysisDir, 'timeseries.csv'), 'utf8').catch(() => undefined);
+  if (!text) return [];
+  return (parse(text, { columns: true, cast: (v, c) => (['repetition', 't_s', 'value'].includes(String(c.column)) ? Number(v) : v) }) as TimeseriesRow[]);
+}
