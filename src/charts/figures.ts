@@ -406,7 +406,13 @@ export function timeseriesFigure(a: Analysis, data: TimeseriesDatum[], title: st
     $schema: SCHEMA,
     title: {
       text: title,
-      subtitle: 'latency: percentiles of windows of consecutive messages (1/100 of each trial, placed by message index over the duration); throughput: iperf3 intervals; CPU: sampler intervals',
+      subtitle: [
+        series.includes('p50_us') ? 'latency: percentiles of windows of consecutive messages (1/100 of each trial, placed by message index over the duration)' : '',
+        series.includes('throughput_gbps') ? 'throughput: iperf3 intervals' : '',
+        series.includes('cpu_busy_pct') ? 'CPU: sampler intervals' : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
     },
     data: { values: data },
     vconcat: series.map((s, i) => ({

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { stringify } from 'csv-stringify/sync';
 import { EnvironmentError, UserError } from '../util/errors.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { useFontMetrics } from './text-metrics.js';
+import { textWidth, useFontMetrics } from './text-metrics.js';
 
 export const FONT = 'DejaVu Sans';
 /** resvg finds DejaVu Sans through the system's fonts (scripts/setup.sh installs it). */
@@ -207,22 +207,23 @@ function styled(spec: TopLevelSpec, style: FigureStyle): TopLevelSpec {
   }
   const t = out.title as { text: string; subtitle?: string } | undefined;
   if (t && typeof t === 'object') {
-    // About 0.55 em per character of DejaVu Sans at 8 pt.
-    const chars = Math.max(30, Math.floor((style.widthIn * PT_PER_IN) / (0.55 * 8)));
-    out.title = { ...t, text: wrap(t.text, Math.floor(chars * 0.8)), ...(t.subtitle ? { subtitle: wrap(t.subtitle, chars) } : {}) };
+    // Lines measured in the font (titles 10 pt bold, subtitles 8 pt), within the page less the crop pad.
+    const page = style.widthIn * PT_PER_IN - 2 * CROP_PAD - 2;
+    out.title = { ...t, text: wrap(t.text, page, 10, true), ...(t.subtitle ? { subtitle: wrap(t.subtitle, page, 8) } : {}) };
   }
   return out;
 }
 
-/** Words into lines of at most `width` characters (a longer word keeps its own line). */
-export function wrap(text: string, width: number): string[] {
+/** Words into lines at most `widthPt` wide in the figures' font (a longer word keeps its own line). */
+export function wrap(text: string, widthPt: number, fontSize: number, bold = false): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width) {
+    const longer = line ? `${line} ${word}` : word;
+    if (line && textWidth(longer, fontSize, bold) > widthPt) {
       lines.push(line);
       line = word;
-    } else line = line ? `${line} ${word}` : word;
+    } else line = longer;
   }
   if (line) lines.push(line);
   return lines;

@@ -2,7 +2,7 @@
 // (content spans ≥ 90 % of the canvas), fonts embedded in the PDF, titles optional, latency on a log axis,
 // and the Boost% figure with one mark per point, variant and metric.
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -104,5 +104,22 @@ describe('figures for print', () => {
     const missing = await vfbench(['report', before, after]);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('report of 2 runs: say where their overlaid figures go with --out DIR');
+  });
+
+  it('draws lab-quick\'s Boost% figure (a real run\'s records): one mark per point, variant and metric', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'vfb-lq-')), 'lab-quick');
+    await cp('test/fixtures/runs/lab-quick', dir, { recursive: true });
+    const r = await vfbench(['report', dir]);
+    expect(r.exitCode, r.all).toBe(0);
+    const boost = JSON.parse(await readFile(join(dir, 'figures', 'boost.vl.json'), 'utf8'));
+    const marks = boost.data.values.map((d: { point: string; variant: string; metric: string }) => `${d.point} ${d.variant} ${d.metric}`).sort();
+    expect(marks).toEqual(['1024B vf p50', '1024B vf p99', '1024B vf p99.9', '64B vf p50', '64B vf p99', '64B vf p99.9']);
+    expect((await renderSvg(boost)).match(/aria-roledescription="point"/g)?.length).toBe(6);
+    // Each mark is the run's Boost% row: Eq. 1 on the medians, with its CI.
+    const a = JSON.parse(await readFile(join(dir, 'analysis', 'analysis.json'), 'utf8'));
+    const row = a.boost.find((b: { size: number; metric: string }) => b.size === 64 && b.metric === 'p99_us');
+    const mark = boost.data.values.find((d: { point: string; metric: string }) => d.point === '64B' && d.metric === 'p99');
+    expect([mark.boost, mark.ci_low, mark.ci_high]).toEqual([row.boostPercent, row.ciLow, row.ciHigh]);
+    expect(row.boostPercent).toBeCloseTo(((row.baselineValue - row.variantValue) / row.baselineValue) * 100, 9);
   });
 });
