@@ -316,10 +316,12 @@ export function boostData(a: Analysis): { data: BoostDatum[]; common: string } {
   const points = [...new Map(rows.map((b) => [b.pointKey, b])).values()].sort(comparePoints);
   // Latency percentiles where the tool measured them; elsewhere the point's first headline (a rate).
   const latency = ['p50_us', 'p99_us', 'p99_9_us'];
+  const metricsOf = new Map<string, Set<string>>();
+  for (const b of rows) metricsOf.set(b.pointKey, (metricsOf.get(b.pointKey) ?? new Set()).add(b.metric));
   const shown = (b: (typeof rows)[number]) => {
-    const mine = rows.filter((x) => x.pointKey === b.pointKey);
-    if (mine.some((x) => latency.includes(x.metric))) return latency.includes(b.metric);
-    return HEADLINE.find((m) => mine.some((x) => x.metric === m)) === b.metric;
+    const mine = metricsOf.get(b.pointKey)!;
+    if (latency.some((m) => mine.has(m))) return latency.includes(b.metric);
+    return HEADLINE.find((m) => mine.has(m)) === b.metric;
   };
   const { label, common } = shortPointLabels(points);
   const data = rows.filter(shown).map((b) => ({

@@ -6,7 +6,7 @@ import * as vl from 'vega-lite';
 import * as vega from 'vega';
 import { Resvg } from '@resvg/resvg-js';
 import { execa } from 'execa';
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from '../results/export.js';
 import { EnvironmentError, UserError } from '../util/errors.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { textWidth, useFontMetrics } from './text-metrics.js';
@@ -162,8 +162,7 @@ function liveSpec(build: FigureBuild, panelWidth: number, style: FigureStyle): u
 
 /** The data a figure draws, as CSV (its columns in the order they first appear). */
 function figureCsv(values: Record<string, unknown>[]): string {
-  const columns = [...new Set(values.flatMap((v) => Object.keys(v)))];
-  return stringify(values, { header: true, columns, cast: { number: (n) => (Number.isFinite(n) ? String(n) : '') } });
+  return toCsv(values as Parameters<typeof toCsv>[0], [...new Set(values.flatMap((v) => Object.keys(v)))]);
 }
 
 

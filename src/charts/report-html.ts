@@ -126,7 +126,8 @@ ${t.rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(cell(v))}</td>`).join(
 }
 
 export function reportHtml(o: { title: string; meta: [string, string][]; figures: ReportFigure[]; tables: ReportTable[]; warnings: string[] }): string {
-  if (!liveRuntime()) o = { ...o, warnings: [...o.warnings, 'the figures are static: the installed vega-tooltip could not be inlined (a release this vfbench does not know)'] };
+  const runtime = liveRuntime();
+  if (!runtime) o = { ...o, warnings: [...o.warnings, 'the figures are static: the installed vega-tooltip could not be inlined (a release this vfbench does not know)'] };
   const nav = [['#figures', 'Figures'], ...o.tables.map((t) => [`#${slug(t.title)}`, t.title.replace(/ \(.*$/, '')])];
   return `<!doctype html>
 <html lang="en">
@@ -145,7 +146,7 @@ ${o.warnings.length ? `<h2>Warnings</h2>\n<ul>${o.warnings.map((w) => `<li class
 <h2 id="figures">Figures</h2>
 ${o.figures.map(figureHtml).join('\n')}
 ${o.tables.map(tableHtml).join('\n')}
-${o.figures.some((f) => f.vega) && liveRuntime() ? `${liveRuntime()}\n${LIVE}` : ''}
+${o.figures.some((f) => f.vega) && runtime ? `${runtime}\n${LIVE}` : ''}
 </body>
 </html>
 `;

@@ -34,11 +34,12 @@ export async function trialStore(dir: RunDir, r: TrialRecord, manifest: Manifest
 export async function cdfData(a: Analysis, records: TrialRecord[], stores: Map<string, { sorted: string }>): Promise<{ data: CdfDatum[]; common: string }> {
   const cdf: CdfDatum[] = [];
   const ps = cdfProbabilities();
-  const trialsOf = (s: Analysis['summary'][number]) => records.filter((r) => r.pointKey === s.pointKey && r.variant === s.variant && !r.switchover && stores.has(r.trial));
-  const summary = [...a.summary].sort(comparePoints).filter((s) => trialsOf(s).length > 0);
-  const { label, common } = shortPointLabels(summary);
-  for (const s of summary) {
-    const mine = trialsOf(s);
+  const withTrials = [...a.summary]
+    .sort(comparePoints)
+    .map((s) => ({ s, mine: records.filter((r) => r.pointKey === s.pointKey && r.variant === s.variant && !r.switchover && stores.has(r.trial)) }))
+    .filter((x) => x.mine.length > 0);
+  const { label, common } = shortPointLabels(withTrials.map((x) => x.s));
+  for (const { s, mine } of withTrials) {
     const pooled = await pooledPercentiles(mine.map((r) => stores.get(r.trial)!.sorted), ps);
     for (const p of ps) cdf.push({ panel: label(s), variant: s.variant, latency_us: pooled.values.get(p)!, fraction: p / 100, trials: mine.length, messages: pooled.count });
   }

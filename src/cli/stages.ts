@@ -9,10 +9,9 @@ import { DEFAULT_STYLE, writeFigure, type FigureBuild, type FigureStyle, type Re
 import type { Manifest } from '../runner/run.js';
 import type { TrialRecord } from '../results/record.js';
 import { comparePoints, formatMetric, headlineMetrics, metricDirection, metricLabel, pointLabel } from '../analysis/metrics.js';
-import { readTimeseries, timeseriesCsv } from './timeseries-data.js';
+import { clientSamples, readTimeseries, timeseriesCsv } from './timeseries-data.js';
 import { writeFile } from 'node:fs/promises';
 import type { TopLevelSpec } from 'vega-lite';
-import { parseSamples, type Samples } from '../tools/proc.js';
 import { cdfData, groupBoxData, switchoverData, trialStore } from './sample-figures.js';
 import { timeseriesFigure, cdfFigure, barsWithCi, barFigure, boostData, boostFigure, boostVsRateData, boostVsRateFigure, groupBoxFigure, switchoverFigure } from '../charts/figures.js';
 import { reportHtml } from '../charts/report-html.js';
@@ -41,13 +40,6 @@ export async function analyzeRun(path: string): Promise<Analysis> {
     a,
   );
   return a;
-}
-
-async function clientSamples(dir: RunDir, r: TrialRecord): Promise<Samples | undefined> {
-  const file = r.raw.find((f) => f.endsWith('.client.samples'));
-  const text = file ? await readFile(join(dir.path, file), 'utf8').catch(() => undefined) : undefined;
-  const parsed = text === undefined ? undefined : parseSamples(text);
-  return parsed?.ok ? parsed.value : undefined;
 }
 
 export const THROUGHPUT: Record<string, { factor: number; unit: string }> = {

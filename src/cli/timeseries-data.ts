@@ -8,7 +8,7 @@ import type { RunDir } from '../results/run-dir.js';
 import type { Manifest } from '../runner/run.js';
 import type { TrialRecord } from '../results/record.js';
 import { readColumns } from '../results/sample-store.js';
-import { parseSamples } from '../tools/proc.js';
+import { parseSamples, type Samples } from '../tools/proc.js';
 import { parseOutput as parseIperf3 } from '../tools/iperf3.js';
 import { TOOL_STARTUP_S } from '../runner/trial.js';
 import { cpuSeries, rollingLatency, throughputSeries, type SeriesPoint } from '../analysis/timeseries.js';
@@ -27,10 +27,18 @@ export interface TimeseriesRow {
   value: number;
 }
 
+/** One of the trial's raw files by its suffix (client.stdout, client.times …), if it was kept. */
 const raw = (dir: RunDir, r: TrialRecord, suffix: string) => {
   const file = r.raw.find((f) => f.endsWith(`.${suffix}`));
   return file ? readFile(join(dir.path, file), 'utf8').catch(() => undefined) : Promise.resolve(undefined);
 };
+
+/** The client host's sampler output of a trial, parsed (none when sampling was off or it failed). */
+export async function clientSamples(dir: RunDir, r: TrialRecord): Promise<Samples | undefined> {
+  const text = await raw(dir, r, 'client.samples');
+  const parsed = text === undefined ? undefined : parseSamples(text);
+  return parsed?.ok ? parsed.value : undefined;
+}
 
 /** One trial's series, each from what its tool and sampler left in the run directory. */
 async function trialSeries(dir: RunDir, manifest: Manifest, r: TrialRecord): Promise<SeriesPoint[]> {
@@ -46,13 +54,12 @@ async function trialSeries(dir: RunDir, manifest: Manifest, r: TrialRecord): Pro
     const parsed = parseIperf3((await raw(dir, r, 'client.stdout')) ?? '');
     if (parsed.ok) out.push(...throughputSeries(parsed.value.intervals));
   }
-  const [times, samplesText] = [await raw(dir, r, 'client.times'), await raw(dir, r, 'client.samples')];
-  const samples = samplesText === undefined ? undefined : parseSamples(samplesText);
+  const [times, samples] = [await raw(dir, r, 'client.times'), await clientSamples(dir, r)];
   const clientStart = Number(times?.split('\n')[0]);
-  if (samples?.ok && Number.isFinite(clientStart)) {
+  if (samples && Number.isFinite(clientStart)) {
     // The measurement begins once the tool started (and, for sockperf, after its warm-up).
     const begin = clientStart + TOOL_STARTUP_S[test.tool] + (test.tool === 'sockperf' ? test.warmup : 0);
-    out.push(...cpuSeries(samples.value, begin, test.duration));
+    out.push(...cpuSeries(samples, begin, test.duration));
   }
   return out;
 }

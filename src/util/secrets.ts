@@ -29,19 +29,26 @@ export function checkSecrets(texts: string[], env: NodeJS.ProcessEnv = process.e
   if (missing.length > 0) throw new EnvironmentError(`the scenario's commands refer to ${missing.map((n) => `\${env:${n}}`).join(', ')}, not set in vfbench's environment`);
 }
 
+/** Forms that are a secret wherever they appear (redacted when stored, refused in a command). */
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
+const AWS_KEY = /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g;
+const GITHUB_TOKEN = /\b(?:ghp|gho|ghs|ghu|github_pat)_[A-Za-z0-9_]{20,}\b/g;
+const SLACK_TOKEN = /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/g;
+const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g;
+
 /**
  * Token-like text (documented in the README's Security section): key=value / key: value where the key says
  * token, password, secret, api key or signature; Authorization headers; AWS access keys; GitHub and Slack
  * tokens; JWTs; private key blocks.
  */
 const PATTERNS: [RegExp, string][] = [
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '[redacted private key]'],
+  [PRIVATE_KEY, '[redacted private key]'],
   [/\b((?:[A-Za-z0-9_-]*)(?:token|passw(?:or)?d|secret|api[_-]?key|access[_-]?key|sig|signature)[A-Za-z0-9_-]*)(\s*[:=]\s*|\s+)(["']?)[^\s"'&;]{4,}\3/gi, '$1$2$3[redacted]$3'],
   [/\b(Authorization:\s*(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]'],
-  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, '[redacted AWS key]'],
-  [/\b(?:ghp|gho|ghs|ghu|github_pat)_[A-Za-z0-9_]{20,}\b/g, '[redacted token]'],
-  [/\bxox[abprs]-[A-Za-z0-9-]{10,}\b/g, '[redacted token]'],
-  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g, '[redacted token]'],
+  [AWS_KEY, '[redacted AWS key]'],
+  [GITHUB_TOKEN, '[redacted token]'],
+  [SLACK_TOKEN, '[redacted token]'],
+  [JWT, '[redacted token]'],
 ];
 
 /**
@@ -49,18 +56,19 @@ const PATTERNS: [RegExp, string][] = [
  * unmistakable forms only (key blocks, Authorization headers, cloud and chat tokens, JWTs, and
  * token/password/secret=value with a literal value), so that ordinary commands are never refused.
  */
+const INLINE: [RegExp, string][] = [
+  [PRIVATE_KEY, 'a private key'],
+  [/\bAuthorization:\s*(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/i, 'an Authorization header'],
+  [AWS_KEY, 'an AWS access key'],
+  [GITHUB_TOKEN, 'a GitHub token'],
+  [SLACK_TOKEN, 'a Slack token'],
+  [JWT, 'a JWT'],
+  [/\b[A-Za-z0-9_-]*(?:token|passw(?:or)?d|secret|api[_-]?key)[A-Za-z0-9_-]*\s*[:=]\s*["']?(?![$"'])[^\s"'&;]{6,}/i, 'a token, password or secret given as key=value'],
+];
+
 export function inlineSecret(text: string): string | undefined {
-  const forms: [RegExp, string][] = [
-    [PATTERNS[0]![0], 'a private key'],
-    [/\bAuthorization:\s*(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/i, 'an Authorization header'],
-    [PATTERNS[3]![0], 'an AWS access key'],
-    [PATTERNS[4]![0], 'a GitHub token'],
-    [PATTERNS[5]![0], 'a Slack token'],
-    [PATTERNS[6]![0], 'a JWT'],
-    [/\b[A-Za-z0-9_-]*(?:token|passw(?:or)?d|secret|api[_-]?key)[A-Za-z0-9_-]*\s*[:=]\s*["']?(?![$"'])[^\s"'&;]{6,}/i, 'a token, password or secret given as key=value'],
-  ];
-  for (const [re, what] of forms) if (new RegExp(re.source, re.flags.replace('g', '')).test(text)) return what;
-  return undefined;
+  // search() ignores a regex's global flag and lastIndex, so the shared /g forms can be asked as they are.
+  return INLINE.find(([re]) => text.search(re) !== -1)?.[1];
 }
 
 /** A scenario's text as the manifest keeps it: its comment lines redacted (its values are what runs). */

@@ -2,10 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/load.js';
 import { makePlan, pointCount } from '../../src/scenario/plan.js';
 
-const scenario = (extra: string) =>
-  parseScenario(
-    `name: p
-hosts:
+/** One pair on this machine, the usual two variants. */
+const HOSTS_AND_VARIANTS = `hosts:
   a: { ssh: local, data: 127.0.0.1 }
   b: { ssh: local, data: 127.0.0.1 }
 pairs: [{ client: a, server: b }]
@@ -13,7 +11,12 @@ variants:
   vf: { controller: guest-link, interface: vf0, state: up }
   pv: { controller: guest-link, interface: vf0, state: down }
 baseline: pv
-${extra}
+`;
+
+const scenario = (extra: string) =>
+  parseScenario(
+    `name: p
+${HOSTS_AND_VARIANTS}${extra}
 tests:
   - tool: sockperf
     protocol: [udp, tcp]
@@ -73,15 +76,7 @@ describe('plan size', () => {
   it('counts the points of every tool as the plan expands them, without expanding them', () => {
     const s = parseScenario(
       `name: q
-hosts:
-  a: { ssh: local, data: 127.0.0.1 }
-  b: { ssh: local, data: 127.0.0.1 }
-pairs: [{ client: a, server: b }]
-variants:
-  vf: { controller: guest-link, interface: vf0, state: up }
-  pv: { controller: guest-link, interface: vf0, state: down }
-baseline: pv
-tests:
+${HOSTS_AND_VARIANTS}tests:
   - tool: sockperf
     protocol: [udp, tcp]
     sizes: [64, 256, 1024]
