@@ -11,7 +11,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labLayout } from '../src/lab/lab.js';
-import * as sockperf from '../src/tools/sockperf.js';
+import * as sockperf from '../src/tools/sockperf/parse.js';
 import { command } from '../src/util/shell.js';
 import type { TrialRecord } from '../src/results/record.js';
 import { main, median, table, vfbenchRun, withLab } from './lib.js';

@@ -1,4 +1,5 @@
 // The doctor command's plumbing: which hosts to check, with which needs, and installing.
+import { TOOL_NAMES } from '../tools/registry.js';
 import { resolve } from 'node:path';
 import { loadScenario } from '../scenario/load.js';
 import { connectHosts, type HostSource } from '../runner/connect.js';
@@ -32,7 +33,7 @@ export async function doctor(o: DoctorOptions): Promise<DoctorResult[]> {
   let source: HostSource;
   let names: string[];
   // What a scenario needs of its hosts; --host targets are checked for every tool.
-  let tools = ['sockperf', 'netperf', 'iperf3'];
+  let tools = TOOL_NAMES;
   let interfaces: string[] = [];
   if (o.scenarioFile) {
     const s = await loadScenario(o.scenarioFile);

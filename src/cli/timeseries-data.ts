@@ -9,8 +9,8 @@ import type { Manifest } from '../runner/run.js';
 import type { TrialRecord } from '../results/record.js';
 import { readColumns } from '../results/sample-store.js';
 import { parseSamples, type Samples } from '../tools/proc.js';
-import { parseOutput as parseIperf3 } from '../tools/iperf3.js';
-import { TOOL_STARTUP_S } from '../runner/trial.js';
+import { parseOutput as parseIperf3 } from '../tools/iperf3/parse.js';
+import { toolOf } from '../tools/registry.js';
 import { cpuSeries, rollingLatency, throughputSeries, type SeriesPoint } from '../analysis/timeseries.js';
 import { toCsv } from '../results/export.js';
 import { trialStore } from './sample-figures.js';
@@ -58,7 +58,7 @@ async function trialSeries(dir: RunDir, manifest: Manifest, r: TrialRecord): Pro
   const clientStart = Number(times?.split('\n')[0]);
   if (samples && Number.isFinite(clientStart)) {
     // The measurement begins once the tool started (and, for sockperf, after its warm-up).
-    const begin = clientStart + TOOL_STARTUP_S[test.tool] + (test.tool === 'sockperf' ? test.warmup : 0);
+    const begin = clientStart + toolOf(test).startupS + toolOf(test).warmupS(test);
     out.push(...cpuSeries(samples, begin, test.duration));
   }
   return out;

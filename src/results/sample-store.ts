@@ -11,7 +11,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
-import { latencyUs } from '../tools/sockperf-fulllog.js';
+import { latencyUs } from '../tools/sockperf/fulllog.js';
 import { Field, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Struct, Uint32 } from 'apache-arrow';
 
 const BATCH = 1 << 20;

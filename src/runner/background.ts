@@ -2,11 +2,16 @@
 // running from `lead` seconds before the measured test until after it; its measured rate is recorded.
 import type { BackgroundSpec } from '../scenario/schema.js';
 import type { Arg } from '../util/shell.js';
-import * as iperf3 from '../tools/iperf3.js';
-import * as sockperf from '../tools/sockperf.js';
+import * as iperf3 from '../tools/iperf3/parse.js';
+import * as sockperf from '../tools/sockperf/parse.js';
 
 /** Seconds the load keeps running after the measured test is due to end. */
 export const BACKGROUND_TAIL_S = 0.5;
+
+/** Seconds the load runs in all: its lead, the measured tool's start-up and run, a tail (the dry run shows the same). */
+export function backgroundSeconds(bg: BackgroundSpec, toolStartupS: number, clientSeconds: number): number {
+  return bg.lead + toolStartupS + clientSeconds + BACKGROUND_TAIL_S;
+}
 
 export interface BackgroundPlan {
   server: { argv: Arg[]; port: number; protocol: 'tcp' | 'udp' };

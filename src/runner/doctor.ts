@@ -8,13 +8,13 @@ import { errorMessage } from '../util/errors.js';
 import type { HostFacts } from './facts.js';
 import { hostFacts } from './facts.js';
 import { discoverVfs } from '../paths/discovery.js';
-import { unsupportedVersion } from './trial.js';
+import { TOOLS, toolOf } from '../tools/registry.js';
+import type { PackageManager } from '../tools/tool.js';
 
-/** Binaries each tool needs (netperf's server is netserver). */
-export const TOOL_BINARIES: Record<string, string[]> = {
-  sockperf: ['sockperf'],
-  netperf: ['netperf', 'netserver'],
-  iperf3: ['iperf3'],
+/** Binaries a tool needs on a host (netperf's server is netserver; ping has no server). */
+const binariesOf = (tool: string): string[] => {
+  const b = toolOf(tool).binaries;
+  return [...new Set([b.client, ...(b.server ? [b.server] : [])])];
 };
 
 /** scripts/enable-netperf-repo.sh, shipped with vfbench (package.json "files"). */
@@ -24,10 +24,13 @@ const ENABLE_NETPERF_REPO = readFileSync(fileURLToPath(new URL('../../scripts/en
   .join('\n')
   .trim();
 
-/** Package names per package manager (the same for the three tools on every family we know). */
-const PACKAGES: Record<string, string> = { sockperf: 'sockperf', netperf: 'netperf', netserver: 'netperf', iperf3: 'iperf3' };
+/** The package that brings a binary with a package manager, as its tool says (else the binary's name). */
+function packageOf(binary: string, pm: PackageManager): string {
+  const p = TOOLS.map((t) => (t.packages as Record<string, Partial<Record<PackageManager | '*', string>>>)[binary]).find((x) => x !== undefined);
+  return p?.[pm] ?? p?.['*'] ?? binary;
+}
 
-export type PackageManager = 'apt' | 'dnf' | 'yum' | 'zypper';
+export type { PackageManager };
 
 export interface HostCheck {
   host: string;
@@ -42,13 +45,13 @@ export interface HostCheck {
 export function checkFacts(name: string, facts: HostFacts, tools: string[], interfaces: string[]): HostCheck {
   const c: HostCheck = { host: name, ssh: facts.ssh, facts, problems: [], notes: [], missing: [] };
   for (const tool of tools) {
-    for (const bin of TOOL_BINARIES[tool] ?? [tool]) {
+    for (const bin of binariesOf(tool)) {
       const v = facts.tools[bin];
       if (!v) {
         c.problems.push(`${bin} is not installed`);
         c.missing.push(bin);
       } else {
-        const bad = unsupportedVersion(tool, v);
+        const bad = toolOf(tool).unsupportedVersion(bin, v);
         if (bad) c.problems.push(bad);
         else c.notes.push(`${bin} ${v}`);
       }
@@ -73,7 +76,7 @@ export function checkFacts(name: string, facts: HostFacts, tools: string[], inte
  * repository that carries netperf where needed (Debian non-free, Ubuntu multiverse, EPEL on RHEL-likes).
  */
 export function installCommands(pm: PackageManager, missing: string[], os: { fedora?: boolean } = {}): string[] {
-  const pkgs = [...new Set(missing.map((m) => PACKAGES[m] ?? m))].sort();
+  const pkgs = [...new Set(missing.map((m) => packageOf(m, pm)))].sort();
   if (pkgs.length === 0) return [];
   const list = pkgs.join(' ');
   if (pm === 'apt') {

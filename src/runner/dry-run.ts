@@ -7,8 +7,9 @@ import { describeCommand } from '../paths/command.js';
 import { describeAzureNic, nicsOf } from '../paths/azure-nic.js';
 import { describeLibvirt } from '../paths/libvirt-hotplug.js';
 import { describeAwsEnaExpress } from '../paths/aws-ena-express.js';
-import { toolRun } from './tool-runs.js';
-import { backgroundPlan } from './background.js';
+import { toolOf } from '../tools/registry.js';
+import type { TestBase } from '../tools/tool.js';
+import { backgroundPlan, backgroundSeconds } from './background.js';
 
 export function dryRunLines(s: Scenario): string[] {
   const plan = makePlan(s);
@@ -50,22 +51,23 @@ export function dryRunLines(s: Scenario): string[] {
     }
     const test = s.tests[t.point.test]!;
     const mps = pair.group ? s.groups?.[pair.group]?.mps : undefined;
-    const run = toolRun(test, t.point, { serverAddress: s.hosts[pair.server]!.data, clientDir: '/tmp/vfbench.RUN', trialId: t.id, mps });
+    const tool = toolOf(test);
+    const run = tool.run(test, t.point, { serverAddress: s.hosts[pair.server]!.data, clientDir: '/tmp/vfbench.RUN', trialId: t.id, mps });
     lines.push(`# trial ${t.id}${t.batch ? ` (batch ${t.batch}: all pairs start together)` : ''}`);
     if (s.sampling) {
       for (const h of [pair.server, pair.client]) lines.push(`${h}: sample /proc/stat and /proc/net/dev every ${s.sampling.interval}s in the agent until the trial ends   (sampler; no process)`);
     }
-    lines.push(`${pair.server}: ${command(run.server.argv)} &   (until ${run.server.ready.protocol} port ${run.server.ready.port} listens; stopped after the trial)`);
-    const bg = test.tool !== 'iperf3' ? test.background : undefined;
+    if (run.server) lines.push(`${pair.server}: ${command(run.server.argv)} &   (until ${run.server.ready.protocol} port ${run.server.ready.port} listens; stopped after the trial)`);
+    const { background: bg, switchover } = test as TestBase;
     if (bg && (t.point.rate ?? 0) > 0) {
-      const p = backgroundPlan(bg, { address: s.hosts[pair.server]!.data, rate: t.point.rate!, size: bg.size ?? t.point.size, seconds: bg.lead + run.client.seconds + 3 });
+      const p = backgroundPlan(bg, { address: s.hosts[pair.server]!.data, rate: t.point.rate!, size: bg.size ?? t.point.size, seconds: backgroundSeconds(bg, tool.startupS, run.client.seconds) });
       lines.push(`${pair.server}: ${command(p.server.argv)} &   (background load's server)`);
       lines.push(`${pair.client}: ${command(p.client.argv)} &   (background load, ${bg.lead}s before the test)`);
     }
     lines.push(`${pair.client}: ${command(run.client.argv)}`);
-    if (test.tool === 'sockperf' && test.switchover) {
-      for (const step of test.switchover.steps) lines.push(`# at ${step.at}s into the measurement: switch ${pair.client}->${pair.server} to ${step.variant} (as above)`);
-      current.set(t.point.pair, test.switchover.steps[test.switchover.steps.length - 1]!.variant);
+    if (switchover) {
+      for (const step of switchover.steps) lines.push(`# at ${step.at}s into the measurement: switch ${pair.client}->${pair.server} to ${step.variant} (as above)`);
+      current.set(t.point.pair, switchover.steps[switchover.steps.length - 1]!.variant);
     }
   }
   lines.push('# on exit (success, failure, Ctrl-C, SIGTERM): restore', ...touched.values());

@@ -1,5 +1,6 @@
 // Facts about each host for the manifest and `doctor`: kernel, CPU, interfaces with drivers, MTU,
 // offloads and VF pairing, and the versions of the tools.
+import { TOOLS } from '../tools/registry.js';
 import type { Host } from '../hosts/host.js';
 import { raw } from '../util/shell.js';
 
@@ -58,10 +59,8 @@ const SCRIPT = [
     'low=$(cd "$d" && ls -d lower_* 2>/dev/null | sed "s/^lower_//" | tr "\\n" ","); ' +
     'echo "if $n $(cat $d/mtu) $(cat $d/operstate) ${drv:--} ${bus:--} ${low:--}"; ' +
     `ethtool -k "$n" 2>/dev/null | grep -E '^(${Object.keys(OFFLOADS).join('|')}):' | sed "s/^/off $n /"; done`,
-  'v=$(sockperf --version 2>/dev/null | sed -n "s/^sockperf, version //p" | head -1); command -v sockperf >/dev/null && echo "tool sockperf ${v:-present}"',
-  'v=$(netperf -V 2>/dev/null | sed -n "s/^Netperf version //p"); command -v netperf >/dev/null && echo "tool netperf ${v:-present}"',
-  'v=$(netserver -V 2>/dev/null | sed -n "s/^Netperf version //p"); command -v netserver >/dev/null && echo "tool netserver ${v:-present}"',
-  'v=$(iperf3 --version 2>/dev/null | sed -n "s/^iperf \\([0-9.]*\\).*/\\1/p" | head -1); command -v iperf3 >/dev/null && echo "tool iperf3 ${v:-present}"',
+  // Every registered tool says how to read its binaries' versions.
+  ...TOOLS.flatMap((t) => t.versionProbe),
   'true',
 ].join('; ');
 

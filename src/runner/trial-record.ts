@@ -6,7 +6,7 @@ import type { Host } from '../hosts/host.js';
 import { expectedPath } from '../scenario/load.js';
 import { verifyPath, type CounterSource } from '../paths/counters.js';
 import type { TestSpec } from '../scenario/schema.js';
-import type { ToolRun } from './tool-runs.js';
+import type { ToolRun } from '../tools/tool.js';
 import { cpuCost } from './sampling.js';
 import { parseSamples } from '../tools/proc.js';
 import { backgroundRate, type BackgroundPlan } from './background.js';

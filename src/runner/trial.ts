@@ -15,22 +15,21 @@ import type { RunDir } from '../results/run-dir.js';
 import { RECORD_SCHEMA, type TrialRecord } from '../results/record.js';
 import type { PathController } from '../paths/controller.js';
 import { pathCountersOp, type CounterSnapshot, type CounterSource } from '../paths/counters.js';
-import { toolRun, type ToolRun } from './tool-runs.js';
+import type { ToolRun, TestBase } from '../tools/tool.js';
+import { toolOf } from '../tools/registry.js';
 import { command } from '../util/shell.js';
 import { errorMessage } from '../util/errors.js';
 import { faultPoint } from '../util/faults.js';
 import type { HostFacts } from './facts.js';
 import type { Barrier } from './barrier.js';
 import { samplerStart } from './sampling.js';
-import { backgroundPlan, BACKGROUND_TAIL_S, type BackgroundPlan } from './background.js';
+import { backgroundPlan, backgroundSeconds, BACKGROUND_TAIL_S, type BackgroundPlan } from './background.js';
 import { buildRecord, TrialFailure, CLIENT_GRACE_S, type HostEnd, type TrialEvidence } from './trial-record.js';
 import { FullLogIngest } from './full-log-ingest.js';
 import { runSwitches } from './switchover.js';
 import type { BackgroundSpec, TestSpec } from '../scenario/schema.js';
 
 const SERVER_READY_S = 5;
-/** Seconds a tool needs from process start to its first measured message (sockperf's fixed sleep). */
-export const TOOL_STARTUP_S: Record<TestSpec['tool'], number> = { sockperf: 2.3, netperf: 0.3, iperf3: 0.5 };
 /** What a round trip may take beyond the work it waits for, before vfbench stops waiting for its answer. */
 const REQUEST_SLACK_MS = 30_000;
 
@@ -134,7 +133,7 @@ class TrialRun {
     const load = backgroundOf(this.test, trial.point);
     if (load && load.rate > 0) {
       // The load outlasts the measured client: its lead, the client's whole run, a tail.
-      const seconds = load.spec.lead + TOOL_STARTUP_S[this.test.tool] + this.tool.client.seconds + BACKGROUND_TAIL_S;
+      const seconds = backgroundSeconds(load.spec, toolOf(this.test).startupS, this.tool.client.seconds);
       this.bg = { ...load, plan: backgroundPlan(load.spec, { address: this.address, rate: load.rate, size: load.size, seconds }) };
     }
     this.base = {
@@ -160,7 +159,7 @@ class TrialRun {
   private toolRun(): ToolRun {
     const pairSpec = this.ctx.scenario.pairs[this.ctx.trial.point.pair]!;
     const mps = pairSpec.group ? this.ctx.scenario.groups?.[pairSpec.group]?.mps : undefined;
-    return toolRun(this.test, this.ctx.trial.point, { serverAddress: this.address, clientDir: this.client.agent?.dir ?? '/tmp', trialId: this.ctx.trial.id, mps });
+    return toolOf(this.test).run(this.test, this.ctx.trial.point, { serverAddress: this.address, clientDir: this.client.agent?.dir ?? '/tmp', trialId: this.ctx.trial.id, mps });
   }
 
   private failed(kind: string, message: string): TrialRecord {
@@ -182,19 +181,20 @@ class TrialRun {
 
   /** Counters are compared before/after the trial (not for a switchover, whose path changes on purpose). */
   private get verifying(): boolean {
-    return !!(this.source(this.client) && this.source(this.server)) && !(this.test.tool === 'sockperf' && this.test.switchover);
+    return !!(this.source(this.client) && this.source(this.server)) && !(this.test as TestBase).switchover;
   }
 
   /** A tool missing on a host fails only the trials that need it. */
   private precheck(): TrialRecord | undefined {
-    const need: [Host, string][] = [[this.client, this.tool.needs.client], [this.server, this.tool.needs.server]];
+    const need: [Host, string][] = [[this.client, this.tool.needs.client]];
+    if (this.tool.needs.server) need.push([this.server, this.tool.needs.server]);
     if (this.bg) need.push([this.client, this.bg.plan.needs], [this.server, this.bg.plan.needs]);
     for (const [host, binary] of need) {
       if (!this.ctx.facts[host.name]?.tools[binary]) {
         return this.failed('tool-missing', `${binary} is not installed on ${host.name} (${host.describe()}): vfbench doctor --install installs it`);
       }
     }
-    const unsupported = unsupportedVersion(this.test.tool, this.ctx.facts[this.client.name]!.tools[this.tool.needs.client]!);
+    const unsupported = toolOf(this.test).unsupportedVersion(this.tool.needs.client, this.ctx.facts[this.client.name]!.tools[this.tool.needs.client]!);
     return unsupported ? this.failed('tool-unsupported', unsupported) : undefined;
   }
 
@@ -218,10 +218,10 @@ class TrialRun {
       }
       const start = await this.startClient(at);
       faultPoint('measuring');
-      const switchover = this.test.tool === 'sockperf' ? this.test.switchover : undefined;
-      const warmup = this.test.tool === 'sockperf' ? this.test.warmup : 0;
+      const switchover = (this.test as TestBase).switchover;
+      const tool = toolOf(this.test);
       const switching = switchover
-        ? runSwitches(this.ctx, this.client, switchover.steps, start.start + TOOL_STARTUP_S.sockperf + warmup, (v) => ensureVariant(this.ctx, trial.point.pair, v))
+        ? runSwitches(this.ctx, this.client, switchover.steps, start.start + tool.startupS + tool.warmupS(this.test), (v) => ensureVariant(this.ctx, trial.point.pair, v))
         : undefined;
       const clientEnd = await this.collect(this.client, true);
       const switched = switching ? await switching : undefined;
@@ -306,7 +306,7 @@ class TrialRun {
   }
 
   private samplerMaxS(): number {
-    return this.tool.client.seconds + TOOL_STARTUP_S[this.test.tool] + CLIENT_GRACE_S + (this.bg?.spec.lead ?? 0) + 15;
+    return this.tool.client.seconds + toolOf(this.test).startupS + CLIENT_GRACE_S + (this.bg?.spec.lead ?? 0) + 15;
   }
 
   /** Seconds a server (or the load's) may live: until the client is done and collected, whatever happens. */
@@ -340,20 +340,21 @@ class TrialRun {
     return `${this.ctx.trial.id}.${role}`;
   }
 
+  /** The server host's first batch: its probe, the tool's server (none for ICMP) and the load's, listening. */
   private async startServer(): Promise<void> {
     const { server, tool } = this;
     const b = this.batch(server);
     this.openProbe(b, server, 'server');
-    const { protocol, port } = tool.server.ready;
     const life = this.serverLifeS();
-    const srv = b.add(ops.start({ job: this.job('server'), argv: tool.server.argv, lifeS: life, ready: { protocol, port, timeoutS: SERVER_READY_S } }));
+    const ts = tool.server;
+    const srv = ts ? b.add(ops.start({ job: this.job('server'), argv: ts.argv, lifeS: life, ready: { ...ts.ready, timeoutS: SERVER_READY_S } })) : undefined;
     const bg = this.bg?.plan.server;
     const bgSrv = bg ? b.add(ops.start({ job: this.job('bg-server'), argv: bg.argv, lifeS: life, ready: { protocol: bg.protocol, port: bg.port, timeoutS: SERVER_READY_S } })) : undefined;
-    this.starting(server, bg ? [this.job('server'), this.job('bg-server')] : [this.job('server')]);
+    this.starting(server, [...(ts ? [this.job('server')] : []), ...(bg ? [this.job('bg-server')] : [])]);
     await b.send(SERVER_READY_S * 2000 + REQUEST_SLACK_MS);
     await this.checkAbort(server);
-    const s = srv.value;
-    if (!s.ready) {
+    if (ts && !srv!.value.ready) {
+      const { protocol, port } = ts.ready;
       const out = await this.collect(server, false);
       const text = `${out.files['server.stdout'] ?? ''}${out.files['server.stderr'] ?? ''}`;
       const busy = /Address already in use|bind|in use/i.test(text);
@@ -361,6 +362,7 @@ class TrialRun {
     }
     if (bgSrv && !bgSrv.value.ready) throw new TrialFailure('background-failed', `the background ${this.bg!.plan.needs} server did not listen on port ${bg!.port}`);
   }
+
 
   private async startClient(at: number | undefined): Promise<{ start: number; lateMs?: number; arrivedLateMs?: number }> {
     const { client, tool } = this;
@@ -399,7 +401,7 @@ class TrialRun {
   }
 
   private clientLifeS(): number {
-    return this.tool.client.seconds + TOOL_STARTUP_S[this.test.tool] + CLIENT_GRACE_S;
+    return this.tool.client.seconds + toolOf(this.test).startupS + CLIENT_GRACE_S;
   }
 
   /**
@@ -547,7 +549,7 @@ class TrialRun {
 
 /** The background load a point asks for (rate 0: the test's reference point without load). */
 export function backgroundOf(test: TestSpec, point: Trial['point']): { spec: BackgroundSpec; rate: number; size: number } | undefined {
-  const spec = test.tool !== 'iperf3' ? test.background : undefined;
+  const spec = (test as TestBase).background;
   return spec ? { spec, rate: point.rate ?? 0, size: spec.size ?? point.size } : undefined;
 }
 
@@ -555,15 +557,5 @@ export function backgroundOf(test: TestSpec, point: Trial['point']): { spec: Bac
 export function backgroundLeadS(test: TestSpec, point: Trial['point']): number {
   const load = backgroundOf(test, point);
   if (!load || load.rate === 0) return 0;
-  return load.spec.lead + (load.spec.tool === 'sockperf' ? TOOL_STARTUP_S.sockperf : 0);
-}
-
-/** Versions whose output vfbench cannot read correctly; undefined when fine. */
-export function unsupportedVersion(tool: string, version: string): string | undefined {
-  const [maj = 0, min = 0] = version.split(/[.-]/).map((x) => Number(x));
-  if (tool === 'netperf' && (maj < 2 || (maj === 2 && min < 5))) {
-    return `netperf ${version} has no omni latency selectors (needs 2.5.0 or newer)`;
-  }
-  if (tool === 'iperf3' && maj < 3) return `iperf ${version} is not iperf3`;
-  return undefined;
+  return load.spec.lead + (load.spec.tool === 'sockperf' ? toolOf('sockperf').startupS : 0);
 }

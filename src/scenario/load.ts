@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { scenarioSchema, inventorySchema, testSchema, type HostSpec, type PairSpec, type ScenarioParsed, type TestSpec, type VariantSpec, type VerifySpec } from './schema.js';
 import { defaultLabOptions, labLayout } from '../lab/lab.js';
 import { MAX_TRIALS, pointCount } from './plan.js';
+import { toolOf } from '../tools/registry.js';
+import type { ScenarioFacts, TestBase } from '../tools/tool.js';
 
 export interface Problem {
   file: string;
@@ -103,24 +105,46 @@ function readInventory(path: string): Inventory | string {
 
 type ProblemAt = (path: PathKey[], message: string, key?: string) => void;
 
-/** Checks of one test that the schema cannot express. */
-function checkTest(t: TestSpec, i: number, problem: ProblemAt): void {
-  // All three tools take whole seconds (-t / -l); sockperf's warm-up is added to its -t.
+/** Checks of one test that the schema cannot express: the runner's, then its tool's own. */
+function checkTest(t: TestSpec, i: number, s: ScenarioFacts, problem: ProblemAt): void {
+  // Every tool takes whole seconds (-t, -w, -l).
   if (!Number.isInteger(t.duration)) problem(['tests', i, 'duration'], `${t.tool} runs whole seconds; got ${t.duration}s`);
-  if (t.tool === 'sockperf') {
-    if (!Number.isInteger(t.warmup)) problem(['tests', i, 'warmup'], `sockperf runs whole seconds; got ${t.warmup}s`);
-    if (t.mode === 'throughput' && t.full_rtt) problem(['tests', i, 'full_rtt'], 'throughput mode measures no latency');
-    if (t.mode !== 'under-load' && t.reply_every !== undefined) problem(['tests', i, 'reply_every'], 'reply_every applies to mode: under-load only');
-  }
-  if (t.tool === 'iperf3') {
-    if (!Number.isInteger(t.omit)) problem(['tests', i, 'omit'], `iperf3 omits whole seconds; got ${t.omit}s`);
-    if (t.protocol.includes('udp') && t.bitrate === undefined) {
-      problem(['tests', i, 'protocol'], 'UDP needs a `bitrate:` (iperf3 would send only 1 Mbit/s)');
-    }
-  }
-  if (t.tool === 'netperf' && t.response_size !== undefined && !t.test.some((x) => x.endsWith('RR'))) {
-    problem(['tests', i, 'response_size'], 'response_size applies to TCP_RR, UDP_RR and TCP_CRR');
-  }
+  toolOf(t).check(t, (path, message) => problem(['tests', i, ...path], message), s);
+  checkBackground(t, i, problem);
+}
+
+/** A live switchover: its variants exist, change the path at increasing instants inside the measurement. */
+function checkSwitchover(t: TestSpec, i: number, s: ScenarioParsed, problem: ProblemAt): void {
+  const sw = (t as TestBase).switchover;
+  if (!sw) return;
+  const variantNames = Object.keys(s.variants);
+  if (!variantNames.includes(sw.start)) problem(['tests', i, 'switchover', 'start'], `unknown variant "${sw.start}" (variants: ${variantNames.join(', ')})`);
+  let state = sw.start;
+  sw.steps.forEach((step, k) => {
+    const at = ['tests', i, 'switchover', 'steps', k];
+    if (!variantNames.includes(step.variant)) problem([...at, 'variant'], `unknown variant "${step.variant}" (variants: ${variantNames.join(', ')})`);
+    else if (step.variant === state) problem([...at, 'variant'], `the path is already "${state}" here: a step must change it`);
+    if (step.at >= t.duration) problem([...at, 'at'], `switch at ${step.at}s is not inside the ${t.duration}s measurement`);
+    if (k > 0 && step.at <= sw.steps[k - 1]!.at) problem([...at, 'at'], 'steps must be in increasing time order');
+    state = step.variant;
+  });
+  const kinds = new Set([sw.start, ...sw.steps.map((x) => x.variant)].map((v) => s.variants[v]?.controller));
+  if (kinds.size > 1) problem(['tests', i, 'switchover'], 'all variants of a switchover must use the same controller');
+  if (s.pairs_run === 'together') problem(['pairs_run'], 'switchover tests run one pair at a time: use pairs_run: one-by-one');
+  if (s.sampling === false) problem(['sampling'], 'a switchover needs sampling: its counters show which path carried each interval');
+}
+
+/** Background load: a port of its own, and datagrams of a size it can send. */
+function checkBackground(t: TestSpec, i: number, problem: ProblemAt): void {
+  const bg = (t as TestBase).background;
+  if (!bg) return;
+  if (bg.tool === 'sockperf' && bg.streams > 1) problem(['tests', i, 'background', 'streams'], 'sockperf background runs one stream: use tool: iperf3 for several');
+  const port = (t as { port?: number }).port;
+  if (bg.port === port) problem(['tests', i, 'background', 'port'], `the background load needs a port of its own (the test uses ${port})`);
+  // (Not for a test whose points the plan limit refuses anyway.)
+  const sizes = toolOf(t).pointCount(t) <= MAX_TRIALS ? toolOf(t).points(t).map((p) => p.size) : [];
+  if (bg.size === undefined && sizes.some((x) => x > 0 && x < 16)) problem(['tests', i, 'background', 'size'], 'give a size: the test has sizes below 16 bytes');
+  if (bg.size === undefined && sizes.includes(0)) problem(['tests', i, 'background', 'size'], `give a size: the test uses ${t.tool}'s default size`);
 }
 
 /** Parse YAML text against a schema; every problem is reported at once with its position. */
@@ -140,25 +164,6 @@ function yamlProblems(file: string, doc: Document, lc: LineCounter): Problem[] {
   });
 }
 
-/**
- * A message rate bounds a sockperf full log: refuse a trial whose log could not be held, before it runs.
- * Rows are replies: the rate (the test's, or its groups') over reply_every under load. At `mps: max` the
- * rate is the path's, unknown here: a log growing past the limit fails its trial (too-many-samples).
- */
-function checkLogSize(t: Extract<TestSpec, { tool: 'sockperf' }>, i: number, s: Pick<ScenarioParsed, 'groups'>, problem: (path: (string | number)[], message: string) => void): void {
-  if (t.mode === 'throughput') return;
-  const perReply = t.mode === 'under-load' ? (t.reply_every ?? 100) : 1;
-  const rates = [t.mps ?? (t.mode === 'under-load' ? 10_000 : 'max'), ...Object.values(s.groups ?? {}).map((g) => g.mps)].filter((r): r is number => typeof r === 'number');
-  const seconds = t.duration + t.warmup;
-  const rows = Math.ceil((Math.max(0, ...rates) / perReply) * seconds);
-  if (rows > t.max_log_rows) {
-    const replies = perReply > 1 ? ` with a reply every ${perReply}` : '';
-    problem(['tests', i, 'duration'], `${seconds} s at ${Math.max(...rates)} messages/s${replies} is up to ${rows} full-log rows, more than max_log_rows (${t.max_log_rows}): shorten it or raise max_log_rows (up to 8 bytes of vfbench's memory per row)`);
-  }
-  // A live switchover keeps each reply's arrival as 32-bit µs from the first send.
-  if (t.switchover && seconds > 4200) problem(['tests', i, 'duration'], `a live switchover test lasts at most 4200 s (70 minutes) with its warm-up; this one ${seconds} s`);
-}
-
 /** Parse scenario text; `file` is used in messages and to resolve relative paths. */
 export function parseScenario(text: string, file: string): Scenario {
   const lc = new LineCounter();
@@ -175,7 +180,7 @@ export function parseScenario(text: string, file: string): Scenario {
     if (Array.isArray(tests)) {
       tests.forEach((raw, i) => {
         const t = testSchema.safeParse(raw);
-        if (t.success) checkTest(t.data, i, problem);
+        if (t.success) checkTest(t.data, i, {}, problem);
       });
     }
     throw new ScenarioError([...zodProblems(file, doc, lc, parsed.error), ...problems]);
@@ -250,45 +255,14 @@ export function parseScenario(text: string, file: string): Scenario {
   if (!variantNames.includes(s.baseline)) {
     problem(['baseline'], `baseline "${s.baseline}" is not one of the variants (${variantNames.join(', ')})`);
   }
-  s.tests.forEach((t, i) => checkTest(t, i, problem));
-  s.tests.forEach((t, i) => {
-    if (t.tool === 'sockperf') checkLogSize(t, i, s, problem);
-    if (t.tool !== 'sockperf' || !t.switchover) return;
-    const sw = t.switchover;
-    if (!variantNames.includes(sw.start)) problem(['tests', i, 'switchover', 'start'], `unknown variant "${sw.start}" (variants: ${variantNames.join(', ')})`);
-    let state = sw.start;
-    sw.steps.forEach((step, k) => {
-      const at = ['tests', i, 'switchover', 'steps', k];
-      if (!variantNames.includes(step.variant)) problem([...at, 'variant'], `unknown variant "${step.variant}" (variants: ${variantNames.join(', ')})`);
-      else if (step.variant === state) problem([...at, 'variant'], `the path is already "${state}" here: a step must change it`);
-      if (step.at >= t.duration) problem([...at, 'at'], `switch at ${step.at}s is not inside the ${t.duration}s measurement`);
-      if (k > 0 && step.at <= sw.steps[k - 1]!.at) problem([...at, 'at'], 'steps must be in increasing time order');
-      state = step.variant;
-    });
-    const kinds = new Set([sw.start, ...sw.steps.map((x) => x.variant)].map((v) => s.variants[v]?.controller));
-    if (kinds.size > 1) problem(['tests', i, 'switchover'], 'all variants of a switchover must use the same controller');
-    if (t.mode === 'throughput') problem(['tests', i, 'mode'], 'a switchover measures latency: use mode ping-pong or under-load');
-    if (t.mode === 'ping-pong' && t.protocol.includes('udp')) {
-      problem(['tests', i, 'mode'], 'a UDP switchover needs mode: under-load with reply_every: 1 (a ping-pong client stalls on the first message the switch loses)');
-    }
-    if (s.pairs_run === 'together') problem(['pairs_run'], 'switchover tests run one pair at a time: use pairs_run: one-by-one');
-    if (s.sampling === false) problem(['sampling'], 'a switchover needs sampling: its counters show which path carried each interval');
-  });
-  s.tests.forEach((t, i) => {
-    if (t.tool === 'iperf3' || !t.background) return;
-    const bg = t.background;
-    if (bg.tool === 'sockperf' && bg.streams > 1) problem(['tests', i, 'background', 'streams'], 'sockperf background runs one stream: use tool: iperf3 for several');
-    if (bg.port === t.port) problem(['tests', i, 'background', 'port'], `the background load needs a port of its own (the test uses ${t.port})`);
-    const sizes = t.tool === 'sockperf' ? t.sizes : (t.sizes ?? []);
-    if (bg.size === undefined && sizes.some((x) => x < 16)) problem(['tests', i, 'background', 'size'], 'give a size: the test has sizes below 16 bytes');
-    if (bg.size === undefined && t.tool === 'netperf' && t.sizes === undefined) problem(['tests', i, 'background', 'size'], 'give a size: the test uses netperf\'s default size');
-  });
+  s.tests.forEach((t, i) => checkTest(t, i, s, problem));
+  s.tests.forEach((t, i) => checkSwitchover(t, i, s, problem));
   const used = new Set(pairs.map((p) => p.group).filter((g) => g !== undefined));
   for (const g of Object.keys(s.groups ?? {})) {
     if (!inventoryProblem && !used.has(g)) problem(['groups', g], `no pair is in group "${g}" (groups of pairs: ${[...used].join(', ') || 'none'})`);
   }
   // A plan is bounded: sizes × rates × pairs × variants × repeats can reach millions of trials by mistake.
-  const trials = s.tests.reduce((n, t) => n + pointCount(t) * Math.max(1, pairs.length) * (t.tool === 'sockperf' && t.switchover ? 1 : variantNames.length), 0) * s.repeat;
+  const trials = s.tests.reduce((n, t) => n + pointCount(t) * Math.max(1, pairs.length) * ((t as TestBase).switchover ? 1 : variantNames.length), 0) * s.repeat;
   if (trials > MAX_TRIALS) {
     problem(['repeat'], `the plan has ${trials} trials (points × pairs × variants × ${s.repeat} repetitions), more than ${MAX_TRIALS}: fewer sizes, rates or repetitions`);
   }

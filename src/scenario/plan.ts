@@ -1,6 +1,8 @@
 // Plan expansion: a scenario becomes an ordered list of trials with stable ids.
 import type { Scenario } from './load.js';
 import type { TestSpec } from './schema.js';
+import type { PointShape, TestBase } from '../tools/tool.js';
+import { toolOf } from '../tools/registry.js';
 import { seededRandom } from '../util/random.js';
 
 export { seededRandom };
@@ -10,9 +12,9 @@ export interface Point {
   test: number;
   testName: string;
   tool: TestSpec['tool'];
-  /** sockperf: ping-pong | under-load | throughput; netperf: the test (TCP_RR …); iperf3: forward | reverse | bidir. */
+  /** Tool-specific: sockperf ping-pong | under-load | throughput; netperf the test (TCP_RR …); iperf3 forward | reverse | bidir. */
   mode: string;
-  protocol: 'udp' | 'tcp';
+  protocol: PointShape['protocol'];
   /** Message, request or buffer size in bytes; 0 = the tool's default. */
   size: number;
   /** Parallel streams (iperf3 -P); 1 elsewhere. */
@@ -53,22 +55,16 @@ const TRIAL_OVERHEAD_S = 0.25;
 const RUN_SETUP_S = 2;
 /** Seconds a path switch costs besides its settle time (the controller's round trips). */
 const SWITCH_S = 0.05;
-/** Seconds a tool needs beyond its -t: sockperf 3.7 sleeps a fixed 2 s after its warm-up messages, plus
- * clock calibration (measured: 2.3 s); netperf and iperf3 start within a fraction of a second. */
-const STARTUP_S: Record<TestSpec['tool'], number> = { sockperf: 2.3, netperf: 0.3, iperf3: 0.5 };
-
 /** A test's display name: its `name`, else tool-mode, with the index only where two tests would share it. */
 export function testNames(tests: TestSpec[]): string[] {
-  const base = tests.map((t) => t.name ?? (t.tool === 'sockperf' ? `sockperf-${t.mode}` : t.tool));
+  const base = tests.map((t) => t.name ?? toolOf(t).defaultName(t));
   return base.map((n, i) => (tests[i]!.name === undefined && base.filter((b) => b === n).length > 1 ? `${n}-${i}` : n));
 }
 
 export function pointKey(p: Point): string {
-  const mode = p.tool === 'sockperf' && p.mode === 'ping-pong' ? '' : `${p.mode.toLowerCase()}-`;
+  const mode = p.mode === toolOf(p.tool).keyDefaultMode ? '' : `${p.mode.toLowerCase()}-`;
   return `t${p.test}-${mode}${p.protocol}-m${p.size}${p.streams > 1 ? `-P${p.streams}` : ''}${p.rate !== undefined ? `-bg${p.rate}` : ''}-p${p.pair}`;
 }
-
-type PointShape = Pick<Point, 'mode' | 'protocol' | 'size' | 'streams' | 'rate'>;
 
 /** The most trials a plan may have (validation refuses more, naming the product that reached it). */
 export const MAX_TRIALS = 100_000;
@@ -78,27 +74,14 @@ export const MAX_TRIALS = 100_000;
  * of millions is built); the same product as testPoints' loops.
  */
 export function pointCount(t: TestSpec): number {
-  const rates = t.tool !== 'iperf3' && t.background ? t.background.rates.length : 1;
-  if (t.tool === 'sockperf') return t.protocol.length * t.sizes.length * rates;
-  if (t.tool === 'netperf') return t.test.length * (t.sizes?.length ?? 1) * rates;
-  return t.protocol.length * t.direction.length * t.streams.length * (t.sizes?.length ?? 1);
+  return toolOf(t).pointCount(t) * ((t as TestBase).background?.rates.length ?? 1);
 }
 
 /** The (mode, protocol, size, streams, background rate) combinations a test asks for. */
-function testPoints(t: TestSpec): PointShape[] {
-  const out: PointShape[] = [];
-  if (t.tool === 'sockperf') {
-    for (const protocol of t.protocol) for (const size of t.sizes) out.push({ mode: t.mode, protocol, size, streams: 1 });
-  } else if (t.tool === 'netperf') {
-    for (const test of t.test) for (const size of t.sizes ?? [0]) out.push({ mode: test, protocol: test.startsWith('UDP') ? 'udp' : 'tcp', size, streams: 1 });
-  } else {
-    for (const protocol of t.protocol)
-      for (const direction of t.direction)
-        for (const streams of t.streams) for (const size of t.sizes ?? [0]) out.push({ mode: direction, protocol, size, streams });
-  }
-  if (t.tool === 'iperf3' || !t.background) return out;
-  const rates = t.background.rates;
-  return out.flatMap((p) => rates.map((rate) => ({ ...p, rate })));
+function testPoints(t: TestSpec): (PointShape & { rate?: number })[] {
+  const out = toolOf(t).points(t);
+  const rates = (t as TestBase).background?.rates;
+  return rates ? out.flatMap((p) => rates.map((rate) => ({ ...p, rate }))) : out;
 }
 
 /**
@@ -120,7 +103,8 @@ function units(s: Scenario): Point[][] {
 
 /** The variants a test runs in: a switchover trial starts in one variant and switches during the trial. */
 function testVariants(s: Scenario, test: TestSpec, variants: string[]): string[] {
-  return test.tool === 'sockperf' && test.switchover ? [test.switchover.start] : variants;
+  const switchover = (test as TestBase).switchover;
+  return switchover ? [switchover.start] : variants;
 }
 
 /**
@@ -176,9 +160,10 @@ export function makePlan(s: Scenario): Plan {
     const test = s.tests[t.point.test]!;
     if (t.variant !== current) estimate += s.variants[t.variant]!.settle + SWITCH_S;
     current = t.variant;
-    const extra = test.tool === 'sockperf' ? test.warmup : test.tool === 'iperf3' ? test.omit : 0;
-    const lead = test.tool !== 'iperf3' && test.background && (t.point.rate ?? 0) > 0 ? test.background.lead + 1 : 0;
-    estimate += test.duration + extra + lead + STARTUP_S[test.tool] + TRIAL_OVERHEAD_S;
+    const tool = toolOf(test);
+    const background = (test as TestBase).background;
+    const lead = background && (t.point.rate ?? 0) > 0 ? background.lead + 1 : 0;
+    estimate += test.duration + tool.warmupS(test) + lead + tool.startupS + TRIAL_OVERHEAD_S;
   }
   return { trials, points: all.reduce((n, u) => n + u.length, 0), variants, estimateSeconds: estimate };
 }

@@ -1,37 +1,15 @@
 // The scenario schema: the source of truth for what a scenario file may say.
 import { z } from 'zod';
-import { isIP } from 'node:net';
-import { parseDuration } from '../util/duration.js';
 import { inlineSecret } from '../util/secrets.js';
+import { name, ifname, ip, duration } from './fields.js';
+import { TOOL_SCHEMAS } from '../tools/registry.js';
+import type { SockperfTestSpec } from '../tools/sockperf/index.js';
+import type { NetperfTestSpec } from '../tools/netperf/index.js';
+import type { Iperf3TestSpec } from '../tools/iperf3/index.js';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const name = (what: string) =>
-  z
-    .string()
-    .regex(NAME, `${what} must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit`)
-    // Names become keys of lookups: one that every object already has (constructor, toString …) would match anything.
-    .refine((n) => !(n in Object.prototype), `${what} must not be a name every JavaScript object has (constructor, toString, …)`);
-
-export const ifname = z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'interface name must be 1-15 characters [A-Za-z0-9_.:-]');
-
-const ip = z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address');
-
-/** "10s", "500ms", "2m" or a number of seconds; parsed to seconds. */
-const duration = (min: number, max: number) =>
-  z
-    .union([z.string(), z.number()])
-    .transform((v, ctx) => {
-      const s = parseDuration(v);
-      if (s === undefined) {
-        ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (write e.g. 10s, 500ms, 2m)` });
-        return z.NEVER;
-      }
-      if (s < min || s > max) {
-        ctx.addIssue({ code: 'custom', message: `duration must be between ${min}s and ${max}s, got ${s}s` });
-        return z.NEVER;
-      }
-      return s;
-    });
+export { ifname } from './fields.js';
+export { backgroundSchema, switchoverSchema, type BackgroundSpec, type SwitchoverSpec } from './fields.js';
+export type { SockperfTestSpec, NetperfTestSpec, Iperf3TestSpec };
 
 /** `user@host`, `user@host:port`, `host` or `local` (run on this machine without SSH). */
 const sshTarget = z
@@ -182,135 +160,7 @@ export const variantSchema = z.discriminatedUnion('controller', [
   awsEnaExpressVariantSchema,
 ]);
 
-const oneOrMany = <T extends z.ZodTypeAny>(t: T) =>
-  z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
-
-/** Bytes, e.g. 262144, "256K", "4M" (1024-based, as iperf3's -w and -l). */
-const bytes = z.union([z.number().int().min(1), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = /^\s*(\d+)\s*([kKmMgG]?)\s*$/.exec(v);
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `not a size in bytes: ${JSON.stringify(v)} (write e.g. 262144, 256K, 4M)` });
-    return z.NEVER;
-  }
-  return Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-});
-
-/** Bits per second, e.g. 2000000000, "2G", "100M" (decimal, as iperf3's -b). */
-const bitrate = z.union([z.number().min(1), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)\s*$/.exec(v);
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `not a bitrate: ${JSON.stringify(v)} (write e.g. 100M, 2.5G, 1000000)` });
-    return z.NEVER;
-  }
-  return Number(m[1]) * { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
-});
-
-const testPort = z.number().int().min(1024).max(65535);
-
-/**
- * Background load (FlexVF Fig. 5): traffic from the pair's client to its server at set packet rates,
- * started before the measured test, confirmed running, and stopped after it. Rate 0 = no load.
- */
-export const backgroundSchema = z
-  .object({
-    /** iperf3 UDP (paced, per-interval packet counts) or sockperf throughput (--mps). */
-    tool: z.enum(['iperf3', 'sockperf']).default('iperf3'),
-    /** Packets per second, all streams together; one point each. */
-    rates: z.array(z.number().int().min(0).max(10_000_000)).min(1),
-    /** Datagram payload in bytes; default: the measured point's size. */
-    size: z.number().int().min(16, 'background datagrams are at least 16 bytes').max(65000).optional(),
-    /** Parallel streams sharing the rate (iperf3 -P). */
-    streams: z.number().int().min(1).max(128).default(1),
-    /** Seconds the load runs before the measured test starts (and is checked to be running). */
-    lead: duration(0.5, 600).default(1),
-    port: testPort.default(5202),
-  })
-  .strict();
-
-const switchStepSchema = z
-  .object({
-    /** Seconds after the measurement starts (the tool's start-up and warm-up not counted). */
-    at: duration(0, 86400),
-    variant: name('variant'),
-  })
-  .strict();
-
-/** Live switchover (FlexVF Fig. 6): one long trial that starts in `start` and switches path during it. */
-export const switchoverSchema = z
-  .object({
-    start: name('variant'),
-    steps: z.array(switchStepSchema).min(1),
-  })
-  .strict();
-
-export const sockperfTestSchema = z
-  .object({
-    tool: z.literal('sockperf'),
-    name: name('test name').optional(),
-    mode: z.enum(['ping-pong', 'under-load', 'throughput']).default('ping-pong'),
-    protocol: oneOrMany(z.enum(['udp', 'tcp'])).default(['udp']),
-    sizes: z.array(z.number().int().min(14, 'sockperf messages are at least 14 bytes').max(65000)).min(1),
-    duration: duration(1, 36000).default(10),
-    warmup: duration(0, 3600).default(0),
-    /** Messages per second; "max" sends as fast as possible. Default: 10000 under load, max otherwise. */
-    mps: z.union([z.literal('max'), z.number().int().min(1).max(10_000_000)]).optional(),
-    /** Messages per burst (sockperf -b). */
-    burst: z.number().int().min(1).max(100_000).default(1),
-    /** under-load: the server answers every N-th message (sockperf's default 100). */
-    reply_every: z.number().int().min(1).max(1_000_000).optional(),
-    /** Report full round trips (sockperf --full-rtt) instead of RTT/2. */
-    full_rtt: z.boolean().default(false),
-    /** Rows (replies) a trial's full log may have (4 bytes of vfbench's memory each, 8 with arrival times). */
-    max_log_rows: z.number().int().min(1000).max(1_000_000_000).default(50_000_000),
-    port: testPort.default(11111),
-    background: backgroundSchema.optional(),
-    switchover: switchoverSchema.optional(),
-  })
-  .strict();
-
-export const netperfTestSchema = z
-  .object({
-    tool: z.literal('netperf'),
-    name: name('test name').optional(),
-    test: oneOrMany(z.enum(['TCP_RR', 'UDP_RR', 'TCP_CRR', 'TCP_STREAM', 'TCP_MAERTS', 'UDP_STREAM'])),
-    /** Request sizes (RR, CRR) or send sizes (streams); omitted = netperf's defaults. */
-    sizes: z.array(z.number().int().min(1).max(65507)).min(1).optional(),
-    /** Response size for RR/CRR; default: the request size. */
-    response_size: z.number().int().min(1).max(65507).optional(),
-    duration: duration(1, 36000).default(10),
-    /** Local and remote CPU utilisation (-c -C). */
-    cpu: z.boolean().default(true),
-    /** netserver's control port. */
-    port: testPort.default(12865),
-    /** The data connection's port on the server (netperf -- -P ,PORT), for a firewall that opens only known ports. */
-    data_port: testPort.optional(),
-    background: backgroundSchema.optional(),
-  })
-  .strict();
-
-export const iperf3TestSchema = z
-  .object({
-    tool: z.literal('iperf3'),
-    name: name('test name').optional(),
-    protocol: oneOrMany(z.enum(['tcp', 'udp'])).default(['tcp']),
-    streams: oneOrMany(z.number().int().min(1).max(128)).default([1]),
-    direction: oneOrMany(z.enum(['forward', 'reverse', 'bidir'])).default(['forward']),
-    /** Target bitrate (-b); required for UDP, whose iperf3 default is only 1 Mbit/s. */
-    bitrate: bitrate.optional(),
-    /** Buffer lengths (-l), one point each; omitted = iperf3's default. */
-    sizes: z.array(z.number().int().min(1).max(1024 * 1024)).min(1).optional(),
-    /** Socket buffer size (-w). */
-    window: bytes.optional(),
-    duration: duration(1, 86400).default(10),
-    /** Seconds at the start left out of the results (-O). */
-    omit: duration(0, 600).default(0),
-    port: testPort.default(5201),
-  })
-  .strict();
-
-export const testSchema = z.discriminatedUnion('tool', [sockperfTestSchema, netperfTestSchema, iperf3TestSchema]);
+export const testSchema = z.discriminatedUnion('tool', TOOL_SCHEMAS);
 
 export const verifySchema = z
   .object({
@@ -398,11 +248,6 @@ export type AzureNicVariant = z.output<typeof azureNicVariantSchema>;
 export type LibvirtHotplugVariant = z.output<typeof libvirtHotplugVariantSchema>;
 export type AwsEnaExpressVariant = z.output<typeof awsEnaExpressVariantSchema>;
 export type TestSpec = z.output<typeof testSchema>;
-export type SockperfTestSpec = z.output<typeof sockperfTestSchema>;
-export type NetperfTestSpec = z.output<typeof netperfTestSchema>;
-export type Iperf3TestSpec = z.output<typeof iperf3TestSchema>;
 export type VerifySpec = z.output<typeof verifySchema>;
 export type SshOptions = z.output<typeof sshOptionsSchema>;
-export type BackgroundSpec = z.output<typeof backgroundSchema>;
-export type SwitchoverSpec = z.output<typeof switchoverSchema>;
 export type SamplingSpec = z.output<typeof samplingSchema>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkFacts, installCommands } from '../../src/runner/doctor.js';
 import { parseFacts } from '../../src/runner/facts.js';
-import { unsupportedVersion } from '../../src/runner/trial.js';
+import { toolOf } from '../../src/tools/registry.js';
 
 // What the facts script prints on an Azure guest with an accelerated NIC (hv_netvsc eth0 paired with a mlx5 VF).
 const AZURE = `kernel 6.8.0-1015-azure
@@ -32,10 +32,14 @@ describe('host facts and doctor checks', () => {
   });
 
   it('refuses tool versions whose output vfbench cannot read', () => {
-    expect(unsupportedVersion('netperf', '2.4.5')).toMatch(/2\.5\.0 or newer/);
-    expect(unsupportedVersion('netperf', '2.7.0')).toBeUndefined();
-    expect(unsupportedVersion('iperf3', '2.1.9')).toBeDefined();
-    expect(unsupportedVersion('iperf3', '3.16')).toBeUndefined();
+    const [netperf, iperf3] = [toolOf('netperf'), toolOf('iperf3')];
+    expect(netperf.unsupportedVersion('netperf', '2.4.5')).toMatch(/2\.5\.0 or newer/);
+    expect(netperf.unsupportedVersion('netserver', '2.4.5')).toMatch(/2\.5\.0 or newer/);
+    expect(netperf.unsupportedVersion('netperf', '2.7.0')).toBeUndefined();
+    expect(iperf3.unsupportedVersion('iperf3', '2.1.9')).toBeDefined();
+    expect(iperf3.unsupportedVersion('iperf3', '3.16')).toBeUndefined();
+    // A binary that runs but tells no version is not refused.
+    expect(netperf.unsupportedVersion('netperf', 'present')).toBeUndefined();
   });
 
   it('plans installs per package manager, enabling the repository netperf lives in', () => {

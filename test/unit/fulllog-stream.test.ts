@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as sp from '../../src/tools/sockperf.js';
-import { FullLogParser, parseFullLogBytes, latencyUs, type FullLogOptions } from '../../src/tools/sockperf-fulllog.js';
+import * as sp from '../../src/tools/sockperf/parse.js';
+import { FullLogParser, parseFullLogBytes, latencyUs, type FullLogOptions } from '../../src/tools/sockperf/fulllog.js';
 
 const CAP = 'test/fixtures/sockperf/captured';
 const EMPTY = 'pp_udp_m64_t1_fulllog_nordtsc';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ip from '../../src/tools/iperf3.js';
+import * as ip from '../../src/tools/iperf3/parse.js';
 import { command } from '../../src/util/shell.js';
 
 const CAP = 'test/fixtures/iperf3/captured';

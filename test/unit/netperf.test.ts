@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as np from '../../src/tools/netperf.js';
+import * as np from '../../src/tools/netperf/parse.js';
 import { command } from '../../src/util/shell.js';
 
 const CAP = 'test/fixtures/netperf/captured';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as sp from '../../src/tools/sockperf.js';
+import * as sp from '../../src/tools/sockperf/parse.js';
 import { command } from '../../src/util/shell.js';
 
 const CAP = 'test/fixtures/sockperf/captured';

@@ -4,7 +4,7 @@
 // never holds the text or an array of lines, so a log of tens of millions of rows fits in a few tens of
 // MB. Latencies are kept exactly, as integers: nanoseconds from the 3-decimal µs column (or half
 // nanoseconds for the ≤3.3 two-column logs, whose latency is (rx − tx)/2 of 9-decimal times).
-import { fail, type ParseResult, type ToolFailure } from './failure.js';
+import { fail, type ParseResult, type ToolFailure } from '../failure.js';
 
 export interface FullLogOptions {
   /** Drop the messages sent in the first `warmupS` seconds of the log (the scenario's warm-up). */

@@ -3,9 +3,9 @@
 // prefix or be missing (3.9, then only stderr says it), text may precede the JSON, a dead server leaves
 // `end: {}` and a duplicated last interval, UDP's `end.sum` mixes sender bytes with receiver loss, and
 // 3.7-3.10 --bidir output has duplicate keys.
-import type { Arg } from '../util/shell.js';
-import { ipAddress, port as checkPort, positiveInt } from '../util/shell.js';
-import { fail, type FailureKind, type ParseResult } from './failure.js';
+import type { Arg } from '../../util/shell.js';
+import { ipAddress, port as checkPort, positiveInt } from '../../util/shell.js';
+import { fail, type FailureKind, type ParseResult } from '../failure.js';
 
 export type Iperf3Direction = 'forward' | 'reverse' | 'bidir';
 

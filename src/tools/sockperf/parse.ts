@@ -1,11 +1,11 @@
 // sockperf adapter: command lines, and pure parsers for the client summary and the --full-log file.
 // Formats across versions (1.x-3.10) are described in shared/TOOL-FORMATS.md §1; sockperf exits 0 on
 // most failures, so success is decided from the output.
-import type { Arg } from '../util/shell.js';
-import { ipAddress, port as checkPort, positiveInt, absPath } from '../util/shell.js';
-import { latencyStats, latencyStatsOf, percentileName, type LatencyStats } from '../util/samples.js';
-import { fail, type ParseResult } from './failure.js';
-import { latencyUs, parseFullLogBytes } from './sockperf-fulllog.js';
+import type { Arg } from '../../util/shell.js';
+import { ipAddress, port as checkPort, positiveInt, absPath } from '../../util/shell.js';
+import { latencyStats, latencyStatsOf, percentileName, type LatencyStats } from '../../util/samples.js';
+import { fail, type ParseResult } from '../failure.js';
+import { latencyUs, parseFullLogBytes } from './fulllog.js';
 
 export type Protocol = 'udp' | 'tcp';
 

@@ -3,9 +3,9 @@
 // selector is read as a file name, `-f b` is really bytes/s, CPU figures are -1 unless -c/-C, latencies are
 // integer µs full round trips, and some failures exit 0.
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { Arg } from '../util/shell.js';
-import { ipAddress, port as checkPort, positiveInt } from '../util/shell.js';
-import { fail, type ParseResult } from './failure.js';
+import type { Arg } from '../../util/shell.js';
+import { ipAddress, port as checkPort, positiveInt } from '../../util/shell.js';
+import { fail, type ParseResult } from '../failure.js';
 
 export const NETPERF_TESTS = ['TCP_RR', 'UDP_RR', 'TCP_CRR', 'TCP_STREAM', 'TCP_MAERTS', 'UDP_STREAM'] as const;
 export type NetperfTest = (typeof NETPERF_TESTS)[number];

@@ -1,0 +1,24 @@
+// The tools vfbench drives. A new tool is a folder src/tools/<tool>/ implementing ToolDefinition, plus
+// its line in TOOLS (docs/architecture.md has the recipe).
+import type { ToolDefinition, TestBase } from './tool.js';
+import { sockperfTool } from './sockperf/index.js';
+import { netperfTool } from './netperf/index.js';
+import { iperf3Tool } from './iperf3/index.js';
+
+export const TOOLS = [sockperfTool, netperfTool, iperf3Tool] as const;
+
+// A mapped type over a type parameter keeps the tuple (one schema type per tool, in order).
+type SchemasOf<T extends readonly unknown[]> = { -readonly [K in keyof T]: T[K] extends { schema: infer S } ? S : never };
+type Schemas = SchemasOf<typeof TOOLS>;
+/** The tests' schemas, for the scenario's discriminated union of tests (typed one by one). */
+export const TOOL_SCHEMAS = TOOLS.map((t) => t.schema) as unknown as Schemas;
+
+export const TOOL_NAMES: string[] = TOOLS.map((t) => t.name);
+
+/** The definition of a test's tool (every parsed test names a registered tool). */
+export function toolOf(test: TestBase | string): ToolDefinition {
+  const name = typeof test === 'string' ? test : test.tool;
+  const def = TOOLS.find((t) => t.name === name);
+  if (!def) throw new Error(`unknown tool "${name}" (tools: ${TOOL_NAMES.join(', ')})`);
+  return def as unknown as ToolDefinition;
+}
