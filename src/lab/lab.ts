@@ -365,8 +365,29 @@ export async function labUp(asked: LabOptions, log: (msg: string) => void = () =
 
 async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void): Promise<LabInventory> {
   const p = opts.prefix;
+  log(`building lab ${p} (namespaces ${Object.values(l.namespaces).join(', ')})`);
+  await buildNamespaces(l);
+  await buildManagement(l, opts);
+  await buildDataPaths(l, opts);
+  await startSshds(l, opts);
+  const inventory: LabInventory = {
+    lab: p,
+    hosts: Object.fromEntries(
+      l.vms.map((vm) => [vm, { ssh: opts.bastion ? `${p}-${vm}` : `root@${l.mgmt[vm]!}`, data: l.data[vm]!, key: l.keyPath, known_hosts: l.knownHostsPath }]),
+    ),
+    ...(opts.bastion ? { ssh_config: l.bastion.sshConfigPath } : {}),
+    pairs: l.vms.filter((_, i) => i % 2 === 0).map((vm, k) => ({ client: vm, server: l.vms[2 * k + 1]! })),
+    interfaces: { accelerated: ACCELERATED_IF, synthetic: SYNTHETIC_IF },
+  };
+  await writeFile(l.inventoryPath, JSON.stringify(inventory, null, 2) + '\n');
+  log(`lab ${p} is up: ${l.vms.map((vm) => `${vm} ssh ${inventory.hosts[vm]!.ssh} data ${l.data[vm]!}`).join('; ')}`);
+  if (opts.bastion) log(`the guests are reachable only through ${p}-bastion (${l.bastion.address}): ssh -F ${l.bastion.sshConfigPath} ${p}-vm1`);
+  return inventory;
+}
+
+/** The namespaces, their loopback, and the guests' sysctls. */
+async function buildNamespaces(l: LabLayout): Promise<void> {
   const ns = l.namespaces;
-  log(`building lab ${p} (namespaces ${Object.values(ns).join(', ')})`);
   await mkdir(l.dir, { recursive: true, mode: 0o700 });
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   for (const n of Object.values(ns)) {
@@ -379,8 +400,12 @@ async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void)
     // When the peer takes its vf0 down, our vf0 loses carrier: skip its route, as the host would.
     await inNs(ns[vm]!, 'sysctl', '-q', '-w', 'net.ipv4.conf.all.ignore_routes_with_linkdown=1', 'net.ipv4.conf.default.ignore_routes_with_linkdown=1');
   }
+}
 
-  // Management network: a bridge in the root namespace, one veth per VM.
+/** Management network: a bridge in the root namespace, one veth per VM (sshd listens there). */
+async function buildManagement(l: LabLayout, opts: LabOptions): Promise<void> {
+  const p = opts.prefix;
+  const ns = l.namespaces;
   await run('ip', ['link', 'add', l.mgmtBridge, 'type', 'bridge']);
   // Behind a bastion this machine has no address on it, and the network is a blackhole here (not sent to
   // the default gateway): the guests are out of its reach but through the bastion.
@@ -395,7 +420,12 @@ async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void)
     await run('ip', ['-n', ns[vm]!, 'addr', 'add', `${l.mgmt[vm]!}/24`, 'dev', 'mgmt0']);
     await run('ip', ['-n', ns[vm]!, 'link', 'set', 'mgmt0', 'up']);
   }
+}
 
+/** The two data paths: vf0 straight between the VMs of a pair, pv0 through the shared vswitch. */
+async function buildDataPaths(l: LabLayout, opts: LabOptions): Promise<void> {
+  const p = opts.prefix;
+  const ns = l.namespaces;
   // Accelerated path: per pair, one veth straight between its two VMs.
   for (let k = 0; k < l.vms.length; k += 2) {
     const [a, b] = [l.vms[k]!, l.vms[k + 1]!];
@@ -421,8 +451,13 @@ async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void)
     await run('ip', ['-n', ns[vm]!, 'link', 'set', ACCELERATED_IF, 'up']);
   }
   await configureVswitch(l, opts);
+}
 
-  // SSH: a client key, a host key per VM, a known_hosts file naming them; the login script.
+/** SSH: a client key, a host key and an sshd per VM (and the bastion), a known_hosts file naming them. */
+async function startSshds(l: LabLayout, opts: LabOptions): Promise<void> {
+  const p = opts.prefix;
+  const ns = l.namespaces;
+  // The login script (a slow ~/.bashrc when asked).
   await writeFile(l.loginScript, loginScript(l.loginDelayPath, l.loginLogPath), { mode: 0o755 });
   await rm(l.keyPath, { force: true });
   await rm(`${l.keyPath}.pub`, { force: true });
@@ -447,20 +482,6 @@ async function build(l: LabLayout, opts: LabOptions, log: (msg: string) => void)
     for (const vm of l.vms) await waitForPort(l.mgmt[vm]!, 22, 10_000);
   }
   await writeFile(l.knownHostsPath, known.join('\n') + '\n');
-
-  const inventory: LabInventory = {
-    lab: p,
-    hosts: Object.fromEntries(
-      l.vms.map((vm) => [vm, { ssh: opts.bastion ? `${p}-${vm}` : `root@${l.mgmt[vm]!}`, data: l.data[vm]!, key: l.keyPath, known_hosts: l.knownHostsPath }]),
-    ),
-    ...(opts.bastion ? { ssh_config: l.bastion.sshConfigPath } : {}),
-    pairs: l.vms.filter((_, i) => i % 2 === 0).map((vm, k) => ({ client: vm, server: l.vms[2 * k + 1]! })),
-    interfaces: { accelerated: ACCELERATED_IF, synthetic: SYNTHETIC_IF },
-  };
-  await writeFile(l.inventoryPath, JSON.stringify(inventory, null, 2) + '\n');
-  log(`lab ${p} is up: ${l.vms.map((vm) => `${vm} ssh ${inventory.hosts[vm]!.ssh} data ${l.data[vm]!}`).join('; ')}`);
-  if (opts.bastion) log(`the guests are reachable only through ${p}-bastion (${l.bastion.address}): ssh -F ${l.bastion.sshConfigPath} ${p}-vm1`);
-  return inventory;
 }
 
 /** Remove everything the lab made, whatever state it is in. Safe to call any number of times. */
