@@ -4,8 +4,9 @@ import type { ToolDefinition, TestBase } from './tool.js';
 import { sockperfTool } from './sockperf/index.js';
 import { netperfTool } from './netperf/index.js';
 import { iperf3Tool } from './iperf3/index.js';
+import { pingTool } from './ping/index.js';
 
-export const TOOLS = [sockperfTool, netperfTool, iperf3Tool] as const;
+export const TOOLS = [sockperfTool, netperfTool, iperf3Tool, pingTool] as const;
 
 // A mapped type over a type parameter keeps the tuple (one schema type per tool, in order).
 type SchemasOf<T extends readonly unknown[]> = { -readonly [K in keyof T]: T[K] extends { schema: infer S } ? S : never };

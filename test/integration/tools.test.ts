@@ -42,21 +42,28 @@ tests:
     protocol: udp
     bitrate: 100M
     duration: 1s
+  - tool: ping
+    sizes: [1400]
+    duration: 1s
+    interval: 5ms
 `);
     const r = await vfbench(['run', s.file, '--results', s.results]);
     output = r.all ?? '';
     dir = await onlyRunDir(s.results, 'it-tools');
     recs = await records(dir);
-  }, 300_000); // 24 trials of every tool: about 100 s here, more on a loaded machine
+  }, 300_000); // 26 trials of every tool: about 100 s here, more on a loaded machine
 
   const pick = (mode: string, variant?: string) => recs.filter((r) => r.point.mode === mode && (!variant || r.variant === variant));
 
   it('ran every point on both variants, each on the path it claims', () => {
-    expect(recs).toHaveLength(12 * 2);
+    expect(recs).toHaveLength(13 * 2);
     for (const r of recs) {
       expect(r.status, `${r.trial}: ${JSON.stringify(r.failure ?? r.verification?.reason)}`).toBe('ok');
       expect(r.verification!.observed).toBe(r.variant === 'vf' ? 'accelerated' : 'synthetic');
-      expect(r.raw).toEqual(expect.arrayContaining([`raw/${r.trial}.client.stdout`, `raw/${r.trial}.server.stdout`]));
+      // ping starts nothing on the server (the kernel answers ICMP echo).
+      const server = r.point.tool === 'ping' ? [] : [`raw/${r.trial}.server.stdout`];
+      expect(r.raw).toEqual(expect.arrayContaining([`raw/${r.trial}.client.stdout`, ...server]));
+      if (r.point.tool === 'ping') expect(r.raw.filter((f) => f.includes('.server.'))).toEqual([]);
     }
     expect(output).toContain('netperf TCP_RR tcp');
   });
@@ -111,6 +118,21 @@ tests:
       expect(r.metrics.jitter_ms!).toBeGreaterThanOrEqual(0);
     }
     expect(pick('forward')[0]!.tool.command).toBe(`iperf3 -c ${testLab().inventory.hosts.vm2!.data} -p 5201 -J -t 1 -P 2`);
+  });
+
+  it('ping: every echo request answered, round-trip percentiles pooled from its replies', () => {
+    const runs = recs.filter((r) => r.point.tool === 'ping');
+    expect(runs.map((r) => r.variant).sort()).toEqual(['pv', 'vf']);
+    for (const r of runs) {
+      const m = r.metrics;
+      expect([m.echo_requests, m.count, m.lost_pct]).toEqual([200, 200, 0]);
+      expect(m.min_us!).toBeLessThanOrEqual(m.p50_us!);
+      expect(m.p50_us!).toBeLessThanOrEqual(m.p99_us!);
+      expect(m.p99_us!).toBeLessThanOrEqual(m.max_us!);
+      expect(r.latencyKind).toBe('rtt');
+      expect(r.tool.command).toBe(`env LC_ALL=C ping -n -i 0.005 -s 1400 -c 200 -w 7 ${testLab().inventory.hosts.vm2!.data}`);
+      expect(r.tool.version).toMatch(/^\d{8}$|^present$/); // iputils dates its versions
+    }
   });
 
   it('analysis/timeseries.csv: each trial over time, from its own outputs (iperf3 intervals, sockperf messages)', async () => {
