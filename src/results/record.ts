@@ -18,6 +18,28 @@ export interface PointRef {
   group?: string;
 }
 
+/**
+ * The instants and facts a trial's derived values need besides its raw files (vfbench ≥ 0.2 records it;
+ * analyze derives them again from raw/ with it). Times are epochs in the client host's clock.
+ */
+export interface TrialEvidence {
+  /** The client process's start. */
+  clientStart: number;
+  /** The measured window: from the first measured message to the client's end. */
+  window: { from: number; to?: number };
+  /** The pair's hosts by role (their samplers are raw/<trial>.<role>.samples). */
+  hosts: { client: string; server: string };
+  /** Per host name: seconds to add to a client-clock instant to get that host's clock. */
+  shiftS: Record<string, number>;
+  /** The background load's client start. */
+  bgStart?: number;
+  /** Client and server share one kernel (sampled once). */
+  sharedKernel: boolean;
+  /** A live switchover: its switches, and the client's data interfaces whose counters tell the path. */
+  switches?: { variant: string; at: number; begin: number; end: number }[];
+  interfaces?: string[];
+}
+
 export interface TrialRecord {
   schema: typeof RECORD_SCHEMA;
   run: string;
@@ -68,6 +90,8 @@ export interface TrialRecord {
     clientStart: number;
     segments: { variant: string; from: number; to: number; messages: number; p50_us?: number; p99_us?: number; packets: Record<string, number>; observed?: string }[];
   };
+  /** What the derived values (CPU cost, background rate, switchover segments) are computed from, with raw/. */
+  evidence?: TrialEvidence;
   /** Requests vfbench sent each host for this trial once its pair was switched (2 per host when all went well). */
   roundTrips?: Record<string, number>;
   /** Raw files of this trial, relative to the run directory. */

@@ -7,10 +7,10 @@ import { expectedPath } from '../scenario/load.js';
 import { verifyPath, type CounterSource } from '../paths/counters.js';
 import type { TestSpec } from '../scenario/schema.js';
 import type { ToolRun } from '../tools/tool.js';
-import { cpuCost } from './sampling.js';
-import { parseSamples } from '../tools/proc.js';
-import { backgroundRate, type BackgroundPlan } from './background.js';
-import { summarizeSwitchover, type SwitchInstant } from './switchover.js';
+import type { BackgroundPlan } from './background.js';
+import type { SwitchInstant } from './switchover.js';
+import { deriveTrial, type DerivationInputs } from '../analysis/trial-derived.js';
+import type { TrialEvidence as RecordedEvidence } from '../results/record.js';
 import type { TrialContext } from './trial.js';
 import type { BackgroundSpec } from '../scenario/schema.js';
 import type { JobInfo } from '../hosts/host.js';
@@ -90,35 +90,19 @@ export async function buildRecord(r: RecordInput, ev: TrialEvidence): Promise<Tr
   if (ev.at !== undefined) {
     base.batch = { id: ctx.trial.batch!, at: ev.at, pairs: ctx.barrier!.size, start: job.start - offset(client.name), arrivedLateMs: ev.start.arrivedLateMs };
   }
-  // The measured window in the client's clock: from the first measured message to the client's end.
-  const window = { from: job.start + (outcome.measuredFrom ?? 0), to: job.end ?? undefined };
-  const series = [
-    { end: ev.client, host: client, role: 'client' as const },
-    { end: ev.server, host: r.server, role: 'server' as const },
-  ].flatMap(({ end, host, role }) => {
-    const p = end.samples !== undefined ? parseSamples(end.samples) : undefined;
-    return p?.ok ? [{ name: host.name, role, samples: p.value }] : [];
-  });
-  const sampling = ctx.scenario.sampling;
-  if (sampling && series.length > 0) {
-    // The server's samples are in its own clock: shift the window by the two hosts' offset.
-    const cost = cpuCost(series, window, metrics, (name) => offset(name) - offset(client.name));
-    if (cost) {
-      Object.assign(metrics, cost.metrics);
-      base.sampling = { intervalS: sampling.interval, sharedKernel: cost.sharedKernel || r.sharesKernel, hosts: cost.hosts };
-    }
-  }
-  if (r.bg) recordBackground(r, ev, window, metrics);
-  if (ev.switched && outcome.store) {
+  const evidence = evidenceOf(r, ev, job, outcome.measuredFrom ?? 0);
+  const derived = deriveTrial({
+    evidence,
+    toolMetrics: metrics,
+    samplers: samplerTexts(r, ev),
+    samplingIntervalS: ctx.scenario.sampling ? ctx.scenario.sampling.interval : undefined,
+    background: r.bg ? { spec: { tool: r.bg.spec.tool, targetPps: r.bg.rate, size: r.bg.size, streams: r.bg.spec.streams }, stdout: ev.client.files['bg-client.stdout'] } : undefined,
     // A switchover log is minutes at a few thousand messages/s: its arrival order is read back whole.
-    const { rx, latency } = await readArrivals(outcome.store.series, job.start);
-    const src = r.sources.client;
-    const ifaces = src ? [src.accelerated, src.synthetic].filter((x): x is string => !!x) : [];
-    const sum = summarizeSwitchover(rx, latency, outcome.lost ?? 0, ctx.trial.variant, ev.switched.switches, series.find((x) => x.role === 'client')?.samples, ifaces);
-    base.switchover = { switches: ev.switched.switches, clientStart: job.start, ...sum };
-    metrics.gap_ms = sum.gapMs;
-    metrics.lost_messages = sum.lost;
-  }
+    switchover: ev.switched && outcome.store ? { ...(await readArrivals(outcome.store.series, job.start)), lost: outcome.lost ?? 0, start: ctx.trial.variant } : undefined,
+  });
+  if (derived.problem) throw new TrialFailure('background-failed', derived.problem);
+  Object.assign(metrics, derived.metrics);
+  Object.assign(base, { evidence, sampling: derived.sampling, background: derived.background, switchover: derived.switchover });
   const verification = r.verifying ? verify(r, ev) : undefined;
   return {
     ...base,
@@ -130,20 +114,28 @@ export async function buildRecord(r: RecordInput, ev: TrialEvidence): Promise<Tr
   };
 }
 
-function recordBackground(r: RecordInput, ev: TrialEvidence, window: { from: number; to?: number }, metrics: Record<string, number>): void {
-  const bg = r.bg!;
-  const text = ev.client.files['bg-client.stdout'];
-  let measured: ReturnType<typeof backgroundRate> = {};
-  if (text !== undefined) {
-    const bgStart = ev.client.bgJob?.start;
-    const win = bgStart !== undefined && window.to !== undefined ? ([window.from - bgStart, window.to - bgStart] as [number, number]) : undefined;
-    measured = backgroundRate(bg.spec.tool, text, { size: bg.size, window: win });
-    if (measured.problem) throw new TrialFailure('background-failed', `the background load's output: ${measured.problem}`);
-  }
-  r.base.background = { tool: bg.spec.tool, targetPps: bg.rate, size: bg.size, streams: bg.spec.streams, ...measured };
-  metrics.background_target_pps = bg.rate;
-  metrics.background_pps = measured.sentPps ?? 0;
-  if (measured.lostPct !== undefined) metrics.background_lost_pct = measured.lostPct;
+/** The instants the derived values are computed from, kept in the record for analyze. */
+function evidenceOf(r: RecordInput, ev: TrialEvidence, job: JobInfo, measuredFrom: number): RecordedEvidence {
+  const offset = (name: string) => r.ctx.clockOffset.get(name) ?? 0;
+  const src = r.sources.client;
+  return {
+    clientStart: job.start,
+    // The measured window in the client's clock: from the first measured message to the client's end.
+    window: { from: job.start + measuredFrom, to: job.end ?? undefined },
+    hosts: { client: r.client.name, server: r.server.name },
+    shiftS: Object.fromEntries([r.client, r.server].map((h) => [h.name, offset(h.name) - offset(r.client.name)])),
+    bgStart: ev.client.bgJob?.start,
+    sharedKernel: r.sharesKernel,
+    ...(ev.switched ? { switches: ev.switched.switches, interfaces: src ? [src.accelerated, src.synthetic].filter((x): x is string => !!x) : [] } : {}),
+  };
+}
+
+/** The samplers' outputs of both hosts (the server's is absent when it shares the client's kernel). */
+function samplerTexts(r: RecordInput, ev: TrialEvidence): DerivationInputs['samplers'] {
+  return [
+    { text: ev.client.samples, name: r.client.name, role: 'client' as const },
+    { text: ev.server.samples, name: r.server.name, role: 'server' as const },
+  ].flatMap((x) => (x.text !== undefined ? [{ ...x, text: x.text }] : []));
 }
 
 function verify(r: RecordInput, ev: TrialEvidence): TrialRecord['verification'] {
