@@ -1,5 +1,5 @@
 // iperf3 adapter: command lines and a pure parser for -J (and --json-stream) output across 3.0-3.21.
-// Traps (shared/TOOL-FORMATS.md §3): 3.11-3.13 exit 0 on errors, the error may carry an "error - "
+// Traps (docs/tool-formats.md, iperf3): 3.11-3.13 exit 0 on errors, the error may carry an "error - "
 // prefix or be missing (3.9, then only stderr says it), text may precede the JSON, a dead server leaves
 // `end: {}` and a duplicated last interval, UDP's `end.sum` mixes sender bytes with receiver loss, and
 // 3.7-3.10 --bidir output has duplicate keys.

@@ -1,5 +1,5 @@
 // netperf adapter (omni, 2.5+): command lines and a pure parser for keyval (-k) and CSV (-o) output.
-// Traps (shared/TOOL-FORMATS.md §2): unknown selectors in a list are dropped silently, an unknown single
+// Traps (docs/tool-formats.md, netperf): unknown selectors in a list are dropped silently, an unknown single
 // selector is read as a file name, `-f b` is really bytes/s, CPU figures are -1 unless -c/-C, latencies are
 // integer µs full round trips, and some failures exit 0.
 import { parse as parseCsv } from 'csv-parse/sync';

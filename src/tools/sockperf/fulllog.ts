@@ -1,4 +1,4 @@
-// sockperf's --full-log, read as a stream of bytes (TOOL-FORMATS §1.5): a preamble (parameters and the
+// sockperf's --full-log, read as a stream of bytes (docs/tool-formats.md, sockperf: the full log): a preamble (parameters and the
 // statistics block), the header `packet, txTime(sec), rxTime(sec), latency|rtt(usec)`, then one row
 // `%zu, %.9lf, %.9lf, %.3lf` per message until a `-----` line. Pure: bytes in, a compact column out; it
 // never holds the text or an array of lines, so a log of tens of millions of rows fits in a few tens of

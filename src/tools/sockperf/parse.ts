@@ -1,5 +1,5 @@
 // sockperf adapter: command lines, and pure parsers for the client summary and the --full-log file.
-// Formats across versions (1.x-3.10) are described in shared/TOOL-FORMATS.md §1; sockperf exits 0 on
+// Formats across versions (1.x-3.10) are described in docs/tool-formats.md (sockperf); sockperf exits 0 on
 // most failures, so success is decided from the output.
 import type { Arg } from '../../util/shell.js';
 import { ipAddress, port as checkPort, positiveInt, absPath } from '../../util/shell.js';
@@ -222,7 +222,7 @@ export interface FullLog {
   latencyKind: 'rtt' | 'half-rtt';
   /** Latency (or RTT) of each message in µs, in the order received. */
   samples: Float64Array;
-  /** Send time of each message, seconds on sockperf's own clock (not wall time; see TOOL-FORMATS §1.5). */
+  /** Send time of each message, seconds on sockperf's own clock (not wall time; see docs/tool-formats.md, sockperf). */
   txTimes: Float64Array;
   /** Arrival time of each reply, same clock. */
   rxTimes: Float64Array;
