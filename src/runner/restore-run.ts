@@ -2,7 +2,7 @@
 import { RunDir } from '../results/run-dir.js';
 import { parseScenario, type Scenario } from '../scenario/load.js';
 import { LocalHost } from '../hosts/local.js';
-import { checkStoredCommands, describeRestore, restoreOriginals } from '../paths/restore.js';
+import { checkStoredCommands, describeRestore, restoreOriginals, storedSecretRefs } from '../paths/restore.js';
 import { EnvironmentError, UserError } from '../util/errors.js';
 import { connectHosts } from './connect.js';
 import { cleanupRun } from './cleanup.js';
@@ -23,7 +23,7 @@ export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptN
   const scenario = parseScenario(manifest.scenarioText, manifest.scenarioFile);
   if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
   checkStoredCommands(originals, scenario);
-  checkSecrets(originals.flatMap((o) => (o.controller === 'command' ? [String(o.state.restore)] : [])));
+  checkSecrets(storedSecretRefs(originals));
   // Not while the run itself still goes on (it restores on its own way out).
   const unlock = await lockRunDir(dir.path, 'restore');
   try {

@@ -9,11 +9,7 @@ import { makePlan, type Plan, type Trial } from '../scenario/plan.js';
 import { ops, nowS, type Host, type HostEvent } from '../hosts/host.js';
 import { RunDir } from '../results/run-dir.js';
 import type { TrialRecord } from '../results/record.js';
-import { GuestLinkController } from '../paths/guest-link.js';
-import { CommandController } from '../paths/command.js';
-import { AzureNicController } from '../paths/azure-nic.js';
-import { LibvirtHotplugController } from '../paths/libvirt-hotplug.js';
-import { AwsEnaExpressController } from '../paths/aws-ena-express.js';
+import { CONTROLLERS, controllerOf, controllerOfState } from '../paths/registry.js';
 import { checkStoredCommands, restoreOriginals } from '../paths/restore.js';
 import type { ControllerContext, OriginalState, PathController } from '../paths/controller.js';
 import { LocalHost } from '../hosts/local.js';
@@ -117,13 +113,10 @@ export async function loadForRun(file: string | undefined, resumeDir: string | u
   return { scenario: parseScenario(text, resolve(file)) };
 }
 
-/** The hosts a run talks to: both ends of every pair, and hosts that command variants run on. */
+/** The hosts a run talks to: both ends of every pair, and those its variants' controllers need (a hypervisor, a command's host). */
 export function scenarioHostNames(s: Scenario): Set<string> {
   const names = new Set(s.pairs.flatMap((p) => [p.client, p.server]));
-  for (const v of Object.values(s.variants)) {
-    if (v.controller === 'command' && v.on !== 'both' && v.on !== 'local') names.add(v.on);
-    if (v.controller === 'libvirt-hotplug') names.add(v.hypervisor);
-  }
+  for (const v of Object.values(s.variants)) for (const h of controllerOf(v).extraHosts?.(v) ?? []) names.add(h);
   return names;
 }
 
@@ -131,7 +124,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
   injectedFault(); // a malformed VFBENCH_FAULT stops the run here, not in its first trial
   // Every ${env:NAME} the commands use must be set before anything is switched.
-  checkSecrets(Object.values(scenario.variants).flatMap((v) => (v.controller === 'command' ? [v.apply, v.verify ?? '', v.restore] : [])));
+  checkSecrets(Object.values(scenario.variants).flatMap((v) => controllerOf(v).secretRefs?.(v) ?? []));
   const plan = makePlan(scenario);
   const emit = opts.onEvent ?? (() => {});
   const log = (message: string) => emit({ type: 'log', message });
@@ -250,13 +243,7 @@ function hostEvent(e: HostEvent, scenario: Scenario, current: Map<number, string
 }
 
 function makeControllers(ctx: ControllerContext): Map<string, PathController> {
-  return new Map<string, PathController>([
-    ['guest-link', new GuestLinkController()],
-    ['command', new CommandController(ctx)],
-    ['azure-nic', new AzureNicController(ctx)],
-    ['libvirt-hotplug', new LibvirtHotplugController(ctx)],
-    ['aws-ena-express', new AwsEnaExpressController(ctx)],
-  ]);
+  return new Map<string, PathController>(CONTROLLERS.map((c) => [c.name, c.create(ctx)]));
 }
 
 async function newManifest(scenario: Scenario, plan: Plan, dir: RunDir, facts: Record<string, HostFacts>): Promise<Manifest> {
@@ -358,20 +345,11 @@ export function mergeOriginals(recorded: OriginalState[], controllers: Map<strin
 }
 
 /**
- * The fields of each controller's state that say what was switched (the value found, and how to reach it,
- * are not part of it): a command records one restore per host, whichever variant came first.
+ * What a recorded state is about (its interface, NIC, ENI, domain …), without the value that was found nor
+ * how to reach it: each controller's `restore.identity` (a command records one restore per host).
  */
-const IDENTITY: Record<string, string[]> = {
-  'guest-link': ['interface'],
-  command: [],
-  'azure-nic': ['resource_group', 'nic'],
-  'libvirt-hotplug': ['hypervisor', 'domain'],
-  'aws-ena-express': ['eni'],
-};
-
-/** What a recorded state is about (its interface, NIC, ENI, domain …), without the value that was found. */
 function identityOf(o: OriginalState): Record<string, unknown> {
-  const fields = IDENTITY[o.controller];
+  const fields = controllerOfState(o)?.restore.identity;
   return fields ? Object.fromEntries(fields.map((k) => [k, o.state[k]])) : o.state;
 }
 
