@@ -8,6 +8,7 @@ import { parseScenario } from '../scenario/load.js';
 import { makePlan, type Plan, type Trial } from '../scenario/plan.js';
 import { ops, nowS, type Host, type HostEvent } from '../hosts/host.js';
 import { RunDir } from '../results/run-dir.js';
+import { MANIFEST_SCHEMA, type Manifest } from '../results/manifest.js';
 import type { TrialRecord } from '../results/record.js';
 import { CONTROLLERS, controllerOf, controllerOfState } from '../paths/registry.js';
 import { checkStoredCommands, restoreOriginals } from '../paths/restore.js';
@@ -27,30 +28,7 @@ import { Barrier, startMarginS, startSkewMs } from './barrier.js';
 import { backgroundLeadS, ensureVariant, runTrial, type RunContext } from './trial.js';
 import { cleanupRun } from './cleanup.js';
 
-export const MANIFEST_SCHEMA = 1;
-
-export interface Manifest {
-  schema: number;
-  vfbench: string;
-  id: string;
-  scenarioFile: string;
-  scenarioText: string;
-  /** The machine and user that made the run (restore elsewhere asks for --trust). */
-  madeOn?: { host: string; user: string };
-  scenario: Omit<Scenario, 'file' | 'inventoryProblem'>;
-  plan: { trials: Pick<Trial, 'id' | 'seq' | 'pointKey' | 'variant' | 'repetition'>[]; estimateSeconds: number };
-  hosts: Record<string, HostFacts>;
-  /** Path state found before the first switch, per controller and host: what restore puts back. */
-  originalPathState: ReturnType<PathController['originals']>;
-  /** Host clock minus this machine's, seconds, per host (0 when within the round trip's uncertainty). */
-  clockOffsets?: Record<string, number>;
-  status: 'running' | 'complete' | 'interrupted' | 'failed';
-  started: string;
-  ended?: string;
-  counts?: Record<string, number>;
-  restoreProblems?: string[];
-  error?: string;
-}
+export { MANIFEST_SCHEMA, type Manifest } from '../results/manifest.js';
 
 export type RunEvent =
   | { type: 'start'; dir: string; total: number; skipped: number; estimateSeconds: number }
@@ -93,7 +71,7 @@ export function checkProvenance(path: string, m: Pick<Manifest, 'madeOn'>, trust
 export async function loadForRun(file: string | undefined, resumeDir: string | undefined, trust?: boolean): Promise<{ scenario: Scenario; dir?: RunDir }> {
   if (resumeDir) {
     const dir = await RunDir.open(resumeDir);
-    const m = await dir.readManifest<Manifest>();
+    const m = await dir.readManifest();
     checkProvenance(resumeDir, m, trust);
     // The scenario as it was when the run started, so the plan (and trial ids) match.
     const scenario = parseScenario(m.scenarioText, m.scenarioFile);
@@ -163,7 +141,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const autoVerify = await findAutoVerify(scenario, hosts, facts, log);
     let done = new Set<string>();
     if (opts.resumeDir) {
-      manifest = await dir.readManifest<Manifest>();
+      manifest = await dir.readManifest();
       const torn = await dir.setAsideTorn();
       if (torn) log(torn);
       done = new Set((await dir.latestRecords()).filter((r) => r.status !== 'failed').map((r) => r.trial));
