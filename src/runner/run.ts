@@ -98,7 +98,55 @@ export function scenarioHostNames(s: Scenario): Set<string> {
   return names;
 }
 
+/** A run once its hosts are connected: what every exit path needs to put things back and close. */
+interface Session {
+  scenario: Scenario;
+  opts: RunOptions;
+  plan: Plan;
+  dir: RunDir;
+  emit: (e: RunEvent) => void;
+  log: (message: string) => void;
+  hosts: Map<string, Host>;
+  local: Host;
+  /** Releases the run directory's lock (set once it is held). */
+  unlockDir?: () => Promise<void>;
+  /** Pair index -> variant applied. */
+  current: Map<number, string>;
+  /** Made once the run directory exists (they keep their commands' output there). */
+  controllers: Map<string, PathController>;
+  /** Set as soon as there is one, so that every exit records how the run ended. */
+  manifest?: Manifest;
+  inFlight: RunContext['inFlight'];
+}
+
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
+  const s = await openRun(scenario, opts);
+  // Stopping what runs must finish before the connections close, or a tool would outlive the run.
+  const stopping: Promise<unknown>[] = [];
+  const stopInFlight = () => {
+    for (const f of s.inFlight) stopping.push(f.host.call(ops.stop(f.jobs)).catch(() => {}));
+  };
+  opts.signal?.addEventListener('abort', stopInFlight);
+  try {
+    await runSession(s);
+    s.manifest!.status = opts.signal?.aborted ? 'interrupted' : 'complete';
+  } catch (err) {
+    if (s.manifest) {
+      s.manifest.status = 'failed';
+      s.manifest.error = errorMessage(err);
+    }
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', stopInFlight);
+    stopInFlight();
+    await Promise.allSettled(stopping);
+    await closeRun(s);
+  }
+  return { dir: s.dir, manifest: s.manifest! };
+}
+
+/** Check what can be checked here, then connect and lock the hosts (undone on failure). */
+async function openRun(scenario: Scenario, opts: RunOptions): Promise<Session> {
   if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
   injectedFault(); // a malformed VFBENCH_FAULT stops the run here, not in its first trial
   // Every ${env:NAME} the commands use must be set before anything is switched.
@@ -108,96 +156,88 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const log = (message: string) => emit({ type: 'log', message });
   const dir = opts.resumeDir ? await RunDir.open(opts.resumeDir) : RunDir.plan(opts.resultsRoot, scenario.name);
   // One vfbench per run directory (a resume while the run still goes on is refused).
-  let unlockDir = opts.resumeDir ? await lockRunDir(dir.path, 'run --resume') : undefined;
-  const current = new Map<number, string>(); // pair index -> variant applied
+  const unlockDir = opts.resumeDir ? await lockRunDir(dir.path, 'run --resume') : undefined;
+  const current = new Map<number, string>();
   const hosts = await connectHosts(scenario, scenarioHostNames(scenario), { acceptNewHostKeys: opts.acceptNewHostKeys, sshConfig: opts.sshConfig, label: dir.id, onEvent: (e) => hostEvent(e, scenario, current, log) }).catch(async (err) => {
     await unlockDir?.();
     throw err;
   });
-  await lockHosts(hosts, dir.id).catch(async (err) => {
+  const undo = async (err: unknown) => {
     await Promise.all([...hosts.values()].map((h) => h.close()));
     await unlockDir?.();
     throw err;
-  });
-  const local = await LocalHost.start('local', scenario.ssh.command_timeout * 1000, dir.id).catch(async (err) => {
-    await Promise.all([...hosts.values()].map((h) => h.close()));
-    await unlockDir?.();
-    throw err;
-  });
-  // Controllers need the run directory (to keep their commands' output): made once it exists.
-  let controllers = new Map<string, PathController>();
-  let manifest: Manifest | undefined;
-  const inFlight: RunContext['inFlight'] = new Set();
-  // Stopping what runs must finish before the connections close, or a tool would outlive the run.
-  const stopping: Promise<unknown>[] = [];
-  const stopInFlight = () => {
-    for (const f of inFlight) stopping.push(f.host.call(ops.stop(f.jobs)).catch(() => {}));
   };
-  opts.signal?.addEventListener('abort', stopInFlight);
-  try {
-    const facts: Record<string, HostFacts> = {};
-    // A tool missing on a host fails only the trials that need it (recorded as tool-missing).
-    await Promise.all([...hosts].map(async ([name, h]) => (facts[name] = await h.retrying(() => hostFacts(h)))));
-    const autoVerify = await findAutoVerify(scenario, hosts, facts, log);
-    let done = new Set<string>();
-    if (opts.resumeDir) {
-      manifest = await dir.readManifest();
-      const torn = await dir.setAsideTorn();
-      if (torn) log(torn);
-      done = new Set((await dir.latestRecords()).filter((r) => r.status !== 'failed').map((r) => r.trial));
-      manifest.status = 'running';
-      manifest.hosts = facts;
-      delete manifest.ended;
-      // What the killed session left on the hosts: its agents, their jobs, their folders.
-      for (const [name, h] of hosts) for (const line of await h.retrying(() => cleanupRun(h, dir.id))) log(`${name}: ${line}`);
-      // The killed session's agents shared this run's host locks and gave them up as they ended: take them.
-      await lockHosts(hosts, dir.id);
-    } else {
-      await dir.create();
-      unlockDir = await lockRunDir(dir.path, 'run');
-      manifest = await newManifest(scenario, plan, dir, facts);
-    }
-    const ctx: ControllerContext = { hosts, local, keep: (label, out) => dir.keepControllerOutput(label, out) };
-    if (opts.resumeDir && manifest.originalPathState.length > 0) {
-      // The previous session may have died with a pair switched: put the recorded originals back first,
-      // so that what this session records as "original" really is.
-      faultPoint('resume-restore');
-      const problems = await restoreOriginals(manifest.originalPathState, ctx);
-      if (problems.length > 0) throw new EnvironmentError(`cannot restore the recorded path state before resuming: ${problems.join('; ')}`);
-    }
-    controllers = makeControllers(ctx);
-    const m = manifest;
-    const persistOriginals = async () => {
-      m.originalPathState = mergeOriginals(m.originalPathState, controllers);
-      await dir.writeManifest(m);
-    };
-    await dir.writeManifest(manifest);
+  await lockHosts(hosts, dir.id).catch(undo);
+  const local = await LocalHost.start('local', scenario.ssh.command_timeout * 1000, dir.id).catch(undo);
+  return { scenario, opts, plan, dir, emit, log, hosts, local, unlockDir, current, controllers: new Map(), inFlight: new Set() };
+}
 
-    const todo = plan.trials.filter((t) => !done.has(t.id));
-    const estimate = (plan.estimateSeconds * todo.length) / Math.max(1, plan.trials.length);
-    emit({ type: 'start', dir: dir.path, total: todo.length, skipped: plan.trials.length - todo.length, estimateSeconds: estimate });
-    const clockOffset = new Map(await Promise.all([...hosts].map(async ([name, h]) => [name, await h.retrying(() => h.clockOffset())] as const)));
-    manifest.clockOffsets = Object.fromEntries(clockOffset);
-    const run: RunContext = { scenario, plan, hosts, facts, controllers, current, dir, inFlight, garbage: new Map(), persistOriginals, autoVerify, clockOffset, log, signal: opts.signal };
-    await runTrials(run, todo, manifest, emit);
-    manifest.status = opts.signal?.aborted ? 'interrupted' : 'complete';
-  } catch (err) {
-    if (manifest) {
-      manifest.status = 'failed';
-      manifest.error = errorMessage(err);
-    }
-    throw err;
-  } finally {
-    opts.signal?.removeEventListener('abort', stopInFlight);
-    stopInFlight();
-    await Promise.allSettled(stopping);
-    const problems = await restoreAll(controllers, hosts);
-    await Promise.all([...hosts.values(), local].map((h) => h.close()));
-    if (manifest) await finishManifest(dir, manifest, plan, controllers, problems);
-    await unlockDir?.();
-    for (const p of problems) emit({ type: 'log', message: `RESTORE PROBLEM: ${p}` });
+/** Host facts, the manifest (new, or the resumed run's with its path state put back), then the trials. */
+async function runSession(s: Session): Promise<void> {
+  const { scenario, plan, dir, hosts, opts } = s;
+  const facts: Record<string, HostFacts> = {};
+  // A tool missing on a host fails only the trials that need it (recorded as tool-missing).
+  await Promise.all([...hosts].map(async ([name, h]) => (facts[name] = await h.retrying(() => hostFacts(h)))));
+  const autoVerify = await findAutoVerify(scenario, hosts, facts, s.log);
+  const done = opts.resumeDir ? await resumeManifest(s, facts) : await createManifest(s, facts);
+  const manifest = s.manifest!;
+  const ctx: ControllerContext = { hosts, local: s.local, keep: (label, out) => dir.keepControllerOutput(label, out) };
+  if (opts.resumeDir && manifest.originalPathState.length > 0) {
+    // The previous session may have died with a pair switched: put the recorded originals back first,
+    // so that what this session records as "original" really is.
+    faultPoint('resume-restore');
+    const problems = await restoreOriginals(manifest.originalPathState, ctx);
+    if (problems.length > 0) throw new EnvironmentError(`cannot restore the recorded path state before resuming: ${problems.join('; ')}`);
   }
-  return { dir, manifest: manifest! };
+  const controllers = (s.controllers = makeControllers(ctx));
+  const persistOriginals = async () => {
+    manifest.originalPathState = mergeOriginals(manifest.originalPathState, controllers);
+    await dir.writeManifest(manifest);
+  };
+  await dir.writeManifest(manifest);
+
+  const todo = plan.trials.filter((t) => !done.has(t.id));
+  const estimate = (plan.estimateSeconds * todo.length) / Math.max(1, plan.trials.length);
+  s.emit({ type: 'start', dir: dir.path, total: todo.length, skipped: plan.trials.length - todo.length, estimateSeconds: estimate });
+  const clockOffset = new Map(await Promise.all([...hosts].map(async ([name, h]) => [name, await h.retrying(() => h.clockOffset())] as const)));
+  manifest.clockOffsets = Object.fromEntries(clockOffset);
+  const run: RunContext = { scenario, plan, hosts, facts, controllers, current: s.current, dir, inFlight: s.inFlight, garbage: new Map(), persistOriginals, autoVerify, clockOffset, log: s.log, signal: opts.signal };
+  await runTrials(run, todo, manifest, s.emit);
+}
+
+/** A new run: its directory, locked, and its manifest. Nothing is done yet. */
+async function createManifest(s: Session, facts: Record<string, HostFacts>): Promise<Set<string>> {
+  await s.dir.create();
+  s.unlockDir = await lockRunDir(s.dir.path, 'run');
+  s.manifest = await newManifest(s.scenario, s.plan, s.dir, facts);
+  return new Set();
+}
+
+/** A resumed run: its manifest, a torn last record set aside, what the killed session left cleaned up. Returns the trials done. */
+async function resumeManifest(s: Session, facts: Record<string, HostFacts>): Promise<Set<string>> {
+  const { dir, hosts } = s;
+  const manifest = await dir.readManifest();
+  s.manifest = manifest;
+  const torn = await dir.setAsideTorn();
+  if (torn) s.log(torn);
+  const done = new Set((await dir.latestRecords()).filter((r) => r.status !== 'failed').map((r) => r.trial));
+  manifest.status = 'running';
+  manifest.hosts = facts;
+  delete manifest.ended;
+  // What the killed session left on the hosts: its agents, their jobs, their folders.
+  for (const [name, h] of hosts) for (const line of await h.retrying(() => cleanupRun(h, dir.id))) s.log(`${name}: ${line}`);
+  // The killed session's agents shared this run's host locks and gave them up as they ended: take them.
+  await lockHosts(hosts, dir.id);
+  return done;
+}
+
+/** Every exit: restore every path, close the connections, finish the manifest, give the directory up. */
+async function closeRun(s: Session): Promise<void> {
+  const problems = await restoreAll(s.controllers, s.hosts);
+  await Promise.all([...s.hosts.values(), s.local].map((h) => h.close()));
+  if (s.manifest) await finishManifest(s.dir, s.manifest, s.plan, s.controllers, problems);
+  await s.unlockDir?.();
+  for (const p of problems) s.emit({ type: 'log', message: `RESTORE PROBLEM: ${p}` });
 }
 
 /**
