@@ -8,6 +8,7 @@ import { RECORD_SCHEMA } from './record.js';
 import { UserError } from '../util/errors.js';
 import { redact } from '../util/secrets.js';
 import { faultPoint } from '../util/faults.js';
+import { readManifest, type Manifest } from './manifest.js';
 
 export const MANIFEST = 'manifest.json';
 export const RECORDS = 'records.jsonl';
@@ -140,8 +141,9 @@ export class RunDir {
     return [...byId.values()].sort((a, b) => a.seq - b.seq);
   }
 
-  async readManifest<T>(): Promise<T> {
-    return JSON.parse(await readFile(join(this.path, MANIFEST), 'utf8')) as T;
+  /** The manifest, checked (results/manifest.ts); `T` only for callers that still name a type. */
+  async readManifest<T = Manifest>(): Promise<NoInfer<T>> {
+    return (await readManifest(join(this.path, MANIFEST))) as unknown as T;
   }
 
   /** Write via a temporary file and rename, so a reader never sees half a manifest. */

@@ -2,11 +2,7 @@
 import type { Scenario } from '../scenario/load.js';
 import { makePlan } from '../scenario/plan.js';
 import { command } from '../util/shell.js';
-import { describeGuestLink } from '../paths/guest-link.js';
-import { describeCommand } from '../paths/command.js';
-import { describeAzureNic, nicsOf } from '../paths/azure-nic.js';
-import { describeLibvirt } from '../paths/libvirt-hotplug.js';
-import { describeAwsEnaExpress } from '../paths/aws-ena-express.js';
+import { controllerOf } from '../paths/registry.js';
 import { toolOf } from '../tools/registry.js';
 import type { TestBase } from '../tools/tool.js';
 import { backgroundPlan, backgroundSeconds } from './background.js';
@@ -23,31 +19,10 @@ export function dryRunLines(s: Scenario): string[] {
     const v = s.variants[t.variant]!;
     if (current.get(t.point.pair) !== t.variant) {
       lines.push(`# switch ${pair.client}->${pair.server} to ${t.variant} (${v.controller})`);
-      lines.push(
-        ...(v.controller === 'guest-link'
-          ? describeGuestLink(pair, v)
-          : v.controller === 'command'
-            ? describeCommand(pair, v)
-            : v.controller === 'azure-nic'
-              ? describeAzureNic(pair, v)
-              : v.controller === 'aws-ena-express'
-                ? describeAwsEnaExpress(pair, v)
-                : describeLibvirt(pair, v)),
-      );
+      const c = controllerOf(v);
+      lines.push(...c.describeApply(pair, v));
       current.set(t.point.pair, t.variant);
-      if (v.controller === 'guest-link') {
-        for (const h of [pair.client, pair.server]) touched.set(`${h} ${v.interface}`, `${h}: ip link set dev ${v.interface} <up|down, as found before the first switch>`);
-      } else if (v.controller === 'command') {
-        for (const h of v.on === 'both' ? [pair.client, pair.server] : [v.on]) touched.set(`${h} restore`, `${h}: sh -c ${JSON.stringify(v.restore)}`);
-      } else if (v.controller === 'aws-ena-express') {
-        for (const h of [pair.client, pair.server]) touched.set(`${h} eni`, `local (for ${h}): ${v.aws} ec2 modify-network-interface-attribute --network-interface-id ${v.enis[h]} --ena-srd-specification <as found before the first switch>`);
-      } else if (v.controller === 'libvirt-hotplug') {
-        for (const h of [pair.client, pair.server]) touched.set(`${h} vf`, `${v.hypervisor} (for ${h}): ${v.virsh} attach-device|detach-device ${v.domains[h]!.domain} ${v.domains[h]!.xml} --live <as found before the first switch>`);
-      } else {
-        for (const h of [pair.client, pair.server]) {
-          for (const nic of nicsOf(v, h)) touched.set(`${h} ${nic}`, `local (for ${h}): ${v.az} network nic update -g ${v.resource_group} -n ${nic} --accelerated-networking <as found before the first switch>`);
-        }
-      }
+      for (const [what, line] of c.describeUndo(pair, v)) touched.set(what, line);
     }
     const test = s.tests[t.point.test]!;
     const mps = pair.group ? s.groups?.[pair.group]?.mps : undefined;

@@ -2,11 +2,12 @@
 import { RunDir } from '../results/run-dir.js';
 import { parseScenario, type Scenario } from '../scenario/load.js';
 import { LocalHost } from '../hosts/local.js';
-import { checkStoredCommands, describeRestore, restoreOriginals } from '../paths/restore.js';
+import { checkStoredCommands, describeRestore, restoreOriginals, storedSecretRefs } from '../paths/restore.js';
 import { EnvironmentError, UserError } from '../util/errors.js';
 import { connectHosts } from './connect.js';
 import { cleanupRun } from './cleanup.js';
-import { checkProvenance, lockHosts, scenarioHostNames, type Manifest } from './run.js';
+import { checkProvenance, lockHosts, scenarioHostNames } from './run.js';
+import type { Manifest } from '../results/manifest.js';
 import { checkSecrets } from '../util/secrets.js';
 import { lockRunDir } from '../results/run-lock.js';
 
@@ -14,7 +15,7 @@ export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptN
   const dir = await RunDir.open(path).catch((e: Error) => {
     throw new UserError(e.message);
   });
-  const manifest = await dir.readManifest<Manifest>();
+  const manifest = await dir.readManifest();
   const originals = manifest.originalPathState ?? [];
   if (originals.length === 0) return { lines: ['nothing to restore: the run switched nothing'], problems: [] };
   const plan = describeRestore(originals);
@@ -23,7 +24,7 @@ export async function restoreRun(path: string, opts: { dryRun?: boolean; acceptN
   const scenario = parseScenario(manifest.scenarioText, manifest.scenarioFile);
   if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
   checkStoredCommands(originals, scenario);
-  checkSecrets(originals.flatMap((o) => (o.controller === 'command' ? [String(o.state.restore)] : [])));
+  checkSecrets(storedSecretRefs(originals));
   // Not while the run itself still goes on (it restores on its own way out).
   const unlock = await lockRunDir(dir.path, 'restore');
   try {
@@ -57,7 +58,7 @@ async function restoreHosts(dir: RunDir, manifest: Manifest, scenario: Scenario,
     problems.push(
       ...(await restoreOriginals(originals, { hosts, local, keep: (label, out) => dir.keepControllerOutput(label, out) })),
     );
-    const m = manifest as Manifest & { restored?: string };
+    const m = manifest;
     m.restored = new Date().toISOString();
     m.restoreProblems = problems.length > 0 ? problems : undefined;
     if (m.status === 'running') m.status = 'interrupted';

@@ -8,12 +8,9 @@ import { parseScenario } from '../scenario/load.js';
 import { makePlan, type Plan, type Trial } from '../scenario/plan.js';
 import { ops, nowS, type Host, type HostEvent } from '../hosts/host.js';
 import { RunDir } from '../results/run-dir.js';
+import { MANIFEST_SCHEMA, type Manifest } from '../results/manifest.js';
 import type { TrialRecord } from '../results/record.js';
-import { GuestLinkController } from '../paths/guest-link.js';
-import { CommandController } from '../paths/command.js';
-import { AzureNicController } from '../paths/azure-nic.js';
-import { LibvirtHotplugController } from '../paths/libvirt-hotplug.js';
-import { AwsEnaExpressController } from '../paths/aws-ena-express.js';
+import { CONTROLLERS, controllerOf, controllerOfState } from '../paths/registry.js';
 import { checkStoredCommands, restoreOriginals } from '../paths/restore.js';
 import type { ControllerContext, OriginalState, PathController } from '../paths/controller.js';
 import { LocalHost } from '../hosts/local.js';
@@ -31,30 +28,7 @@ import { Barrier, startMarginS, startSkewMs } from './barrier.js';
 import { backgroundLeadS, ensureVariant, runTrial, type RunContext } from './trial.js';
 import { cleanupRun } from './cleanup.js';
 
-export const MANIFEST_SCHEMA = 1;
-
-export interface Manifest {
-  schema: number;
-  vfbench: string;
-  id: string;
-  scenarioFile: string;
-  scenarioText: string;
-  /** The machine and user that made the run (restore elsewhere asks for --trust). */
-  madeOn?: { host: string; user: string };
-  scenario: Omit<Scenario, 'file' | 'inventoryProblem'>;
-  plan: { trials: Pick<Trial, 'id' | 'seq' | 'pointKey' | 'variant' | 'repetition'>[]; estimateSeconds: number };
-  hosts: Record<string, HostFacts>;
-  /** Path state found before the first switch, per controller and host: what restore puts back. */
-  originalPathState: ReturnType<PathController['originals']>;
-  /** Host clock minus this machine's, seconds, per host (0 when within the round trip's uncertainty). */
-  clockOffsets?: Record<string, number>;
-  status: 'running' | 'complete' | 'interrupted' | 'failed';
-  started: string;
-  ended?: string;
-  counts?: Record<string, number>;
-  restoreProblems?: string[];
-  error?: string;
-}
+export { MANIFEST_SCHEMA, type Manifest } from '../results/manifest.js';
 
 export type RunEvent =
   | { type: 'start'; dir: string; total: number; skipped: number; estimateSeconds: number }
@@ -97,7 +71,7 @@ export function checkProvenance(path: string, m: Pick<Manifest, 'madeOn'>, trust
 export async function loadForRun(file: string | undefined, resumeDir: string | undefined, trust?: boolean): Promise<{ scenario: Scenario; dir?: RunDir }> {
   if (resumeDir) {
     const dir = await RunDir.open(resumeDir);
-    const m = await dir.readManifest<Manifest>();
+    const m = await dir.readManifest();
     checkProvenance(resumeDir, m, trust);
     // The scenario as it was when the run started, so the plan (and trial ids) match.
     const scenario = parseScenario(m.scenarioText, m.scenarioFile);
@@ -117,116 +91,153 @@ export async function loadForRun(file: string | undefined, resumeDir: string | u
   return { scenario: parseScenario(text, resolve(file)) };
 }
 
-/** The hosts a run talks to: both ends of every pair, and hosts that command variants run on. */
+/** The hosts a run talks to: both ends of every pair, and those its variants' controllers need (a hypervisor, a command's host). */
 export function scenarioHostNames(s: Scenario): Set<string> {
   const names = new Set(s.pairs.flatMap((p) => [p.client, p.server]));
-  for (const v of Object.values(s.variants)) {
-    if (v.controller === 'command' && v.on !== 'both' && v.on !== 'local') names.add(v.on);
-    if (v.controller === 'libvirt-hotplug') names.add(v.hypervisor);
-  }
+  for (const v of Object.values(s.variants)) for (const h of controllerOf(v).extraHosts?.(v) ?? []) names.add(h);
   return names;
 }
 
+/** A run once its hosts are connected: what every exit path needs to put things back and close. */
+interface Session {
+  scenario: Scenario;
+  opts: RunOptions;
+  plan: Plan;
+  dir: RunDir;
+  emit: (e: RunEvent) => void;
+  log: (message: string) => void;
+  hosts: Map<string, Host>;
+  local: Host;
+  /** Releases the run directory's lock (set once it is held). */
+  unlockDir?: () => Promise<void>;
+  /** Pair index -> variant applied. */
+  current: Map<number, string>;
+  /** Made once the run directory exists (they keep their commands' output there). */
+  controllers: Map<string, PathController>;
+  /** Set as soon as there is one, so that every exit records how the run ended. */
+  manifest?: Manifest;
+  inFlight: RunContext['inFlight'];
+}
+
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
-  if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
-  injectedFault(); // a malformed VFBENCH_FAULT stops the run here, not in its first trial
-  // Every ${env:NAME} the commands use must be set before anything is switched.
-  checkSecrets(Object.values(scenario.variants).flatMap((v) => (v.controller === 'command' ? [v.apply, v.verify ?? '', v.restore] : [])));
-  const plan = makePlan(scenario);
-  const emit = opts.onEvent ?? (() => {});
-  const log = (message: string) => emit({ type: 'log', message });
-  const dir = opts.resumeDir ? await RunDir.open(opts.resumeDir) : RunDir.plan(opts.resultsRoot, scenario.name);
-  // One vfbench per run directory (a resume while the run still goes on is refused).
-  let unlockDir = opts.resumeDir ? await lockRunDir(dir.path, 'run --resume') : undefined;
-  const current = new Map<number, string>(); // pair index -> variant applied
-  const hosts = await connectHosts(scenario, scenarioHostNames(scenario), { acceptNewHostKeys: opts.acceptNewHostKeys, sshConfig: opts.sshConfig, label: dir.id, onEvent: (e) => hostEvent(e, scenario, current, log) }).catch(async (err) => {
-    await unlockDir?.();
-    throw err;
-  });
-  await lockHosts(hosts, dir.id).catch(async (err) => {
-    await Promise.all([...hosts.values()].map((h) => h.close()));
-    await unlockDir?.();
-    throw err;
-  });
-  const local = await LocalHost.start('local', scenario.ssh.command_timeout * 1000, dir.id).catch(async (err) => {
-    await Promise.all([...hosts.values()].map((h) => h.close()));
-    await unlockDir?.();
-    throw err;
-  });
-  // Controllers need the run directory (to keep their commands' output): made once it exists.
-  let controllers = new Map<string, PathController>();
-  let manifest: Manifest | undefined;
-  const inFlight: RunContext['inFlight'] = new Set();
+  const s = await openRun(scenario, opts);
   // Stopping what runs must finish before the connections close, or a tool would outlive the run.
   const stopping: Promise<unknown>[] = [];
   const stopInFlight = () => {
-    for (const f of inFlight) stopping.push(f.host.call(ops.stop(f.jobs)).catch(() => {}));
+    for (const f of s.inFlight) stopping.push(f.host.call(ops.stop(f.jobs)).catch(() => {}));
   };
   opts.signal?.addEventListener('abort', stopInFlight);
   try {
-    const facts: Record<string, HostFacts> = {};
-    // A tool missing on a host fails only the trials that need it (recorded as tool-missing).
-    await Promise.all([...hosts].map(async ([name, h]) => (facts[name] = await h.retrying(() => hostFacts(h)))));
-    const autoVerify = await findAutoVerify(scenario, hosts, facts, log);
-    let done = new Set<string>();
-    if (opts.resumeDir) {
-      manifest = await dir.readManifest<Manifest>();
-      const torn = await dir.setAsideTorn();
-      if (torn) log(torn);
-      done = new Set((await dir.latestRecords()).filter((r) => r.status !== 'failed').map((r) => r.trial));
-      manifest.status = 'running';
-      manifest.hosts = facts;
-      delete manifest.ended;
-      // What the killed session left on the hosts: its agents, their jobs, their folders.
-      for (const [name, h] of hosts) for (const line of await h.retrying(() => cleanupRun(h, dir.id))) log(`${name}: ${line}`);
-      // The killed session's agents shared this run's host locks and gave them up as they ended: take them.
-      await lockHosts(hosts, dir.id);
-    } else {
-      await dir.create();
-      unlockDir = await lockRunDir(dir.path, 'run');
-      manifest = await newManifest(scenario, plan, dir, facts);
-    }
-    const ctx: ControllerContext = { hosts, local, keep: (label, out) => dir.keepControllerOutput(label, out) };
-    if (opts.resumeDir && manifest.originalPathState.length > 0) {
-      // The previous session may have died with a pair switched: put the recorded originals back first,
-      // so that what this session records as "original" really is.
-      faultPoint('resume-restore');
-      const problems = await restoreOriginals(manifest.originalPathState, ctx);
-      if (problems.length > 0) throw new EnvironmentError(`cannot restore the recorded path state before resuming: ${problems.join('; ')}`);
-    }
-    controllers = makeControllers(ctx);
-    const m = manifest;
-    const persistOriginals = async () => {
-      m.originalPathState = mergeOriginals(m.originalPathState, controllers);
-      await dir.writeManifest(m);
-    };
-    await dir.writeManifest(manifest);
-
-    const todo = plan.trials.filter((t) => !done.has(t.id));
-    const estimate = (plan.estimateSeconds * todo.length) / Math.max(1, plan.trials.length);
-    emit({ type: 'start', dir: dir.path, total: todo.length, skipped: plan.trials.length - todo.length, estimateSeconds: estimate });
-    const clockOffset = new Map(await Promise.all([...hosts].map(async ([name, h]) => [name, await h.retrying(() => h.clockOffset())] as const)));
-    manifest.clockOffsets = Object.fromEntries(clockOffset);
-    const run: RunContext = { scenario, plan, hosts, facts, controllers, current, dir, inFlight, garbage: new Map(), persistOriginals, autoVerify, clockOffset, log, signal: opts.signal };
-    await runTrials(run, todo, manifest, emit);
-    manifest.status = opts.signal?.aborted ? 'interrupted' : 'complete';
+    await runSession(s);
+    s.manifest!.status = opts.signal?.aborted ? 'interrupted' : 'complete';
   } catch (err) {
-    if (manifest) {
-      manifest.status = 'failed';
-      manifest.error = errorMessage(err);
+    if (s.manifest) {
+      s.manifest.status = 'failed';
+      s.manifest.error = errorMessage(err);
     }
     throw err;
   } finally {
     opts.signal?.removeEventListener('abort', stopInFlight);
     stopInFlight();
     await Promise.allSettled(stopping);
-    const problems = await restoreAll(controllers, hosts);
-    await Promise.all([...hosts.values(), local].map((h) => h.close()));
-    if (manifest) await finishManifest(dir, manifest, plan, controllers, problems);
-    await unlockDir?.();
-    for (const p of problems) emit({ type: 'log', message: `RESTORE PROBLEM: ${p}` });
+    await closeRun(s);
   }
-  return { dir, manifest: manifest! };
+  return { dir: s.dir, manifest: s.manifest! };
+}
+
+/** Check what can be checked here, then connect and lock the hosts (undone on failure). */
+async function openRun(scenario: Scenario, opts: RunOptions): Promise<Session> {
+  if (scenario.inventoryProblem) throw new EnvironmentError(scenario.inventoryProblem);
+  injectedFault(); // a malformed VFBENCH_FAULT stops the run here, not in its first trial
+  // Every ${env:NAME} the commands use must be set before anything is switched.
+  checkSecrets(Object.values(scenario.variants).flatMap((v) => controllerOf(v).secretRefs?.(v) ?? []));
+  const plan = makePlan(scenario);
+  const emit = opts.onEvent ?? (() => {});
+  const log = (message: string) => emit({ type: 'log', message });
+  const dir = opts.resumeDir ? await RunDir.open(opts.resumeDir) : RunDir.plan(opts.resultsRoot, scenario.name);
+  // One vfbench per run directory (a resume while the run still goes on is refused).
+  const unlockDir = opts.resumeDir ? await lockRunDir(dir.path, 'run --resume') : undefined;
+  const current = new Map<number, string>();
+  const hosts = await connectHosts(scenario, scenarioHostNames(scenario), { acceptNewHostKeys: opts.acceptNewHostKeys, sshConfig: opts.sshConfig, label: dir.id, onEvent: (e) => hostEvent(e, scenario, current, log) }).catch(async (err) => {
+    await unlockDir?.();
+    throw err;
+  });
+  const undo = async (err: unknown) => {
+    await Promise.all([...hosts.values()].map((h) => h.close()));
+    await unlockDir?.();
+    throw err;
+  };
+  await lockHosts(hosts, dir.id).catch(undo);
+  const local = await LocalHost.start('local', scenario.ssh.command_timeout * 1000, dir.id).catch(undo);
+  return { scenario, opts, plan, dir, emit, log, hosts, local, unlockDir, current, controllers: new Map(), inFlight: new Set() };
+}
+
+/** Host facts, the manifest (new, or the resumed run's with its path state put back), then the trials. */
+async function runSession(s: Session): Promise<void> {
+  const { scenario, plan, dir, hosts, opts } = s;
+  const facts: Record<string, HostFacts> = {};
+  // A tool missing on a host fails only the trials that need it (recorded as tool-missing).
+  await Promise.all([...hosts].map(async ([name, h]) => (facts[name] = await h.retrying(() => hostFacts(h)))));
+  const autoVerify = await findAutoVerify(scenario, hosts, facts, s.log);
+  const done = opts.resumeDir ? await resumeManifest(s, facts) : await createManifest(s, facts);
+  const manifest = s.manifest!;
+  const ctx: ControllerContext = { hosts, local: s.local, keep: (label, out) => dir.keepControllerOutput(label, out) };
+  if (opts.resumeDir && manifest.originalPathState.length > 0) {
+    // The previous session may have died with a pair switched: put the recorded originals back first,
+    // so that what this session records as "original" really is.
+    faultPoint('resume-restore');
+    const problems = await restoreOriginals(manifest.originalPathState, ctx);
+    if (problems.length > 0) throw new EnvironmentError(`cannot restore the recorded path state before resuming: ${problems.join('; ')}`);
+  }
+  const controllers = (s.controllers = makeControllers(ctx));
+  const persistOriginals = async () => {
+    manifest.originalPathState = mergeOriginals(manifest.originalPathState, controllers);
+    await dir.writeManifest(manifest);
+  };
+  await dir.writeManifest(manifest);
+
+  const todo = plan.trials.filter((t) => !done.has(t.id));
+  const estimate = (plan.estimateSeconds * todo.length) / Math.max(1, plan.trials.length);
+  s.emit({ type: 'start', dir: dir.path, total: todo.length, skipped: plan.trials.length - todo.length, estimateSeconds: estimate });
+  const clockOffset = new Map(await Promise.all([...hosts].map(async ([name, h]) => [name, await h.retrying(() => h.clockOffset())] as const)));
+  manifest.clockOffsets = Object.fromEntries(clockOffset);
+  const run: RunContext = { scenario, plan, hosts, facts, controllers, current: s.current, dir, inFlight: s.inFlight, garbage: new Map(), persistOriginals, autoVerify, clockOffset, log: s.log, signal: opts.signal };
+  await runTrials(run, todo, manifest, s.emit);
+}
+
+/** A new run: its directory, locked, and its manifest. Nothing is done yet. */
+async function createManifest(s: Session, facts: Record<string, HostFacts>): Promise<Set<string>> {
+  await s.dir.create();
+  s.unlockDir = await lockRunDir(s.dir.path, 'run');
+  s.manifest = await newManifest(s.scenario, s.plan, s.dir, facts);
+  return new Set();
+}
+
+/** A resumed run: its manifest, a torn last record set aside, what the killed session left cleaned up. Returns the trials done. */
+async function resumeManifest(s: Session, facts: Record<string, HostFacts>): Promise<Set<string>> {
+  const { dir, hosts } = s;
+  const manifest = await dir.readManifest();
+  s.manifest = manifest;
+  const torn = await dir.setAsideTorn();
+  if (torn) s.log(torn);
+  const done = new Set((await dir.latestRecords()).filter((r) => r.status !== 'failed').map((r) => r.trial));
+  manifest.status = 'running';
+  manifest.hosts = facts;
+  delete manifest.ended;
+  // What the killed session left on the hosts: its agents, their jobs, their folders.
+  for (const [name, h] of hosts) for (const line of await h.retrying(() => cleanupRun(h, dir.id))) s.log(`${name}: ${line}`);
+  // The killed session's agents shared this run's host locks and gave them up as they ended: take them.
+  await lockHosts(hosts, dir.id);
+  return done;
+}
+
+/** Every exit: restore every path, close the connections, finish the manifest, give the directory up. */
+async function closeRun(s: Session): Promise<void> {
+  const problems = await restoreAll(s.controllers, s.hosts);
+  await Promise.all([...s.hosts.values(), s.local].map((h) => h.close()));
+  if (s.manifest) await finishManifest(s.dir, s.manifest, s.plan, s.controllers, problems);
+  await s.unlockDir?.();
+  for (const p of problems) s.emit({ type: 'log', message: `RESTORE PROBLEM: ${p}` });
 }
 
 /**
@@ -250,13 +261,7 @@ function hostEvent(e: HostEvent, scenario: Scenario, current: Map<number, string
 }
 
 function makeControllers(ctx: ControllerContext): Map<string, PathController> {
-  return new Map<string, PathController>([
-    ['guest-link', new GuestLinkController()],
-    ['command', new CommandController(ctx)],
-    ['azure-nic', new AzureNicController(ctx)],
-    ['libvirt-hotplug', new LibvirtHotplugController(ctx)],
-    ['aws-ena-express', new AwsEnaExpressController(ctx)],
-  ]);
+  return new Map<string, PathController>(CONTROLLERS.map((c) => [c.name, c.create(ctx)]));
 }
 
 async function newManifest(scenario: Scenario, plan: Plan, dir: RunDir, facts: Record<string, HostFacts>): Promise<Manifest> {
@@ -358,20 +363,11 @@ export function mergeOriginals(recorded: OriginalState[], controllers: Map<strin
 }
 
 /**
- * The fields of each controller's state that say what was switched (the value found, and how to reach it,
- * are not part of it): a command records one restore per host, whichever variant came first.
+ * What a recorded state is about (its interface, NIC, ENI, domain …), without the value that was found nor
+ * how to reach it: each controller's `restore.identity` (a command records one restore per host).
  */
-const IDENTITY: Record<string, string[]> = {
-  'guest-link': ['interface'],
-  command: [],
-  'azure-nic': ['resource_group', 'nic'],
-  'libvirt-hotplug': ['hypervisor', 'domain'],
-  'aws-ena-express': ['eni'],
-};
-
-/** What a recorded state is about (its interface, NIC, ENI, domain …), without the value that was found. */
 function identityOf(o: OriginalState): Record<string, unknown> {
-  const fields = IDENTITY[o.controller];
+  const fields = controllerOfState(o)?.restore.identity;
   return fields ? Object.fromEntries(fields.map((k) => [k, o.state[k]])) : o.state;
 }
 

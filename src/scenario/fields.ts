@@ -1,6 +1,6 @@
-// Field types the scenario's parts share (tests, variants, the scenario itself): names, durations,
-// sizes, rates, ports. Kept apart from schema.ts so that the tools' and controllers' own schemas can use
-// them without importing the schema that is assembled from their registries.
+// Field schemas the scenario's parts share (tests, variants, the scenario itself): names, durations,
+// sizes, rates, ports. Kept apart from schema.ts so that the tools' (src/tools/<tool>/) and controllers'
+// (src/paths/<controller>/) own schemas can use them: schema.ts imports those through their registries.
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { parseDuration } from '../util/duration.js';
@@ -33,6 +33,12 @@ export const duration = (min: number, max: number) =>
       }
       return s;
     });
+
+/** The data path a variant is expected to use. */
+export const pathKind = z.enum(['accelerated', 'synthetic']);
+
+/** A cloud or hypervisor resource name (Azure's rules; libvirt domains use them too). */
+export const azureName = (what: string) => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.()-]{0,89}$/, `${what} must be an Azure resource name (letters, digits, _ . ( ) -)`);
 
 export const oneOrMany = <T extends z.ZodTypeAny>(t: T) =>
   z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);

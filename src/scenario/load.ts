@@ -10,6 +10,7 @@ import { defaultLabOptions, labLayout } from '../lab/lab.js';
 import { MAX_TRIALS, pointCount } from './plan.js';
 import { toolOf } from '../tools/registry.js';
 import type { ScenarioFacts, TestBase } from '../tools/tool.js';
+import { controllerOf } from '../paths/registry.js';
 
 export interface Problem {
   file: string;
@@ -224,25 +225,9 @@ export function parseScenario(text: string, file: string): Scenario {
       if (p.client === p.server) problem(['pairs', i, 'server'], 'client and server must be different hosts');
     });
   }
-  for (const [name, v] of Object.entries(s.variants)) {
-    if (v.controller === 'command' && v.on !== 'both' && v.on !== 'local' && !inventoryProblem && !Object.hasOwn(hosts, v.on)) {
-      problem(['variants', name, 'on'], `unknown host "${v.on}" (hosts: ${Object.keys(hosts).join(', ')}; or both, local)`);
-    }
-    if (v.controller === 'libvirt-hotplug' && !inventoryProblem) {
-      if (!Object.hasOwn(hosts, v.hypervisor)) problem(['variants', name, 'hypervisor'], `unknown host "${v.hypervisor}" (hosts: ${Object.keys(hosts).join(', ')})`);
-      for (const h of new Set(pairs.flatMap((p) => [p.client, p.server]))) {
-        if (!(h in v.domains)) problem(['variants', name, 'domains'], `no domain named for guest "${h}"`);
-      }
-    }
-    if (v.controller === 'aws-ena-express' && !inventoryProblem) {
-      for (const h of new Set(pairs.flatMap((p) => [p.client, p.server]))) if (!(h in v.enis)) problem(['variants', name, 'enis'], `no ENI named for host "${h}"`);
-    }
-    if (v.controller === 'azure-nic' && !inventoryProblem) {
-      for (const h of new Set(pairs.flatMap((p) => [p.client, p.server]))) {
-        if (!(h in v.nics)) problem(['variants', name, 'nics'], `no NIC named for host "${h}"`);
-        if (v.deallocate && !v.vms?.[h]) problem(['variants', name, 'vms'], `deallocate needs the VM name of host "${h}"`);
-      }
-    }
+  if (!inventoryProblem) {
+    const scope = { hosts, guests: [...new Set(pairs.flatMap((p) => [p.client, p.server]))] };
+    for (const [name, v] of Object.entries(s.variants)) controllerOf(v).check?.(v, scope, (path, message) => problem(['variants', name, ...path], message));
   }
   if (s.verify && s.verify.source === 'sysfs' && !s.verify.accelerated) problem(['verify'], 'source: sysfs needs `accelerated:` (the VF interface)');
   // `on: local` means this machine: a host of that name would be ambiguous.
@@ -283,8 +268,5 @@ export async function loadScenario(file: string): Promise<Scenario> {
 
 /** The path a variant is expected to use. */
 export function expectedPath(v: VariantSpec): 'accelerated' | 'synthetic' {
-  if (v.controller === 'command' || v.controller === 'aws-ena-express') return v.path;
-  if (v.controller === 'azure-nic') return v.path ?? (v.accelerated ? 'accelerated' : 'synthetic');
-  if (v.controller === 'libvirt-hotplug') return v.path ?? (v.attached ? 'accelerated' : 'synthetic');
-  return v.path ?? (v.state === 'up' ? 'accelerated' : 'synthetic');
+  return controllerOf(v).expectedPath(v);
 }

@@ -1,8 +1,8 @@
 // The scenario schema: the source of truth for what a scenario file may say.
 import { z } from 'zod';
-import { inlineSecret } from '../util/secrets.js';
 import { name, ifname, ip, duration } from './fields.js';
 import { TOOL_SCHEMAS } from '../tools/registry.js';
+import { variantSchemas } from '../paths/registry.js';
 import type { SockperfTestSpec } from '../tools/sockperf/index.js';
 import type { NetperfTestSpec } from '../tools/netperf/index.js';
 import type { Iperf3TestSpec } from '../tools/iperf3/index.js';
@@ -44,121 +44,8 @@ export const inventorySchema = z.object({
   ssh_config: z.string().min(1).optional(),
 });
 
-export const guestLinkVariantSchema = z
-  .object({
-    controller: z.literal('guest-link'),
-    interface: ifname,
-    state: z.enum(['up', 'down']),
-    /** Which path this variant is expected to use; guest-link: up -> accelerated, down -> synthetic. */
-    path: z.enum(['accelerated', 'synthetic']).optional(),
-    /** Seconds to wait after switching before traffic starts (routes, neighbour entries). */
-    settle: duration(0, 600).default(0.5),
-  })
-  .strict();
-
-/** Where a `command` variant's commands run: both hosts of the pair, this machine, or one named host. */
-const commandTarget = z.union([z.literal('both'), z.literal('local'), name('host name')]);
-
-/** A shell command of a variant: stored with the run, so a secret in it is refused (refer to it instead). */
-const userCommand = z
-  .string()
-  .min(1)
-  .superRefine((text, ctx) => {
-    const found = inlineSecret(text);
-    if (found) ctx.addIssue({ code: 'custom', message: `looks like ${found} written into the command, which would be stored with every result: put it in vfbench's environment and write \${env:NAME}` });
-  });
-
-export const commandVariantSchema = z
-  .object({
-    controller: z.literal('command'),
-    /** Shell command that puts the data path into this variant (run with sh -c). */
-    apply: userCommand,
-    /** Shell command that exits 0 when the variant is in effect; run after apply. */
-    verify: userCommand.optional(),
-    /** Shell command that puts things back as they were before vfbench; run on every exit. */
-    restore: userCommand,
-    on: commandTarget.default('both'),
-    timeout: duration(1, 3600).default(60),
-    /** The path this variant is expected to use (a command says nothing vfbench can infer). */
-    path: z.enum(['accelerated', 'synthetic']),
-    settle: duration(0, 600).default(0.5),
-  })
-  .strict();
-
-const azureName = (what: string) => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.()-]{0,89}$/, `${what} must be an Azure resource name (letters, digits, _ . ( ) -)`);
-
-export const azureNicVariantSchema = z
-  .object({
-    controller: z.literal('azure-nic'),
-    /** The Accelerated Networking setting this variant wants on every NIC listed. */
-    accelerated: z.boolean(),
-    resource_group: azureName('resource_group'),
-    /** Per scenario host, the NIC(s) to switch. */
-    nics: z.record(name('host name'), z.union([azureName('NIC name'), z.array(azureName('NIC name')).min(1)])),
-    /** Per scenario host, the VM name (needed with deallocate). */
-    vms: z.record(name('host name'), azureName('VM name')).optional(),
-    /** Deallocate, update, start (the documented route) instead of updating the running VM. */
-    deallocate: z.boolean().default(false),
-    /** The guest's VF interface; default: any VF paired with a synthetic NIC (sysfs, MAC). */
-    vf_interface: ifname.optional(),
-    /** Bound on waiting for the guests to see the VF appear or vanish (LISA allows 10 min). */
-    wait: duration(1, 3600).default(300),
-    /** The Azure CLI to run. */
-    az: z.string().regex(/^[A-Za-z0-9_./-]+$/, 'az must be a command name or path').default('az'),
-    path: z.enum(['accelerated', 'synthetic']).optional(),
-    settle: duration(0, 600).default(2),
-  })
-  .strict();
-
-const pciAddress = z.string().regex(/^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/, 'PCI address must look like 0000:3b:02.1');
-
-export const libvirtHotplugVariantSchema = z
-  .object({
-    controller: z.literal('libvirt-hotplug'),
-    /** The VF attached (accelerated) or detached (virtio / synthetic path). */
-    attached: z.boolean(),
-    /** The scenario host that runs libvirt (virsh runs there over SSH). */
-    hypervisor: name('host name'),
-    /** Per guest (scenario host name): its libvirt domain, the hostdev XML file on the hypervisor, the VF's PCI address. */
-    domains: z.record(
-      name('host name'),
-      z.object({ domain: azureName('domain'), xml: z.string().regex(/^\/[A-Za-z0-9_./-]+$/, 'xml must be an absolute path'), pci: pciAddress }).strict(),
-    ),
-    /** The guest's VF interface; default: any VF paired with a synthetic NIC. */
-    vf_interface: ifname.optional(),
-    wait: duration(1, 3600).default(60),
-    virsh: z.string().regex(/^[A-Za-z0-9_./-]+$/).default('virsh'),
-    path: z.enum(['accelerated', 'synthetic']).optional(),
-    settle: duration(0, 600).default(1),
-  })
-  .strict();
-
-export const awsEnaExpressVariantSchema = z
-  .object({
-    controller: z.literal('aws-ena-express'),
-    /** ENA Express (SRD) on or off on every ENI listed. */
-    enabled: z.boolean(),
-    /** SRD for UDP too (EnaSrdUdpEnabled); default: as `enabled`. */
-    udp: z.boolean().optional(),
-    /** Per scenario host, its ENI id. */
-    enis: z.record(name('host name'), z.string().regex(/^eni-[0-9a-f]{8,17}$/, 'ENI ids look like eni-0123456789abcdef0')),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region looks like us-east-1').optional(),
-    /** Bound on waiting until the setting is in effect. */
-    wait: duration(1, 3600).default(60),
-    aws: z.string().regex(/^[A-Za-z0-9_./-]+$/).default('aws'),
-    /** ENA Express keeps the same device: by default both variants count as the accelerated path. */
-    path: z.enum(['accelerated', 'synthetic']).default('accelerated'),
-    settle: duration(0, 600).default(5),
-  })
-  .strict();
-
-export const variantSchema = z.discriminatedUnion('controller', [
-  guestLinkVariantSchema,
-  commandVariantSchema,
-  azureNicVariantSchema,
-  libvirtHotplugVariantSchema,
-  awsEnaExpressVariantSchema,
-]);
+/** A variant: one of the registered path controllers' variant schemas (src/paths/registry.ts). */
+export const variantSchema = z.discriminatedUnion('controller', variantSchemas);
 
 export const testSchema = z.discriminatedUnion('tool', TOOL_SCHEMAS);
 
@@ -242,11 +129,11 @@ export type ScenarioParsed = z.output<typeof scenarioSchema>;
 export type HostSpec = z.output<typeof hostSchema>;
 export type PairSpec = z.output<typeof pairSchema>;
 export type VariantSpec = z.output<typeof variantSchema>;
-export type GuestLinkVariant = z.output<typeof guestLinkVariantSchema>;
-export type CommandVariant = z.output<typeof commandVariantSchema>;
-export type AzureNicVariant = z.output<typeof azureNicVariantSchema>;
-export type LibvirtHotplugVariant = z.output<typeof libvirtHotplugVariantSchema>;
-export type AwsEnaExpressVariant = z.output<typeof awsEnaExpressVariantSchema>;
+export type { GuestLinkVariant } from '../paths/guest-link/schema.js';
+export type { CommandVariant } from '../paths/command/schema.js';
+export type { AzureNicVariant } from '../paths/azure-nic/schema.js';
+export type { LibvirtHotplugVariant } from '../paths/libvirt-hotplug/schema.js';
+export type { AwsEnaExpressVariant } from '../paths/aws-ena-express/schema.js';
 export type TestSpec = z.output<typeof testSchema>;
 export type VerifySpec = z.output<typeof verifySchema>;
 export type SshOptions = z.output<typeof sshOptionsSchema>;

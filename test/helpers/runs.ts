@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RECORD_SCHEMA, type TrialRecord } from '../../src/results/record.js';
+import { MANIFEST_SCHEMA } from '../../src/results/manifest.js';
 
 export interface SyntheticPoint {
   size: number;
@@ -39,14 +40,26 @@ export async function writeRun(root: string, id: string, points: SyntheticPoint[
     }
   }
   await writeFile(join(dir, 'records.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  // A manifest as the runner writes it (checked on read: results/manifest.ts), reduced to what these runs need.
   const manifest = {
-    schema: 1,
+    schema: MANIFEST_SCHEMA,
     vfbench: 'test',
     id,
+    scenarioFile: `/synthetic/${scenario}.yaml`,
+    scenarioText: `name: ${scenario}\n`,
     status: 'complete',
     started,
     ended: '2026-11-23T00:10:00Z',
-    scenario: { name: scenario, baseline: variants[0], variants: Object.fromEntries(variants.map((v) => [v, {}])), order: 'interleaved' },
+    scenario: {
+      name: scenario,
+      baseline: variants[0],
+      variants: Object.fromEntries(variants.map((v, i) => [v, { controller: 'guest-link', interface: 'vf0', state: i === 0 ? 'down' : 'up', settle: 0.5 }])),
+      order: 'interleaved',
+      repeat: Math.max(...Object.values(points[0]!.p50).map((r) => r.length)),
+      hosts: { vm1: { ssh: 'local', data: '10.0.0.1' }, vm2: { ssh: 'local', data: '10.0.0.2' } },
+      pairs: [{ client: 'vm1', server: 'vm2' }],
+      tests: [{ tool: 'sockperf', mode: 'ping-pong', protocol: ['udp'], sizes: points.map((p) => p.size) }],
+    },
     plan: { trials: [], estimateSeconds: 0 },
     hosts: {},
     originalPathState: [],

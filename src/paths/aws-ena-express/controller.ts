@@ -1,11 +1,12 @@
 // aws-ena-express: ENA Express (SRD) on or off on both instances' ENIs with the AWS CLI, run on this
 // machine; waits until the API reports the new setting (and, where the ENA driver has it, until the
 // guest's ena_srd_mode agrees). On Nitro, ENA itself cannot be switched off: this is the live toggle there is.
-import type { Host } from '../hosts/host.js';
-import { command } from '../util/shell.js';
-import { errorMessage } from '../util/errors.js';
-import type { AwsEnaExpressVariant, VariantSpec } from '../scenario/schema.js';
-import type { ControllerContext, OriginalState, PairHosts, PathController } from './controller.js';
+import type { Host } from '../../hosts/host.js';
+import { command } from '../../util/shell.js';
+import { errorMessage } from '../../util/errors.js';
+import type { VariantSpec } from '../../scenario/schema.js';
+import type { AwsEnaExpressVariant } from './schema.js';
+import type { ControllerContext, OriginalState, PairHosts, PathController } from '../controller.js';
 
 const POLL_MS = 1000;
 

@@ -1,10 +1,11 @@
 // guest-link: bring a named interface up or down inside both guests (on Azure, the VF: hv_netvsc
 // then switches the data path to the synthetic NIC and back). Needs root or passwordless sudo.
-import { pollUntil, type Host } from '../hosts/host.js';
-import { command, ifname, raw } from '../util/shell.js';
-import type { GuestLinkVariant, VariantSpec } from '../scenario/schema.js';
-import type { OriginalState, PairHosts, PathController } from './controller.js';
-import { errorMessage } from '../util/errors.js';
+import { pollUntil, type Host } from '../../hosts/host.js';
+import { command, ifname, raw } from '../../util/shell.js';
+import type { VariantSpec } from '../../scenario/schema.js';
+import type { GuestLinkVariant } from './schema.js';
+import type { OriginalState, PairHosts, PathController } from '../controller.js';
+import { errorMessage } from '../../util/errors.js';
 
 /** Bounded wait for the link to report the new state. */
 const STATE_TIMEOUT_MS = 5000;

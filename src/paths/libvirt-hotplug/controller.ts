@@ -1,12 +1,13 @@
 // libvirt-hotplug (the FlexVF mechanism): on a hypervisor reached over SSH, `virsh attach-device --live`
 // or `detach-device --live` the VF hostdev of each guest, then wait until the guest sees it appear or
 // vanish. The time each takes is a metric of the trial that follows (FlexVF Table 2: 640 ms / 56 ms).
-import type { Host } from '../hosts/host.js';
-import { command } from '../util/shell.js';
-import { errorMessage } from '../util/errors.js';
-import type { LibvirtHotplugVariant, VariantSpec } from '../scenario/schema.js';
-import type { ControllerContext, OriginalState, PairHosts, PathController } from './controller.js';
-import { waitForVf } from './discovery.js';
+import type { Host } from '../../hosts/host.js';
+import { command } from '../../util/shell.js';
+import { errorMessage } from '../../util/errors.js';
+import type { VariantSpec } from '../../scenario/schema.js';
+import type { LibvirtHotplugVariant } from './schema.js';
+import type { ControllerContext, OriginalState, PairHosts, PathController } from '../controller.js';
+import { waitForVf } from '../discovery.js';
 
 /** The PCI source address as it appears in `virsh dumpxml`: bus='0x3b' slot='0x02' function='0x1'. */
 function sourceAddress(pci: string): RegExp {

@@ -1,12 +1,13 @@
 // azure-nic: Accelerated Networking on or off on the NICs of both VMs with the Azure CLI, run on this
 // machine (`az network nic update --accelerated-networking true|false`), optionally with the documented
 // deallocate / update / start route. Then wait, bounded, until each guest sees its VF appear or vanish.
-import type { Host } from '../hosts/host.js';
-import { command } from '../util/shell.js';
-import { errorMessage } from '../util/errors.js';
-import type { AzureNicVariant, VariantSpec } from '../scenario/schema.js';
-import type { ControllerContext, OriginalState, PairHosts, PathController } from './controller.js';
-import { waitForVf } from './discovery.js';
+import type { Host } from '../../hosts/host.js';
+import { command } from '../../util/shell.js';
+import { errorMessage } from '../../util/errors.js';
+import type { VariantSpec } from '../../scenario/schema.js';
+import type { AzureNicVariant } from './schema.js';
+import type { ControllerContext, OriginalState, PairHosts, PathController } from '../controller.js';
+import { waitForVf } from '../discovery.js';
 
 export function nicsOf(v: AzureNicVariant, host: string): string[] {
   const n = v.nics[host];

@@ -1,11 +1,12 @@
 // command: the user's own apply / verify / restore shell commands per variant, for any platform vfbench
 // has no controller for. They run with sh -c on both hosts of the pair, on this machine, or on one named
 // host, each bounded by the variant's timeout, and their output is kept in the run directory.
-import type { Host } from '../hosts/host.js';
-import type { CommandVariant, VariantSpec } from '../scenario/schema.js';
-import type { ControllerContext, OriginalState, PairHosts, PathController } from './controller.js';
-import { errorMessage } from '../util/errors.js';
-import { redact, resolveSecrets } from '../util/secrets.js';
+import type { Host } from '../../hosts/host.js';
+import type { VariantSpec } from '../../scenario/schema.js';
+import type { CommandVariant } from './schema.js';
+import type { ControllerContext, OriginalState, PairHosts, PathController } from '../controller.js';
+import { errorMessage } from '../../util/errors.js';
+import { redact, resolveSecrets } from '../../util/secrets.js';
 
 /** The hosts a command variant runs on. */
 function targets(ctx: ControllerContext, pair: PairHosts, v: CommandVariant): Host[] {
