@@ -1,5 +1,6 @@
 // The doctor command's plumbing: which hosts to check, with which needs, and installing.
 import { TOOL_NAMES } from '../tools/registry.js';
+import { controllerOf } from '../paths/registry.js';
 import { resolve } from 'node:path';
 import { loadScenario } from '../scenario/load.js';
 import { connectHosts, type HostSource } from '../runner/connect.js';
@@ -41,7 +42,7 @@ export async function doctor(o: DoctorOptions): Promise<DoctorResult[]> {
     source = s;
     names = [...new Set(s.pairs.flatMap((p) => [p.client, p.server]))];
     tools = [...new Set(s.tests.map((t) => t.tool))];
-    interfaces = [...new Set([...Object.values(s.variants).flatMap((v) => (v.controller === 'guest-link' ? [v.interface] : [])), ...(s.verify ? [s.verify.accelerated, s.verify.synthetic].filter((x): x is string => !!x) : [])])];
+    interfaces = [...new Set([...Object.values(s.variants).flatMap((v) => controllerOf(v).guestInterfaces?.(v) ?? []), ...(s.verify ? [s.verify.accelerated, s.verify.synthetic].filter((x): x is string => !!x) : [])])];
   } else {
     source = adHocHosts(o.hosts!, o);
     names = Object.keys(source.hosts);

@@ -75,6 +75,8 @@ export interface ControllerModule<N extends string = string, S extends z.ZodType
   extraHosts?(v: V): string[];
   /** Text whose `${env:NAME}` references must be set before anything is switched. */
   secretRefs?(v: V): string[];
+  /** Guest interfaces a variant switches (doctor checks they exist on every host). */
+  guestInterfaces?(v: V): string[];
   /** The controller a run uses for all variants of this kind. */
   create(ctx: ControllerContext): PathController;
   /** --dry-run: the commands a switch of `pair` to `v` runs, "host: command". */

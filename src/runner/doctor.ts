@@ -1,14 +1,12 @@
 // `vfbench doctor`: what each host has (tools, versions, interfaces, VFs), what a scenario needs of it,
 // and with --install the package-manager commands that bring the missing tools.
 import type { Host } from '../hosts/host.js';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { quote, raw } from '../util/shell.js';
 import { errorMessage } from '../util/errors.js';
 import type { HostFacts } from './facts.js';
 import { hostFacts } from './facts.js';
 import { discoverVfs } from '../paths/discovery.js';
-import { TOOLS, toolOf } from '../tools/registry.js';
+import { TOOL_LIST, toolOf } from '../tools/registry.js';
 import type { PackageManager } from '../tools/tool.js';
 
 /** Binaries a tool needs on a host (netperf's server is netserver; ping has no server). */
@@ -17,16 +15,9 @@ const binariesOf = (tool: string): string[] => {
   return [...new Set([b.client, ...(b.server ? [b.server] : [])])];
 };
 
-/** scripts/enable-netperf-repo.sh, shipped with vfbench (package.json "files"). */
-const ENABLE_NETPERF_REPO = readFileSync(fileURLToPath(new URL('../../scripts/enable-netperf-repo.sh', import.meta.url)), 'utf8')
-  .split('\n')
-  .filter((l) => !l.startsWith('#'))
-  .join('\n')
-  .trim();
-
 /** The package that brings a binary with a package manager, as its tool says (else the binary's name). */
 function packageOf(binary: string, pm: PackageManager): string {
-  const p = TOOLS.map((t) => (t.packages as Record<string, Partial<Record<PackageManager | '*', string>>>)[binary]).find((x) => x !== undefined);
+  const p = TOOL_LIST.map((t) => t.packages[binary]).find((x) => x !== undefined);
   return p?.[pm] ?? p?.['*'] ?? binary;
 }
 
@@ -71,9 +62,15 @@ export function checkFacts(name: string, facts: HostFacts, tools: string[], inte
   return c;
 }
 
+/** Shell lines a tool needs before its packages install with `pm` (a repository to enable). */
+function repositoryLines(missing: string[], pm: PackageManager): string[] {
+  const tools = TOOL_LIST.filter((t) => missing.some((m) => m in t.packages));
+  return [...new Set(tools.flatMap((t) => t.repository?.[pm] ?? []))];
+}
+
 /**
  * Shell commands that install the missing binaries with the host's package manager, enabling the
- * repository that carries netperf where needed (Debian non-free, Ubuntu multiverse, EPEL on RHEL-likes).
+ * repository a tool's package lives in where needed (Debian non-free, Ubuntu multiverse, EPEL on RHEL-likes).
  */
 export function installCommands(pm: PackageManager, missing: string[], os: { fedora?: boolean } = {}): string[] {
   const pkgs = [...new Set(missing.map((m) => packageOf(m, pm)))].sort();
@@ -81,8 +78,7 @@ export function installCommands(pm: PackageManager, missing: string[], os: { fed
   const list = pkgs.join(' ');
   if (pm === 'apt') {
     const cmds = ['apt-get update -q'];
-    // The same script scripts/setup.sh uses here: it picks non-free or multiverse from /etc/os-release.
-    if (pkgs.includes('netperf')) cmds.push(ENABLE_NETPERF_REPO);
+    cmds.push(...repositoryLines(missing, pm));
     cmds.push(`DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${list}`);
     return cmds;
   }

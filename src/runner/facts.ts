@@ -1,6 +1,6 @@
 // Facts about each host for the manifest and `doctor`: kernel, CPU, interfaces with drivers, MTU,
 // offloads and VF pairing, and the versions of the tools.
-import { TOOLS } from '../tools/registry.js';
+import { TOOL_LIST } from '../tools/registry.js';
 import type { Host } from '../hosts/host.js';
 import { raw } from '../util/shell.js';
 
@@ -60,7 +60,7 @@ const SCRIPT = [
     'echo "if $n $(cat $d/mtu) $(cat $d/operstate) ${drv:--} ${bus:--} ${low:--}"; ' +
     `ethtool -k "$n" 2>/dev/null | grep -E '^(${Object.keys(OFFLOADS).join('|')}):' | sed "s/^/off $n /"; done`,
   // Every registered tool says how to read its binaries' versions.
-  ...TOOLS.flatMap((t) => t.versionProbe),
+  ...TOOL_LIST.flatMap((t) => t.versionProbe),
   'true',
 ].join('; ');
 

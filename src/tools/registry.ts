@@ -14,12 +14,15 @@ type Schemas = SchemasOf<typeof TOOLS>;
 /** The tests' schemas, for the scenario's discriminated union of tests (typed one by one). */
 export const TOOL_SCHEMAS = TOOLS.map((t) => t.schema) as unknown as Schemas;
 
+/** The tools as their common contract (TOOLS keeps each one's own types, for the schema). */
+export const TOOL_LIST: readonly ToolDefinition[] = TOOLS as readonly unknown[] as ToolDefinition[];
+
 export const TOOL_NAMES: string[] = TOOLS.map((t) => t.name);
 
 /** The definition of a test's tool (every parsed test names a registered tool). */
 export function toolOf(test: TestBase | string): ToolDefinition {
   const name = typeof test === 'string' ? test : test.tool;
-  const def = TOOLS.find((t) => t.name === name);
+  const def = TOOL_LIST.find((t) => t.name === name);
   if (!def) throw new Error(`unknown tool "${name}" (tools: ${TOOL_NAMES.join(', ')})`);
-  return def as unknown as ToolDefinition;
+  return def;
 }

@@ -123,6 +123,8 @@ export interface ToolDefinition<T extends TestBase = TestBase> {
   readonly binaries: { client: string; server?: string };
   /** Package that brings a binary, per package manager ('*' for all). */
   readonly packages: Record<string, Partial<Record<PackageManager | '*', string>>>;
+  /** A shell line that enables the repository its packages live in, per package manager (run before installing). */
+  readonly repository?: Partial<Record<PackageManager, string>>;
   /** Shell lines, run once per host in its facts, that print `tool <binary> <version|present>` for each binary it has. */
   readonly versionProbe: string[];
   /** Why a version's output cannot be read correctly; undefined when it can. */

@@ -1,7 +1,6 @@
 // The contract every registered tool keeps: what the plan, runner, doctor and facts rely on.
 import { describe, expect, it } from 'vitest';
-import { TOOLS, TOOL_NAMES } from '../../src/tools/registry.js';
-import type { ToolDefinition } from '../../src/tools/tool.js';
+import { TOOL_LIST, TOOL_NAMES } from '../../src/tools/registry.js';
 import { testSchema } from '../../src/scenario/schema.js';
 
 /** A test of each tool with several points (a new tool adds its sample here). */
@@ -18,7 +17,7 @@ describe('the tool registry', () => {
     expect(new Set(TOOL_NAMES).size).toBe(TOOL_NAMES.length);
   });
 
-  for (const def of TOOLS as readonly unknown[] as ToolDefinition[]) {
+  for (const def of TOOL_LIST) {
     it(`${def.name}: schema, points, binaries, packages, version probe and run agree`, () => {
       const test = testSchema.parse(SAMPLES[def.name]);
       expect(test.tool).toBe(def.name);

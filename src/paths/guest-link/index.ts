@@ -8,6 +8,7 @@ export const guestLink: ControllerModule<'guest-link', typeof guestLinkVariantSc
   name: 'guest-link',
   schema: guestLinkVariantSchema,
   expectedPath: (v) => v.path ?? (v.state === 'up' ? 'accelerated' : 'synthetic'),
+  guestInterfaces: (v) => [v.interface],
   create: () => new GuestLinkController(),
   describeApply: describeGuestLink,
   describeUndo: (pair, v) => [pair.client, pair.server].map((h) => [`${h} ${v.interface}`, `${h}: ip link set dev ${v.interface} <up|down, as found before the first switch>`]),

@@ -1,4 +1,6 @@
 // netperf (TCP_RR, UDP_RR, TCP_CRR, streams) against netserver: its scenario schema, points, runs, parsers.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { backgroundSchema, duration, name, oneOrMany, testPort } from '../../scenario/fields.js';
 import type { ToolDefinition, ToolRun, ToolPoint, ToolContext, Parsed, TestProblem } from '../tool.js';
@@ -24,6 +26,16 @@ export const netperfTestSchema = z
     background: backgroundSchema.optional(),
   })
   .strict();
+
+/**
+ * scripts/enable-netperf-repo.sh, shipped with vfbench (package.json "files"): the one scripts/setup.sh runs
+ * here; it picks Debian's non-free or Ubuntu's multiverse from /etc/os-release.
+ */
+const ENABLE_NETPERF_REPO = readFileSync(fileURLToPath(new URL('../../../scripts/enable-netperf-repo.sh', import.meta.url)), 'utf8')
+  .split('\n')
+  .filter((l) => !l.startsWith('#'))
+  .join('\n')
+  .trim();
 
 export type NetperfTestSpec = z.output<typeof netperfTestSchema>;
 
@@ -72,6 +84,7 @@ export const netperfTool = {
   schema: netperfTestSchema,
   binaries: { client: 'netperf', server: 'netserver' },
   packages: { netperf: { '*': 'netperf' }, netserver: { '*': 'netperf' } },
+  repository: { apt: ENABLE_NETPERF_REPO },
   versionProbe: [
     'v=$(netperf -V 2>/dev/null | sed -n "s/^Netperf version //p"); command -v netperf >/dev/null && echo "tool netperf ${v:-present}"',
     'v=$(netserver -V 2>/dev/null | sed -n "s/^Netperf version //p"); command -v netserver >/dev/null && echo "tool netserver ${v:-present}"',
