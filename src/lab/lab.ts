@@ -17,7 +17,7 @@ import { connect } from 'node:net';
 import { EnvironmentError, UserError } from '../util/errors.js';
 import { inNs, run } from './exec.js';
 import { buildBastion, bastionSshConfig, waitForSshdIn } from './bastion.js';
-import { vfbenchHome } from '../util/home.js';
+import { defaultLabPrefix, labDir, vfbenchHome } from '../util/home.js';
 import { quote } from '../util/shell.js';
 
 export interface LabOptions {
@@ -43,7 +43,7 @@ export const DEFAULT_RULES = 2000;
 
 export function defaultLabOptions(over: Partial<LabOptions> = {}): LabOptions {
   return {
-    prefix: process.env.VFBENCH_LAB_PREFIX || 'vfb',
+    prefix: defaultLabPrefix(),
     block: Number(process.env.VFBENCH_LAB_BLOCK || 0),
     rules: DEFAULT_RULES,
     home: vfbenchHome(),
@@ -96,7 +96,7 @@ export function labLayout(opts: LabOptions): LabLayout {
   const p = opts.prefix;
   const mgmtNet = `198.18.${opts.block * 4}`;
   const dataNet = `198.18.${opts.block * 4 + 1}`;
-  const dir = join(opts.home, 'lab', p);
+  const dir = labDir(p, opts.home);
   const vms = Array.from({ length: 2 * pairs }, (_, i) => `vm${i + 1}`);
   return {
     dir,

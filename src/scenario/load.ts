@@ -1,12 +1,12 @@
 // Load a scenario: YAML with source positions, schema validation, semantic checks, inventory.
 // Every problem is reported at once, each as file:line:column, the field and what is wrong.
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { scenarioSchema, inventorySchema, testSchema, type HostSpec, type PairSpec, type ScenarioParsed, type TestSpec, type VariantSpec, type VerifySpec } from './schema.js';
-import { defaultLabOptions, labLayout } from '../lab/lab.js';
+import { defaultLabPrefix, labDir } from '../util/home.js';
 import { MAX_TRIALS, pointCount } from './plan.js';
 import { toolOf } from '../tools/registry.js';
 import type { ScenarioFacts, TestBase } from '../tools/tool.js';
@@ -86,7 +86,7 @@ function zodProblems(file: string, doc: Document, lc: LineCounter, error: z.ZodE
 type Inventory = z.output<typeof inventorySchema>;
 
 function inventoryPath(value: string, scenarioFile: string): string {
-  if (value === 'lab') return labLayout(defaultLabOptions()).inventoryPath;
+  if (value === 'lab') return join(labDir(defaultLabPrefix()), 'inventory.json');
   return resolve(dirname(scenarioFile), value);
 }
 
@@ -165,8 +165,11 @@ function yamlProblems(file: string, doc: Document, lc: LineCounter): Problem[] {
   });
 }
 
+/** Reads an inventory file: its data, or why there is none (so that parsing itself touches no file, tests pass their own). */
+export type InventoryReader = (path: string) => Inventory | string;
+
 /** Parse scenario text; `file` is used in messages and to resolve relative paths. */
-export function parseScenario(text: string, file: string): Scenario {
+export function parseScenario(text: string, file: string, read: InventoryReader = readInventory): Scenario {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) throw new ScenarioError(yamlProblems(file, doc, lc));
@@ -187,48 +190,56 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new ScenarioError([...zodProblems(file, doc, lc, parsed.error), ...problems]);
   }
   const s = parsed.data;
+  const where = resolveHosts(s, file, read, problem, (field, message) => problems.push({ file, line: 1, column: 1, field, message }));
+  if (!where.inventoryProblem) checkPairsAndVariants(s, where, problem);
+  checkScenario(s, problem);
+  s.tests.forEach((t, i) => checkTest(t, i, s, problem));
+  s.tests.forEach((t, i) => checkSwitchover(t, i, s, problem));
+  checkGroupsAndSize(s, where, problem);
+  if (problems.length > 0) throw new ScenarioError(problems);
+  return { ...s, file, ...where };
+}
 
-  let hosts = s.hosts ?? {};
-  let pairs = s.pairs ?? [];
-  let verify = s.verify;
-  let inventoryProblem: string | undefined;
+type Hosts = Pick<Scenario, 'hosts' | 'pairs' | 'verify' | 'inventoryProblem'>;
+
+/** The hosts and pairs: the scenario's own, or its inventory's (whose interfaces give the verify rule). */
+function resolveHosts(s: ScenarioParsed, file: string, read: InventoryReader, problem: ProblemAt, missing: (field: string, message: string) => void): Hosts {
+  const out: Hosts = { hosts: s.hosts ?? {}, pairs: s.pairs ?? [], verify: s.verify };
   if (s.inventory !== undefined && s.hosts !== undefined) {
     problem(['hosts'], 'give either `hosts` or `inventory`, not both');
   } else if (s.inventory !== undefined) {
-    const inv = readInventory(inventoryPath(s.inventory, file));
-    if (typeof inv === 'string') {
-      inventoryProblem = `${file}: inventory: ${inv}`;
-    } else {
-      hosts = inv.hosts;
-      if (s.pairs === undefined) pairs = inv.pairs;
-      if (inv.ssh_config && s.ssh.config === undefined) s.ssh.config = inv.ssh_config;
-      if (verify === undefined && inv.interfaces) {
-        verify = { source: 'sysfs', ...inv.interfaces, share: 0.95, min_packets: 100 };
+    const inv = read(inventoryPath(s.inventory, file));
+    if (typeof inv === 'string') return { ...out, inventoryProblem: `${file}: inventory: ${inv}` };
+    out.hosts = inv.hosts;
+    if (s.pairs === undefined) out.pairs = inv.pairs;
+    if (inv.ssh_config && s.ssh.config === undefined) s.ssh.config = inv.ssh_config;
+    if (out.verify === undefined && inv.interfaces) out.verify = { source: 'sysfs', ...inv.interfaces, share: 0.95, min_packets: 100 };
+  } else if (s.hosts === undefined) {
+    missing('hosts', 'required field is missing (give `hosts` or `inventory: lab`)');
+  }
+  if (s.pairs === undefined && s.inventory === undefined) missing('pairs', 'required field is missing');
+  return out;
+}
+
+/** Every pair names two different known hosts; every variant's controller finds what it names. */
+function checkPairsAndVariants(s: ScenarioParsed, where: Hosts, problem: ProblemAt): void {
+  const { hosts, pairs } = where;
+  pairs.forEach((p, i) => {
+    for (const role of ['client', 'server'] as const) {
+      if (!Object.hasOwn(hosts, p[role])) {
+        // A lab VM beyond the lab's size: say how to build a bigger one.
+        const hint = s.inventory === 'lab' && /^vm\d+$/.test(p[role]) ? `; \`vfbench lab up --pairs ${Math.ceil(Number(p[role].slice(2)) / 2)}\` builds a lab with it` : '';
+        problem(['pairs', i, role], `unknown host "${p[role]}" (hosts: ${Object.keys(hosts).join(', ') || 'none'}${hint})`);
       }
     }
-  } else if (s.hosts === undefined) {
-    problems.push({ file, line: 1, column: 1, field: 'hosts', message: 'required field is missing (give `hosts` or `inventory: lab`)' });
-  }
-  if (s.pairs === undefined && s.inventory === undefined) {
-    problems.push({ file, line: 1, column: 1, field: 'pairs', message: 'required field is missing' });
-  }
+    if (p.client === p.server) problem(['pairs', i, 'server'], 'client and server must be different hosts');
+  });
+  const scope = { hosts, guests: [...new Set(pairs.flatMap((p) => [p.client, p.server]))] };
+  for (const [name, v] of Object.entries(s.variants)) controllerOf(v).check?.(v, scope, (path, message) => problem(['variants', name, ...path], message));
+}
 
-  if (!inventoryProblem) {
-    pairs.forEach((p, i) => {
-      for (const role of ['client', 'server'] as const) {
-        if (!Object.hasOwn(hosts, p[role])) {
-          // A lab VM beyond the lab's size: say how to build a bigger one.
-          const hint = s.inventory === 'lab' && /^vm\d+$/.test(p[role]) ? `; \`vfbench lab up --pairs ${Math.ceil(Number(p[role].slice(2)) / 2)}\` builds a lab with it` : '';
-          problem(['pairs', i, role], `unknown host "${p[role]}" (hosts: ${Object.keys(hosts).join(', ') || 'none'}${hint})`);
-        }
-      }
-      if (p.client === p.server) problem(['pairs', i, 'server'], 'client and server must be different hosts');
-    });
-  }
-  if (!inventoryProblem) {
-    const scope = { hosts, guests: [...new Set(pairs.flatMap((p) => [p.client, p.server]))] };
-    for (const [name, v] of Object.entries(s.variants)) controllerOf(v).check?.(v, scope, (path, message) => problem(['variants', name, ...path], message));
-  }
+/** Fields of the scenario itself: verify, reserved names, host-key policy, variants and baseline. */
+function checkScenario(s: ScenarioParsed, problem: ProblemAt): void {
   if (s.verify && s.verify.source === 'sysfs' && !s.verify.accelerated) problem(['verify'], 'source: sysfs needs `accelerated:` (the VF interface)');
   // `on: local` means this machine: a host of that name would be ambiguous.
   if (s.hosts && Object.hasOwn(s.hosts, 'local')) problem(['hosts', 'local'], 'a host cannot be named "local" (`on: local` means this machine): rename it');
@@ -240,20 +251,20 @@ export function parseScenario(text: string, file: string): Scenario {
   if (!variantNames.includes(s.baseline)) {
     problem(['baseline'], `baseline "${s.baseline}" is not one of the variants (${variantNames.join(', ')})`);
   }
-  s.tests.forEach((t, i) => checkTest(t, i, s, problem));
-  s.tests.forEach((t, i) => checkSwitchover(t, i, s, problem));
-  const used = new Set(pairs.map((p) => p.group).filter((g) => g !== undefined));
+}
+
+/** Every group has a pair; the plan stays within its limit. */
+function checkGroupsAndSize(s: ScenarioParsed, where: Hosts, problem: ProblemAt): void {
+  const used = new Set(where.pairs.map((p) => p.group).filter((g) => g !== undefined));
   for (const g of Object.keys(s.groups ?? {})) {
-    if (!inventoryProblem && !used.has(g)) problem(['groups', g], `no pair is in group "${g}" (groups of pairs: ${[...used].join(', ') || 'none'})`);
+    if (!where.inventoryProblem && !used.has(g)) problem(['groups', g], `no pair is in group "${g}" (groups of pairs: ${[...used].join(', ') || 'none'})`);
   }
   // A plan is bounded: sizes × rates × pairs × variants × repeats can reach millions of trials by mistake.
-  const trials = s.tests.reduce((n, t) => n + pointCount(t) * Math.max(1, pairs.length) * ((t as TestBase).switchover ? 1 : variantNames.length), 0) * s.repeat;
+  const variants = Object.keys(s.variants).length;
+  const trials = s.tests.reduce((n, t) => n + pointCount(t) * Math.max(1, where.pairs.length) * ((t as TestBase).switchover ? 1 : variants), 0) * s.repeat;
   if (trials > MAX_TRIALS) {
     problem(['repeat'], `the plan has ${trials} trials (points × pairs × variants × ${s.repeat} repetitions), more than ${MAX_TRIALS}: fewer sizes, rates or repetitions`);
   }
-  if (problems.length > 0) throw new ScenarioError(problems);
-
-  return { ...s, file, hosts, pairs, verify, inventoryProblem };
 }
 
 export async function loadScenario(file: string): Promise<Scenario> {
