@@ -150,3 +150,10 @@ export function compareSamples(baseline: Sample[], candidate: Sample[], policy: 
   }
   return rows;
 }
+
+/** How many rows got each verdict. */
+export function verdictCounts(rows: CompareRow[]): Record<string, number> {
+  const c: Record<string, number> = { improved: 0, regressed: 0, unchanged: 0, inconclusive: 0 };
+  for (const r of rows) c[r.verdict]!++;
+  return c;
+}

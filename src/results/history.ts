@@ -2,9 +2,13 @@
 // SQLite file (sql.js, SQLite compiled to WebAssembly: no native build), and a baseline per scenario.
 import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import { vfbenchHome } from '../util/home.js';
+
+/** Where the history is kept unless --db says otherwise. */
+export const defaultHistoryDb = () => join(vfbenchHome(), 'history.db');
 
 export interface HistoryRun {
   id: string;
