@@ -3,8 +3,9 @@
 // and the nightly gate's judgement of a finished run (compare with that baseline, then record the run).
 import { join } from 'node:path';
 import type { Analysis } from './analyze.js';
-import { matchKey, poolSamples, type CompareRow, type ComparePolicy, type Sample } from './compare.js';
+import { poolSamples, type CompareRow, type ComparePolicy, type Sample } from './compare.js';
 import { pointLabel } from './metrics.js';
+import { pointVariantKey } from '../results/point.js';
 import type { HistoryDb, HistorySample } from '../results/history.js';
 import { UserError } from '../util/errors.js';
 import { computeAnalysis } from './run-analysis.js';
@@ -14,7 +15,7 @@ import { writeCompareOutputs } from './compare-report.js';
 function historySamples(a: Analysis): HistorySample[] {
   return a.summary.flatMap((s) =>
     Object.entries(s.stats).map(([metric, st]) => ({
-      key: matchKey(s),
+      key: pointVariantKey(s, s.variant),
       label: pointLabel(s),
       variant: s.variant,
       latencyKind: s.latencyKind,
