@@ -15,11 +15,18 @@ export function pointVariantKey(p: MeasuredPoint, variant: string): string {
   return [p.test, p.tool, p.mode, p.protocol, p.size, p.streams ?? 1, p.group ?? `pair${p.pair}`, ...rate, variant].join('|');
 }
 
+/** The background rate a point's label names ("… bg 20000 pkt/s", as analysis/metrics.ts pointLabel writes it). */
+export function labelledRate(label: string): number | undefined {
+  const m = /\bbg (\d+) pkt\/s\b/.exec(label);
+  return m ? Number(m[1]) : undefined;
+}
+
 /**
- * A key written by vfbench 0.1 for a point with a background rate (which it left out), given the rate the
- * point's label names: the key it has now. Keys that have their rate, or whose point has none, are kept.
+ * A key written by vfbench 0.1, which left a point's background rate out: the key it has now, the rate taken
+ * from the point's label. Keys that have their rate, or whose point has none, are kept.
  */
-export function upgradeLegacyKey(key: string, rate: number | undefined): string {
+export function upgradeLegacyKey(key: string, label: string): string {
+  const rate = labelledRate(label);
   const parts = key.split('|');
   if (rate === undefined || parts.some((x) => /^bg\d+$/.test(x))) return key;
   parts.splice(parts.length - 1, 0, `bg${rate}`);

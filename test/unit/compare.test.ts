@@ -2,6 +2,7 @@
 // verdicts, exit codes and outputs; and the history database through a real SQLite file.
 import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import initSqlJs from 'sql.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareSamples, DEFAULT_POLICY, type Sample } from '../../src/analysis/compare.js';
@@ -239,5 +240,41 @@ describe('a point\'s background rate is part of its identity (FlexVF Fig. 5)', (
     const rows: Row[] = JSON.parse(r.stdout).rows;
     expect(rows.filter((x) => x.metric === '*')).toEqual([]); // every point matched
     expect(rows.find((x) => x.variant === 'vf' && x.metric === 'p50_us')!.verdict).toBe('regressed');
+  });
+
+  it('refuses a vfbench 0.1 baseline file that pooled the rates of a point, saying how to remake it', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-bg-'));
+    const cand = await writeRun(root, 'c', fig5(BASE), 'fig5');
+    const file = join(root, 'old.baseline.json');
+    const sample = { key: 'sockperf-under-load|sockperf|under-load|udp|64|1|pair0|vf', label: 'sockperf-under-load udp 64B bg 0 pkt/s', variant: 'vf', values: { p50_us: [...BASE, ...BASE] }, runs: ['old'] };
+    await writeFile(file, JSON.stringify({ format: 'vfbench-baseline', version: 1, scenario: 'fig5', runs: ['old'], created: '2026-11-01T00:00:00Z', samples: [sample] }));
+    const r = await vfbench(['compare', file, cand]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('pooled the background rates of a point (sockperf-under-load udp 64B bg 0 pkt/s): make it again with vfbench baseline');
+  });
+
+  it('upgrades a version 1 history (keys without the rate): its runs still match new ones', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-bg-'));
+    const path = join(root, 'h.db');
+    const one = [{ size: 64, rate: 20000, p50: { pv: scale(BASE, 4), vf: BASE } }];
+    const old = await HistoryDb.open(path);
+    const legacy = (variant: string, values: number[]) => ({ key: `sockperf-under-load|sockperf|under-load|udp|64|1|pair0|${variant}`, label: 'sockperf-under-load udp 64B bg 20000 pkt/s', variant, latencyKind: 'half-rtt', metric: 'p50_us', values, median: 50 });
+    old.addRun({ id: 'old', scenario: 'fig5', started: '2026-11-01T00:00:00Z', status: 'complete', added: 'then' }, [legacy('pv', scale(BASE, 4)), legacy('vf', BASE)]);
+    old.setBaseline('fig5', 'old');
+    await old.save();
+    old.close();
+    const SQL = await initSqlJs();
+    const raw = new SQL.Database(await readFile(path));
+    raw.exec('PRAGMA user_version = 1'); // as vfbench 0.1 left it
+    await writeFile(path, raw.export());
+    raw.close();
+    const db = await HistoryDb.open(path);
+    expect(db.samples('old').map((s) => s.key)).toEqual(['sockperf-under-load|sockperf|under-load|udp|64|1|pair0|bg20000|pv', 'sockperf-under-load|sockperf|under-load|udp|64|1|pair0|bg20000|vf']);
+    const n = await judgeNightly(db, await writeRun(root, 'new', one, 'fig5', '2026-11-22T02:00:00Z'), { policy: DEFAULT_POLICY, out: join(root, 'cmp') });
+    db.close();
+    expect(n.rows!.map((x) => [x.variant, x.metric, x.verdict])).toEqual([
+      ['pv', 'p50_us', 'unchanged'],
+      ['vf', 'p50_us', 'unchanged'],
+    ]);
   });
 });
