@@ -3,7 +3,7 @@ import type { Analysis, BoostRow } from '../analysis/analyze.js';
 import { formatMetric, headlineMetrics, metricLabel, pointLabel } from '../analysis/metrics.js';
 
 /** Columns padded to their widest cell. */
-export function textTable(rows: string[][]): string {
+function textTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
