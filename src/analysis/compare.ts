@@ -4,6 +4,7 @@
 import { boostPercent, MIN_REPEATS_FOR_CI, type SummaryRow } from './analyze.js';
 import { HEADLINE, metricDirection, pointLabel, type Direction } from './metrics.js';
 import { bootstrapTwoSampleCI, cvPercent, mannWhitney, median } from './stats.js';
+import { pointVariantKey } from '../results/point.js';
 
 export type Verdict = 'improved' | 'regressed' | 'unchanged' | 'inconclusive';
 
@@ -24,6 +25,7 @@ export const DEFAULT_POLICY: ComparePolicy = { minEffectPct: 5, alpha: 0.05, max
 
 /** One side of a comparison: per point and variant, the repetition values of each metric. */
 export interface Sample {
+  /** The point's identity and variant (results/point.ts): points of two runs match by it. */
   key: string;
   label: string;
   variant: string;
@@ -54,14 +56,9 @@ export interface CompareRow {
   reason: string;
 }
 
-/** Points match by what was measured, not by their position in the plan. */
-export function matchKey(s: Pick<SummaryRow, 'test' | 'tool' | 'mode' | 'protocol' | 'size' | 'streams' | 'pair' | 'group' | 'variant'>): string {
-  return [s.test, s.tool, s.mode, s.protocol, s.size, s.streams ?? 1, s.group ?? `pair${s.pair}`, s.variant].join('|');
-}
-
 export function samplesFromSummary(rows: SummaryRow[], run: string): Sample[] {
   return rows.map((r) => ({
-    key: matchKey(r),
+    key: pointVariantKey(r, r.variant),
     label: pointLabel(r),
     variant: r.variant,
     latencyKind: r.latencyKind,
@@ -149,4 +146,11 @@ export function compareSamples(baseline: Sample[], candidate: Sample[], policy: 
     }
   }
   return rows;
+}
+
+/** How many rows got each verdict. */
+export function verdictCounts(rows: CompareRow[]): Record<string, number> {
+  const c: Record<string, number> = { improved: 0, regressed: 0, unchanged: 0, inconclusive: 0 };
+  for (const r of rows) c[r.verdict]!++;
+  return c;
 }

@@ -19,6 +19,9 @@ import { inNs, run } from './exec.js';
 import { buildBastion, bastionSshConfig, waitForSshdIn } from './bastion.js';
 import { defaultLabPrefix, labDir, vfbenchHome } from '../util/home.js';
 import { quote } from '../util/shell.js';
+import { DEFAULT_RULES, MAX_PAIRS } from './limits.js';
+
+export { DEFAULT_RULES, MAX_PAIRS };
 
 export interface LabOptions {
   /** Name prefix of namespaces and root links (1-6 characters), so several labs can coexist. */
@@ -39,8 +42,6 @@ export interface LabOptions {
   bastion?: boolean;
 }
 
-export const DEFAULT_RULES = 2000;
-
 export function defaultLabOptions(over: Partial<LabOptions> = {}): LabOptions {
   return {
     prefix: defaultLabPrefix(),
@@ -51,7 +52,6 @@ export function defaultLabOptions(over: Partial<LabOptions> = {}): LabOptions {
   };
 }
 
-export const MAX_PAIRS = 32;
 export const ACCELERATED_IF = 'vf0';
 export const SYNTHETIC_IF = 'pv0';
 

@@ -2,9 +2,14 @@
 // SQLite file (sql.js, SQLite compiled to WebAssembly: no native build), and a baseline per scenario.
 import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import { vfbenchHome } from '../util/home.js';
+import { upgradeLegacyKey } from './point.js';
+
+/** Where the history is kept unless --db says otherwise. */
+export const defaultHistoryDb = () => join(vfbenchHome(), 'history.db');
 
 export interface HistoryRun {
   id: string;
@@ -42,14 +47,31 @@ CREATE TABLE IF NOT EXISTS samples (
 );
 CREATE INDEX IF NOT EXISTS runs_by_scenario ON runs(scenario, started);
 CREATE TABLE IF NOT EXISTS baselines (scenario TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(id), set_at TEXT NOT NULL);
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 `;
+
+/** Version 2: a point's key has its background rate (results/point.ts); version 1 (vfbench 0.1) is upgraded. */
+const SCHEMA_VERSION = 2;
 
 let sql: Promise<SqlJsStatic> | undefined;
 function sqlJs(): Promise<SqlJsStatic> {
   const require = createRequire(import.meta.url);
   sql ??= initSqlJs({ locateFile: (f: string) => require.resolve(`sql.js/dist/${f}`) });
   return sql;
+}
+
+/**
+ * Version 1 left a point's background rate out of its key (a run with two rates of a point could not be
+ * added; one with a single rate was): the rate is put back from the label, which has it.
+ */
+function upgradeRateKeys(db: Database): void {
+  const rows = db.exec("SELECT rowid, key, label FROM samples WHERE label LIKE '%bg % pkt/s%'")[0]?.values ?? [];
+  const stmt = db.prepare('UPDATE samples SET key = ? WHERE rowid = ?');
+  for (const [rowid, key, label] of rows) {
+    const upgraded = upgradeLegacyKey(String(key), String(label));
+    if (upgraded !== key) stmt.run([upgraded, rowid as number]);
+  }
+  stmt.free();
 }
 
 export class HistoryDb {
@@ -62,12 +84,13 @@ export class HistoryDb {
     const SQL = await sqlJs();
     const db = existsSync(path) ? new SQL.Database(await readFile(path)) : new SQL.Database();
     const version = db.exec('PRAGMA user_version')[0]?.values[0]?.[0];
-    if (version !== undefined && version !== 0 && version !== 1) {
+    if (version !== undefined && version !== 0 && version !== 1 && version !== SCHEMA_VERSION) {
       db.close();
-      throw new Error(`${path}: history schema version ${version}, this vfbench reads 1`);
+      throw new Error(`${path}: history schema version ${version}, this vfbench reads 1 and ${SCHEMA_VERSION}`);
     }
     db.exec('PRAGMA foreign_keys = ON');
     db.exec(SCHEMA);
+    if (version === 1) upgradeRateKeys(db);
     return new HistoryDb(path, db);
   }
 

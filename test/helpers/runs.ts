@@ -6,6 +6,8 @@ import { MANIFEST_SCHEMA } from '../../src/results/manifest.js';
 
 export interface SyntheticPoint {
   size: number;
+  /** Background load in packets/s (a sockperf under-load point, FlexVF Fig. 5); none: a ping-pong point. */
+  rate?: number;
   /** Per variant, the p50 of each repetition; p99 is twice it. */
   p50: Record<string, number[]>;
 }
@@ -18,14 +20,16 @@ export async function writeRun(root: string, id: string, points: SyntheticPoint[
   for (const p of points) {
     for (const v of variants) {
       p.p50[v]!.forEach((value, rep) => {
-        const pointKey = `t0-udp-m${p.size}-p0`;
+        const bg = p.rate !== undefined;
+        const pointKey = `t0-${bg ? 'under-load-' : ''}udp-m${p.size}${bg ? `-bg${p.rate}` : ''}-p0`;
+        const mode = bg ? 'under-load' : 'ping-pong';
         records.push({
           schema: RECORD_SCHEMA,
           run: id,
           trial: `${pointKey}-${v}-r${rep + 1}`,
           seq: records.length,
           pointKey,
-          point: { test: 0, testName: 'sockperf-ping-pong', tool: 'sockperf', mode: 'ping-pong', protocol: 'udp', size: p.size, streams: 1, pair: 0 },
+          point: { test: 0, testName: `sockperf-${mode}`, tool: 'sockperf', mode, protocol: 'udp', size: p.size, streams: 1, ...(bg ? { rate: p.rate } : {}), pair: 0 },
           variant: v,
           repetition: rep,
           status: 'ok',
@@ -33,7 +37,7 @@ export async function writeRun(root: string, id: string, points: SyntheticPoint[
           ended: '2026-11-23T00:00:05Z',
           metrics: { p50_us: value, p99_us: value * 2, count: 1000 },
           latencyKind: 'half-rtt',
-          tool: { name: 'sockperf', command: 'sockperf ping-pong …' },
+          tool: { name: 'sockperf', command: `sockperf ${mode} …` },
           raw: [],
         });
       });

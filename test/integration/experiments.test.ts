@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { drawnSpan } from '../helpers/png.js';
-import { readTimeseries } from '../../src/cli/timeseries-data.js';
+import { readTimeseries } from '../../src/analysis/timeseries-data.js';
 import { labAvailable, linkUp, testLab } from '../helpers/lab.js';
 import { vfbench, onlyRunDir, records, scenarioFile, VF_PV_VARIANTS } from '../helpers/cli.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { TrialRecord } from '../../src/results/record.js';
 import { labAvailable, processesIn, testLab, until } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS, records } from '../helpers/cli.js';
-import { readTimeseries } from '../../src/cli/timeseries-data.js';
+import { readTimeseries } from '../../src/analysis/timeseries-data.js';
 
 describe.skipIf(!labAvailable())('every tool and mode on both paths', () => {
   let recs: TrialRecord[];

@@ -2,10 +2,12 @@
 // verdicts, exit codes and outputs; and the history database through a real SQLite file.
 import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import initSqlJs from 'sql.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareSamples, DEFAULT_POLICY, type Sample } from '../../src/analysis/compare.js';
 import { HistoryDb } from '../../src/results/history.js';
+import { judgeNightly } from '../../src/analysis/nightly.js';
 import { vfbench } from '../helpers/cli.js';
 import { writeRun } from '../helpers/runs.js';
 
@@ -160,5 +162,119 @@ describe('history database', () => {
     expect(vf[0].median).toBe(50);
     expect(vf[1].median).toBeCloseTo(55, 10);
     expect(vf.find((d: { run: string }) => d.run === 'x1').baseline).toBe(true);
+  });
+});
+
+describe('a point\'s background rate is part of its identity (FlexVF Fig. 5)', () => {
+  // Two background rates of one point; in the candidate only the rate-20000 point's VF latency regressed.
+  const fig5 = (vfAt20k: number[]) => [
+    { size: 64, rate: 0, p50: { pv: scale(BASE, 3), vf: BASE } },
+    { size: 64, rate: 20000, p50: { pv: scale(BASE, 4), vf: vfAt20k } },
+  ];
+  type Row = { point: string; variant: string; metric: string; verdict: string; key: string };
+
+  it('compare keeps the two rates apart and names only the point that regressed', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-bg-'));
+    const a = await writeRun(root, 'bgA', fig5(scale(BASE, 1.5)), 'fig5');
+    const b = await writeRun(root, 'bgB', fig5(scale(BASE, 1.5 * 1.3)), 'fig5');
+    const r = await vfbench(['compare', a, b, '--json']);
+    expect(r.exitCode, r.stderr).toBe(3);
+    const rows: Row[] = JSON.parse(r.stdout).rows;
+    const vfP50 = rows.filter((x) => x.variant === 'vf' && x.metric === 'p50_us');
+    expect(vfP50.map((x) => [x.point, x.verdict])).toEqual([
+      ['sockperf-under-load udp 64B bg 0 pkt/s', 'unchanged'],
+      ['sockperf-under-load udp 64B bg 20000 pkt/s', 'regressed'],
+    ]);
+    const regressed = rows.filter((x) => x.verdict === 'regressed');
+    expect(regressed.map((x) => `${x.variant} ${x.metric}`)).toEqual(['vf p50_us', 'vf p99_us']);
+    expect(regressed.every((x) => x.point.includes('bg 20000 pkt/s'))).toBe(true);
+    expect(new Set(rows.map((x) => `${x.key} ${x.metric}`)).size).toBe(rows.length);
+    const md = await readFile(join(b, 'compare', 'compare.md'), 'utf8');
+    expect(md).toContain('| sockperf-under-load udp 64B bg 20000 pkt/s | vf | p50 |');
+  });
+
+  it('history add stores both rates as rows of their own, and nightly\'s comparison from the history tells them apart', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-bg-'));
+    const db = join(root, 'h.db');
+    const a = await writeRun(root, 'bgA', fig5(scale(BASE, 1.5)), 'fig5', '2026-11-21T02:00:00Z');
+    const b = await writeRun(root, 'bgB', fig5(scale(BASE, 1.5 * 1.3)), 'fig5', '2026-11-22T02:00:00Z');
+    for (const run of [a, b]) {
+      const added = await vfbench(['history', 'add', run, '--db', db]);
+      expect(added.exitCode, added.stderr).toBe(0);
+    }
+    const h = await HistoryDb.open(db);
+    for (const [run, at20k] of [['bgA', 75], ['bgB', 97.5]] as const) {
+      const vf = h.samples(run).filter((s) => s.variant === 'vf' && s.metric === 'p50_us');
+      expect(vf.map((s) => [s.label, s.median])).toEqual([
+        ['sockperf-under-load udp 64B bg 0 pkt/s', 50],
+        ['sockperf-under-load udp 64B bg 20000 pkt/s', expect.closeTo(at20k, 9)],
+      ]);
+    }
+    // nightly judges run B against the stored baseline run A, both read back from the history.
+    h.setBaseline('fig5', 'bgA');
+    const n = await judgeNightly(h, b, { policy: DEFAULT_POLICY });
+    h.close();
+    expect(n.baselineRuns).toEqual(['bgA']);
+    expect(n.rows!.filter((x) => x.variant === 'vf' && x.metric === 'p50_us').map((x) => [x.point, x.verdict])).toEqual([
+      ['sockperf-under-load udp 64B bg 0 pkt/s', 'unchanged'],
+      ['sockperf-under-load udp 64B bg 20000 pkt/s', 'regressed'],
+    ]);
+    expect(n.regressed).toBe(2); // p50 and p99 of the rate-20000 point
+  });
+
+  it('reads a baseline file of vfbench 0.1 (keys without a rate): points without a background still match', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-bg-'));
+    const cand = await writeRun(root, 'c', [{ size: 64, p50: { pv: scale(BASE, 3), vf: scale(BASE, 1.3) } }]);
+    const sample = (variant: string, p50: number[]) => ({
+      key: `sockperf-ping-pong|sockperf|ping-pong|udp|64|1|pair0|${variant}`,
+      label: 'sockperf-ping-pong udp 64B',
+      variant,
+      latencyKind: 'half-rtt',
+      values: { p50_us: p50, p99_us: scale(p50, 2), count: p50.map(() => 1000) },
+      runs: ['old'],
+    });
+    const file = join(root, 'old.baseline.json');
+    await writeFile(file, JSON.stringify({ format: 'vfbench-baseline', version: 1, scenario: 'synthetic', runs: ['old'], created: '2026-11-01T00:00:00Z', samples: [sample('pv', scale(BASE, 3)), sample('vf', BASE)] }));
+    const r = await vfbench(['compare', file, cand, '--json']);
+    expect(r.exitCode, r.stderr).toBe(3);
+    const rows: Row[] = JSON.parse(r.stdout).rows;
+    expect(rows.filter((x) => x.metric === '*')).toEqual([]); // every point matched
+    expect(rows.find((x) => x.variant === 'vf' && x.metric === 'p50_us')!.verdict).toBe('regressed');
+  });
+
+  it('refuses a vfbench 0.1 baseline file that pooled the rates of a point, saying how to remake it', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-bg-'));
+    const cand = await writeRun(root, 'c', fig5(BASE), 'fig5');
+    const file = join(root, 'old.baseline.json');
+    const sample = { key: 'sockperf-under-load|sockperf|under-load|udp|64|1|pair0|vf', label: 'sockperf-under-load udp 64B bg 0 pkt/s', variant: 'vf', values: { p50_us: [...BASE, ...BASE] }, runs: ['old'] };
+    await writeFile(file, JSON.stringify({ format: 'vfbench-baseline', version: 1, scenario: 'fig5', runs: ['old'], created: '2026-11-01T00:00:00Z', samples: [sample] }));
+    const r = await vfbench(['compare', file, cand]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('pooled the background rates of a point (sockperf-under-load udp 64B bg 0 pkt/s): make it again with vfbench baseline');
+  });
+
+  it('upgrades a version 1 history (keys without the rate): its runs still match new ones', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-bg-'));
+    const path = join(root, 'h.db');
+    const one = [{ size: 64, rate: 20000, p50: { pv: scale(BASE, 4), vf: BASE } }];
+    const old = await HistoryDb.open(path);
+    const legacy = (variant: string, values: number[]) => ({ key: `sockperf-under-load|sockperf|under-load|udp|64|1|pair0|${variant}`, label: 'sockperf-under-load udp 64B bg 20000 pkt/s', variant, latencyKind: 'half-rtt', metric: 'p50_us', values, median: 50 });
+    old.addRun({ id: 'old', scenario: 'fig5', started: '2026-11-01T00:00:00Z', status: 'complete', added: 'then' }, [legacy('pv', scale(BASE, 4)), legacy('vf', BASE)]);
+    old.setBaseline('fig5', 'old');
+    await old.save();
+    old.close();
+    const SQL = await initSqlJs();
+    const raw = new SQL.Database(await readFile(path));
+    raw.exec('PRAGMA user_version = 1'); // as vfbench 0.1 left it
+    await writeFile(path, raw.export());
+    raw.close();
+    const db = await HistoryDb.open(path);
+    expect(db.samples('old').map((s) => s.key)).toEqual(['sockperf-under-load|sockperf|under-load|udp|64|1|pair0|bg20000|pv', 'sockperf-under-load|sockperf|under-load|udp|64|1|pair0|bg20000|vf']);
+    const n = await judgeNightly(db, await writeRun(root, 'new', one, 'fig5', '2026-11-22T02:00:00Z'), { policy: DEFAULT_POLICY, out: join(root, 'cmp') });
+    db.close();
+    expect(n.rows!.map((x) => [x.variant, x.metric, x.verdict])).toEqual([
+      ['pv', 'p50_us', 'unchanged'],
+      ['vf', 'p50_us', 'unchanged'],
+    ]);
   });
 });

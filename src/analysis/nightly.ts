@@ -1,23 +1,21 @@
-// `vfbench history …` and `vfbench nightly`: run summaries into the history database, trends,
-// baselines, and the nightly gate (run, compare with the stored baseline or the last N runs, record).
+// The history of a scenario's runs and the nightly verdict: run summaries into the history database
+// (`vfbench history add`), the baseline side from it (the stored baseline run or the pooled last N runs),
+// and the nightly gate's judgement of a finished run (compare with that baseline, then record the run).
 import { join } from 'node:path';
-import type { Analysis } from '../analysis/analyze.js';
-import { matchKey, poolSamples, type CompareRow, type ComparePolicy, type Sample } from '../analysis/compare.js';
-import { pointLabel, HEADLINE } from '../analysis/metrics.js';
-import { HistoryDb, type HistorySample } from '../results/history.js';
+import type { Analysis } from './analyze.js';
+import { poolSamples, type CompareRow, type ComparePolicy, type Sample } from './compare.js';
+import { pointLabel } from './metrics.js';
+import { pointVariantKey } from '../results/point.js';
+import type { HistoryDb, HistorySample } from '../results/history.js';
 import { UserError } from '../util/errors.js';
-import { vfbenchHome } from '../util/home.js';
-import { computeAnalysis } from './stages.js';
-import { compareSides, writeCompareOutputs, type Side } from './compare.js';
-import { COLUMN_WIDTH_IN, DEFAULT_STYLE, writeFigure, type RenderedFigure } from '../charts/render.js';
-import { trendFigure, type TrendDatum } from '../charts/trend.js';
+import { computeAnalysis } from './run-analysis.js';
+import { compareSides, type Side } from './baseline.js';
+import { writeCompareOutputs } from './compare-report.js';
 
-export const defaultDb = () => join(vfbenchHome(), 'history.db');
-
-export function historySamples(a: Analysis): HistorySample[] {
+function historySamples(a: Analysis): HistorySample[] {
   return a.summary.flatMap((s) =>
     Object.entries(s.stats).map(([metric, st]) => ({
-      key: matchKey(s),
+      key: pointVariantKey(s, s.variant),
       label: pointLabel(s),
       variant: s.variant,
       latencyKind: s.latencyKind,
@@ -31,7 +29,7 @@ export function historySamples(a: Analysis): HistorySample[] {
 }
 
 /** History rows of one run back into compare's samples. */
-export function samplesFromHistory(rows: HistorySample[], run: string): Sample[] {
+function samplesFromHistory(rows: HistorySample[], run: string): Sample[] {
   const byKey = new Map<string, Sample>();
   for (const r of rows) {
     let s = byKey.get(r.key);
@@ -53,34 +51,12 @@ export async function addToHistory(db: HistoryDb, runDir: string): Promise<{ id:
 }
 
 /** The baseline side for a scenario: its stored baseline run, or the pooled last N runs. */
-export function baselineSide(db: HistoryDb, scenario: string, last?: number, exclude?: string): Side | undefined {
+function baselineSide(db: HistoryDb, scenario: string, last?: number, exclude?: string): Side | undefined {
   const runs = last
     ? db.runs(scenario).filter((r) => r.id !== exclude && r.status === 'complete').slice(0, last).map((r) => r.id)
     : [db.baseline(scenario)].filter((r): r is string => !!r && r !== exclude);
   if (runs.length === 0) return undefined;
   return { scenario, runs, samples: poolSamples(runs.map((id) => samplesFromHistory(db.samples(id), id))) };
-}
-
-/** A trend figure per metric over the scenario's runs, with the baseline run's CI as a band. */
-export async function trendFigures(db: HistoryDb, scenario: string, outDir: string, metrics?: string[]): Promise<RenderedFigure[]> {
-  const runs = db.runs(scenario).reverse();
-  if (runs.length === 0) throw new UserError(`no runs of ${scenario} in ${db.path}`);
-  const base = db.baseline(scenario);
-  const data: TrendDatum[] = [];
-  for (const run of runs) {
-    for (const s of db.samples(run.id)) {
-      data.push({ run: run.id, time: run.started ?? run.added, point: s.label, variant: s.variant, metric: s.metric, median: s.median, ciLow: s.ciLow, ciHigh: s.ciHigh, n: s.values.length, baseline: run.id === base });
-    }
-  }
-  const available = [...new Set(data.map((d) => d.metric))];
-  const chosen = metrics ?? HEADLINE.filter((m) => available.includes(m));
-  const figures: RenderedFigure[] = [];
-  for (const m of chosen) {
-    const rows = data.filter((d) => d.metric === m);
-    if (rows.length === 0) continue;
-    figures.push(await writeFigure(outDir, `trend-${m}`, (w) => trendFigure(scenario, m, rows, w), { ...DEFAULT_STYLE, widthIn: COLUMN_WIDTH_IN.double }));
-  }
-  return figures;
 }
 
 export interface NightlyResult {

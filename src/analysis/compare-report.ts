@@ -1,97 +1,10 @@
-// `vfbench compare` and `vfbench baseline`: sides from run directories or saved baseline files,
-// the policy from flags or YAML, and the outputs a CI job wants (table, CSV, JSON, Markdown, JUnit).
-import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+// compare's outputs, as a CI job wants them: a text table, CSV, JSON, Markdown (a PR comment) and JUnit XML.
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { z } from 'zod';
-import { compareSamples, poolSamples, samplesFromSummary, DEFAULT_POLICY, type CompareRow, type ComparePolicy, type Sample } from '../analysis/compare.js';
-import { formatMetric, metricLabel } from '../analysis/metrics.js';
-import { parseYamlWith } from '../scenario/load.js';
-import { UserError } from '../util/errors.js';
-import { computeAnalysis } from './stages.js';
-
-export const BASELINE_FORMAT = 'vfbench-baseline';
-
-export interface BaselineFile {
-  format: typeof BASELINE_FORMAT;
-  version: 1;
-  scenario: string;
-  runs: string[];
-  created: string;
-  samples: Sample[];
-}
-
-export interface Side {
-  scenario: string;
-  runs: string[];
-  samples: Sample[];
-}
-
-/** A side of a comparison: a run directory, or a baseline file saved by `vfbench baseline`. */
-export async function loadSide(path: string): Promise<Side> {
-  const s = await stat(path).catch(() => undefined);
-  if (!s) throw new UserError(`${path} does not exist`);
-  if (s.isDirectory()) {
-    const { analysis, manifest } = await computeAnalysis(path);
-    return { scenario: manifest.scenario.name, runs: [analysis.run], samples: samplesFromSummary(analysis.summary, analysis.run) };
-  }
-  let data: BaselineFile;
-  try {
-    data = JSON.parse(await readFile(path, 'utf8')) as BaselineFile;
-  } catch (err) {
-    throw new UserError(`${path} is neither a run directory nor a baseline file: ${(err as Error).message}`);
-  }
-  if (data.format !== BASELINE_FORMAT || data.version !== 1) throw new UserError(`${path} is not a ${BASELINE_FORMAT} version 1 file`);
-  return { scenario: data.scenario, runs: data.runs, samples: data.samples };
-}
-
-/** Pool runs of one scenario into a baseline file. */
-export async function saveBaseline(runDirs: string[], file: string): Promise<BaselineFile> {
-  const sides = await Promise.all(runDirs.map(loadSide));
-  const scenarios = new Set(sides.map((s) => s.scenario));
-  if (scenarios.size > 1) throw new UserError(`the runs are of different scenarios: ${[...scenarios].join(', ')}`);
-  const b: BaselineFile = {
-    format: BASELINE_FORMAT,
-    version: 1,
-    scenario: sides[0]!.scenario,
-    runs: sides.flatMap((s) => s.runs),
-    created: new Date().toISOString(),
-    samples: poolSamples(sides.map((s) => s.samples)),
-  };
-  await writeFile(file, JSON.stringify(b, null, 2) + '\n');
-  return b;
-}
-
-const policySchema = z
-  .object({
-    min_effect_pct: z.number().min(0).max(1000).optional(),
-    alpha: z.number().gt(0).lt(1).optional(),
-    max_cv_pct: z.number().min(0).optional(),
-    metrics: z.array(z.string().regex(/^[a-z0-9_]+$/)).min(1).optional(),
-    level: z.number().gt(0.5).lt(1).optional(),
-  })
-  .strict();
-
-/** Policy: defaults, then the YAML file, then flags. */
-export async function loadPolicy(file: string | undefined, flags: Partial<ComparePolicy>): Promise<ComparePolicy> {
-  let fromFile: Partial<ComparePolicy> = {};
-  if (file) {
-    const text = await readFile(file, 'utf8').catch((e: Error) => {
-      throw new UserError(`cannot read ${file}: ${e.message}`);
-    });
-    const p = parseYamlWith(policySchema, text, file);
-    fromFile = { minEffectPct: p.min_effect_pct, alpha: p.alpha, maxCvPct: p.max_cv_pct, metrics: p.metrics, level: p.level };
-  }
-  const defined = (o: Partial<ComparePolicy>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  return { ...DEFAULT_POLICY, ...defined(fromFile), ...defined(flags) } as ComparePolicy;
-}
-
-export function compareSides(baseline: Side, candidate: Side, policy: ComparePolicy): CompareRow[] {
-  // Runs of different scenarios may still share points (same test and parameters): those are compared.
-  const rows = compareSamples(baseline.samples, candidate.samples, policy);
-  if (!rows.some((r) => r.metric !== '*')) throw new UserError('the two sides have no point in common: nothing to compare');
-  return rows;
-}
+import { verdictCounts, type CompareRow, type ComparePolicy } from './compare.js';
+import { formatMetric, metricLabel } from './metrics.js';
+import type { Side } from './baseline.js';
 
 const pct = (v: number | undefined, digits = 1) => (v === undefined ? '' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}%`);
 
@@ -114,13 +27,7 @@ export function compareTable(rows: CompareRow[]): string {
   return table.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n');
 }
 
-export function verdictCounts(rows: CompareRow[]): Record<string, number> {
-  const c: Record<string, number> = { improved: 0, regressed: 0, unchanged: 0, inconclusive: 0 };
-  for (const r of rows) c[r.verdict]!++;
-  return c;
-}
-
-export function compareMarkdown(rows: CompareRow[], meta: { baseline: Side; candidate: Side; policy: ComparePolicy }): string {
+function compareMarkdown(rows: CompareRow[], meta: { baseline: Side; candidate: Side; policy: ComparePolicy }): string {
   const c = verdictCounts(rows);
   const lines = [
     `### vfbench compare: ${c.regressed ? `❌ ${c.regressed} regressed` : '✅ no regression'}`,
@@ -146,7 +53,7 @@ export function compareMarkdown(rows: CompareRow[], meta: { baseline: Side; cand
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** JUnit XML: a test case per point, variant and metric; a regression is a failure, inconclusive is skipped. */
-export function compareJunit(rows: CompareRow[]): string {
+function compareJunit(rows: CompareRow[]): string {
   const c = verdictCounts(rows);
   const cases = rows.map((r) => {
     const name = xml(`${r.point} ${r.variant} ${r.metric === '*' ? '' : metricLabel(r.metric)}`.trim());

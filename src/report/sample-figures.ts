@@ -1,34 +1,13 @@
 // The report's figures drawn from per-message samples (the run directory's sample store): the pooled CDF
 // per point and variant, the latency box per group, the live switchover timeline. Pooling is exact (a
 // merge of the trials' sorted columns, one batch each), so it needs no histogram and has no binning error.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { RunDir } from '../results/run-dir.js';
 import type { TrialRecord } from '../results/record.js';
 import type { Analysis } from '../analysis/analyze.js';
-import type { Manifest } from '../runner/run.js';
 import { comparePoints, shortPointLabels } from '../analysis/metrics.js';
 import { cdfProbabilities, timeline } from '../analysis/distributions.js';
 import { pooledPercentiles, readArrivals } from '../results/sample-store.js';
-import { ingestSavedLog } from '../runner/full-log-ingest.js';
 import { packetRates, type Samples } from '../tools/proc.js';
 import type { CdfDatum, GroupBoxDatum, TimelineData } from '../charts/figures.js';
-
-/**
- * A sockperf trial's store, relative paths resolved. A run made before the store (vfbench ≤ 0.1) kept the
- * whole log in raw/: it is stored once now, the same way, so old runs keep their figures.
- */
-export async function trialStore(dir: RunDir, r: TrialRecord, manifest: Manifest): Promise<{ series: string; sorted: string } | undefined> {
-  const test = manifest.scenario.tests?.[r.point.test];
-  if (test?.tool !== 'sockperf') return undefined;
-  if (r.samples) return { series: join(dir.path, r.samples.series), sorted: join(dir.path, r.samples.sorted) };
-  const store = { series: dir.samplesPath(r.trial, 'arrow'), sorted: dir.samplesPath(r.trial, 'sorted.arrow') };
-  if (existsSync(store.sorted)) return store;
-  const log = dir.rawPath(r.trial, 'fulllog.csv');
-  if (!existsSync(log)) return undefined;
-  const ingested = await ingestSavedLog(log, store, { warmupS: test.warmup, arrivals: !!test.switchover });
-  return ingested.ok ? store : undefined;
-}
 
 /** The pooled CDF of every point and variant with samples (switchover trials have their own figure). */
 export async function cdfData(a: Analysis, records: TrialRecord[], stores: Map<string, { sorted: string }>): Promise<{ data: CdfDatum[]; common: string }> {

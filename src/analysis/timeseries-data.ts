@@ -11,11 +11,11 @@ import { readColumns } from '../results/sample-store.js';
 import { parseSamples, type Samples } from '../tools/proc.js';
 import { parseOutput as parseIperf3 } from '../tools/iperf3/parse.js';
 import { toolOf } from '../tools/registry.js';
-import { cpuSeries, rollingLatency, throughputSeries, type SeriesPoint } from '../analysis/timeseries.js';
+import { cpuSeries, rollingLatency, throughputSeries, type SeriesPoint } from './timeseries.js';
 import { toCsv } from '../results/export.js';
-import { trialStore } from './sample-figures.js';
+import { trialStore } from './trial-store.js';
 
-export const TIMESERIES_COLUMNS = ['trial', 'point', 'variant', 'repetition', 'series', 't_s', 'value'];
+const TIMESERIES_COLUMNS = ['trial', 'point', 'variant', 'repetition', 'series', 't_s', 'value'];
 
 export interface TimeseriesRow {
   trial: string;
