@@ -3,7 +3,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { compareSamples, poolSamples, samplesFromSummary, type CompareRow, type ComparePolicy, type Sample } from './compare.js';
 import { UserError } from '../util/errors.js';
-import { labelledRate } from '../results/point.js';
+import { isLegacyGroupKey, labelledRate } from '../results/point.js';
 import { computeAnalysis } from './run-analysis.js';
 
 const BASELINE_FORMAT = 'vfbench-baseline';
@@ -52,6 +52,8 @@ async function readBaselineFile(path: string): Promise<Side> {
   }
   const pooled = data.version === 1 ? data.samples.find((x) => labelledRate(x.label) !== undefined) : undefined;
   if (pooled) throw new UserError(`${path} was written by vfbench 0.1, which pooled the background rates of a point (${pooled.label}): make it again with vfbench baseline`);
+  const grouped = data.version === 1 ? data.samples.find((x) => isLegacyGroupKey(x.key)) : undefined;
+  if (grouped) throw new UserError(`${path} was written by vfbench 0.1, which pooled the pairs of a group (${grouped.label}): make it again with vfbench baseline`);
   return { scenario: data.scenario, runs: data.runs, samples: data.samples };
 }
 

@@ -6,13 +6,21 @@ import type { PointRef } from './record.js';
 export type MeasuredPoint = Omit<PointRef, 'test' | 'testName'> & { test: string };
 
 /**
- * The key of a point and variant: test|tool|mode|protocol|size|streams|pair<n> (or the group)|bg<rate>|variant.
- * The background rate is there when the test has a background (two rates of one point are two points); a
- * point without one keeps the key vfbench 0.1 gave it, so baseline files and histories written then still match.
+ * The key of a point and variant: test|tool|mode|protocol|size|streams|pair<n> (grouped: <group>.pair<n>)|bg<rate>|variant.
+ * The background rate is there when the test has a background (two rates of one point are two points), the pair
+ * always (two pairs of one group are two points); a point without a rate or group keeps the key vfbench 0.1
+ * gave it, so baseline files and histories written then still match.
  */
 export function pointVariantKey(p: MeasuredPoint, variant: string): string {
   const rate = p.rate !== undefined ? [`bg${p.rate}`] : [];
-  return [p.test, p.tool, p.mode, p.protocol, p.size, p.streams ?? 1, p.group ?? `pair${p.pair}`, ...rate, variant].join('|');
+  const pair = p.group !== undefined ? `${p.group}.pair${p.pair}` : `pair${p.pair}`;
+  return [p.test, p.tool, p.mode, p.protocol, p.size, p.streams ?? 1, pair, ...rate, variant].join('|');
+}
+
+/** A key vfbench 0.1 gave a grouped point: the group without the pair (two pairs of a group collided). */
+export function isLegacyGroupKey(key: string): boolean {
+  const slot = key.split('|')[6];
+  return slot !== undefined && !/^(.+\.)?pair\d+$/.test(slot);
 }
 
 /** The background rate a point's label names ("… bg 20000 pkt/s", as analysis/metrics.ts pointLabel writes it). */

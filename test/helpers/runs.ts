@@ -10,6 +10,9 @@ export interface SyntheticPoint {
   rate?: number;
   /** Per variant, the p50 of each repetition; p99 is twice it. */
   p50: Record<string, number[]>;
+  /** The pair measured (default 0) and its group (FlexVF Fig. 7). */
+  pair?: number;
+  group?: string;
 }
 
 export async function writeRun(root: string, id: string, points: SyntheticPoint[], scenario = 'synthetic', started = '2026-11-23T00:00:00Z'): Promise<string> {
@@ -21,7 +24,8 @@ export async function writeRun(root: string, id: string, points: SyntheticPoint[
     for (const v of variants) {
       p.p50[v]!.forEach((value, rep) => {
         const bg = p.rate !== undefined;
-        const pointKey = `t0-${bg ? 'under-load-' : ''}udp-m${p.size}${bg ? `-bg${p.rate}` : ''}-p0`;
+        const pair = p.pair ?? 0;
+        const pointKey = `t0-${bg ? 'under-load-' : ''}udp-m${p.size}${bg ? `-bg${p.rate}` : ''}-p${pair}`;
         const mode = bg ? 'under-load' : 'ping-pong';
         records.push({
           schema: RECORD_SCHEMA,
@@ -29,7 +33,7 @@ export async function writeRun(root: string, id: string, points: SyntheticPoint[
           trial: `${pointKey}-${v}-r${rep + 1}`,
           seq: records.length,
           pointKey,
-          point: { test: 0, testName: `sockperf-${mode}`, tool: 'sockperf', mode, protocol: 'udp', size: p.size, streams: 1, ...(bg ? { rate: p.rate } : {}), pair: 0 },
+          point: { test: 0, testName: `sockperf-${mode}`, tool: 'sockperf', mode, protocol: 'udp', size: p.size, streams: 1, ...(bg ? { rate: p.rate } : {}), pair, ...(p.group ? { group: p.group } : {}) },
           variant: v,
           repetition: rep,
           status: 'ok',

@@ -222,6 +222,31 @@ describe('a point\'s background rate is part of its identity (FlexVF Fig. 5)', (
     expect(n.regressed).toBe(2); // p50 and p99 of the rate-20000 point
   });
 
+  it('two pairs of one group are two points (FlexVF Fig. 7): compare and the history keep them apart', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-grp-'));
+    const fig7 = (vfPair1: number[]) => [
+      { size: 64, pair: 0, group: 'g1', p50: { pv: scale(BASE, 3), vf: BASE } },
+      { size: 64, pair: 1, group: 'g1', p50: { pv: scale(BASE, 3), vf: vfPair1 } },
+    ];
+    const a = await writeRun(root, 'gA', fig7(BASE), 'fig7', '2026-11-21T02:00:00Z');
+    const b = await writeRun(root, 'gB', fig7(scale(BASE, 1.3)), 'fig7', '2026-11-22T02:00:00Z');
+    const r = await vfbench(['compare', a, b, '--json']);
+    expect(r.exitCode, r.stderr).toBe(3);
+    const rows: Row[] = JSON.parse(r.stdout).rows;
+    expect(rows.filter((x) => x.verdict === 'regressed').map((x) => x.key)).toEqual([
+      'sockperf-ping-pong|sockperf|ping-pong|udp|64|1|g1.pair1|vf',
+      'sockperf-ping-pong|sockperf|ping-pong|udp|64|1|g1.pair1|vf',
+    ]);
+    const db = join(root, 'h.db');
+    for (const run of [a, b]) expect((await vfbench(['history', 'add', run, '--db', db])).exitCode).toBe(0);
+    const h = await HistoryDb.open(db);
+    expect(h.samples('gB').filter((s) => s.variant === 'vf' && s.metric === 'p50_us').map((s) => s.key)).toEqual([
+      'sockperf-ping-pong|sockperf|ping-pong|udp|64|1|g1.pair0|vf',
+      'sockperf-ping-pong|sockperf|ping-pong|udp|64|1|g1.pair1|vf',
+    ]);
+    h.close();
+  });
+
   it('reads a baseline file of vfbench 0.1 (keys without a rate): points without a background still match', async () => {
     const root = await mkdtemp(join(tmpdir(), 'vfb-bg-'));
     const cand = await writeRun(root, 'c', [{ size: 64, p50: { pv: scale(BASE, 3), vf: scale(BASE, 1.3) } }]);
