@@ -15,7 +15,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ingestSavedLog } from '../src/runner/full-log-ingest.js';
+import { ingestSavedLog } from '../src/results/full-log-ingest.js';
 import type { TrialRecord } from '../src/results/record.js';
 import { CLI, main, table, withLab } from './lib.js';
 
@@ -97,7 +97,7 @@ async function generateLog(path: string, rows: number): Promise<{ skip: number }
   return { skip: head.split('\n').length - 1 };
 }
 
-/** A store of the log, written as a run's ingest writes it (the same code: runner/full-log-ingest.ts). */
+/** A store of the log, written as a run's ingest writes it (the same code: results/full-log-ingest.ts). */
 async function storeOf(log: string, dir: string): Promise<string> {
   const paths = { series: join(dir, 'log.arrow'), sorted: join(dir, 'log.sorted.arrow') };
   const r = await ingestSavedLog(log, paths, { warmupS: 0, arrivals: false });

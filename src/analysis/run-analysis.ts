@@ -1,19 +1,32 @@
-// The analyze stage on a run directory: its records into tables (analysis/*.csv, analysis.json). It never
-// touches the hosts.
+// The analyze stage on a run directory: every trial's derived values again from raw/ (analysis/records.jsonl),
+// the statistics (analysis.json and the tables), the time series and the figures' sample data. It never
+// touches the hosts; report reads only what it writes (and the manifest).
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { RunDir } from '../results/run-dir.js';
 import { toCsv, trialRows, TRIAL_COLUMNS, writeTables } from '../results/export.js';
 import type { TrialRecord } from '../results/record.js';
-import type { Manifest } from '../runner/run.js';
+import type { Manifest } from '../results/manifest.js';
 import { analyze, boostRows, summaryRows, BOOST_COLUMNS, SUMMARY_COLUMNS, type Analysis } from './analyze.js';
 import { timeseriesCsv } from './timeseries-data.js';
+import { rederiveAll } from './rederive.js';
+import { figureData, readFigureData, FIGURE_DATA_FILE, type FigureData } from './figure-data.js';
 
-/** The analysis of a run directory, computed from its records (nothing written). */
+/** The records analyze derived again, one JSON line each: what report's tables and figures read. */
+export const ANALYZED_RECORDS_FILE = 'records.jsonl';
+
+/** The analysis of a run directory, computed from its records and raw files (nothing written). */
 export async function computeAnalysis(path: string): Promise<{ analysis: Analysis; manifest: Manifest; records: TrialRecord[] }> {
   const dir = await RunDir.open(path);
-  const manifest = await dir.readManifest<Manifest>();
-  const records = await dir.latestRecords();
+  const manifest = await dir.readManifest();
+  const sampling = manifest.scenario.sampling;
+  const derived = await rederiveAll(dir, await dir.latestRecords(), sampling ? sampling.interval : undefined);
+  const records = derived.records;
   const variants = [manifest.scenario.baseline, ...Object.keys(manifest.scenario.variants).filter((v) => v !== manifest.scenario.baseline)];
   const analysis = analyze(dir.id, manifest.scenario.baseline, variants, records, { paired: manifest.scenario.order === 'interleaved' });
+  analysis.warnings.push(...derived.problems.map((p) => `derived again from raw/: ${p} (the record's values kept)`));
   return { analysis, manifest, records };
 }
 
@@ -28,8 +41,22 @@ export async function analyzeRun(path: string): Promise<Analysis> {
       'summary.csv': toCsv(summaryRows(a), SUMMARY_COLUMNS),
       'boost.csv': toCsv(boostRows(a), BOOST_COLUMNS),
       'timeseries.csv': await timeseriesCsv(dir, manifest, records),
+      [ANALYZED_RECORDS_FILE]: records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : ''),
+      [FIGURE_DATA_FILE]: JSON.stringify(await figureData(dir, manifest, a, records)) + '\n',
     },
+    // Written last: an analysis.json says the folder is complete.
     a,
   );
   return a;
+}
+
+/** What analyze wrote, as report reads it; undefined when the folder lacks a part (analyzed by vfbench 0.1, or never). */
+export async function readAnalysis(dir: RunDir): Promise<{ a: Analysis; records: TrialRecord[]; figures: FigureData } | undefined> {
+  const text = await readFile(join(dir.analysisDir, 'analysis.json'), 'utf8').catch(() => undefined);
+  const figures = await readFigureData(dir.analysisDir);
+  const path = join(dir.analysisDir, ANALYZED_RECORDS_FILE);
+  if (text === undefined || figures === undefined || !existsSync(path)) return undefined;
+  const records: TrialRecord[] = [];
+  for await (const line of createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })) if (line.trim()) records.push(JSON.parse(line) as TrialRecord);
+  return { a: JSON.parse(text) as Analysis, records, figures };
 }

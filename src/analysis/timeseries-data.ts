@@ -5,12 +5,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { RunDir } from '../results/run-dir.js';
-import type { Manifest } from '../runner/run.js';
+import type { Manifest } from '../results/manifest.js';
 import type { TrialRecord } from '../results/record.js';
 import { readColumns } from '../results/sample-store.js';
 import { parseSamples, type Samples } from '../tools/proc.js';
-import { parseOutput as parseIperf3 } from '../tools/iperf3/parse.js';
 import { toolOf } from '../tools/registry.js';
+import type { TestBase } from '../tools/tool.js';
 import { cpuSeries, rollingLatency, throughputSeries, type SeriesPoint } from './timeseries.js';
 import { toCsv } from '../results/export.js';
 import { trialStore } from './trial-store.js';
@@ -43,22 +43,23 @@ export async function clientSamples(dir: RunDir, r: TrialRecord): Promise<Sample
 /** One trial's series, each from what its tool and sampler left in the run directory. */
 async function trialSeries(dir: RunDir, manifest: Manifest, r: TrialRecord): Promise<SeriesPoint[]> {
   const test = manifest.scenario.tests?.[r.point.test];
-  if (!test || (test.tool === 'sockperf' && test.switchover)) return []; // a switchover has its own timeline
+  if (!test || (test as TestBase).switchover) return []; // a switchover has its own timeline
+  const tool = toolOf(test);
   const out: SeriesPoint[] = [];
   const store = await trialStore(dir, r, manifest);
   if (store) {
     const { meta, columns } = await readColumns(store.series, ['latency']);
     out.push(...rollingLatency(columns.latency!, meta.unitNs, test.duration));
   }
-  if (test.tool === 'iperf3') {
-    const parsed = parseIperf3((await raw(dir, r, 'client.stdout')) ?? '');
-    if (parsed.ok) out.push(...throughputSeries(parsed.value.intervals));
+  if (tool.intervals) {
+    const intervals = tool.intervals((await raw(dir, r, 'client.stdout')) ?? '');
+    if (intervals) out.push(...throughputSeries(intervals));
   }
   const [times, samples] = [await raw(dir, r, 'client.times'), await clientSamples(dir, r)];
   const clientStart = Number(times?.split('\n')[0]);
   if (samples && Number.isFinite(clientStart)) {
     // The measurement begins once the tool started (and, for sockperf, after its warm-up).
-    const begin = clientStart + toolOf(test).startupS + toolOf(test).warmupS(test);
+    const begin = clientStart + tool.startupS + tool.warmupS(test);
     out.push(...cpuSeries(samples, begin, test.duration));
   }
   return out;

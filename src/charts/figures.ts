@@ -3,7 +3,9 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Analysis } from '../analysis/analyze.js';
 import { comparePoints, HEADLINE, metricLabel, shortPointLabels } from '../analysis/metrics.js';
-import type { BoxStats } from '../analysis/distributions.js';
+import type { CdfRow, GroupBoxDatum, TimelineData } from '../analysis/figure-data.js';
+
+export type { GroupBoxDatum, TimelineData };
 import { PALETTE } from './render.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -26,6 +28,16 @@ export interface CdfDatum {
   /** Trials and messages pooled. */
   trials: number;
   messages: number;
+}
+
+/** analyze's CDF rows as the figure draws them: one panel per point, labelled by what tells the points apart. */
+export function cdfDatums(a: Analysis, rows: CdfRow[]): { data: CdfDatum[]; common: string } {
+  const have = new Set(rows.map((r) => `${r.point}\0${r.variant}`));
+  const points = [...a.summary].sort(comparePoints).filter((s) => have.has(`${s.pointKey}\0${s.variant}`));
+  const { label, common } = shortPointLabels(points);
+  const byKey = new Map(points.map((s) => [s.pointKey, s]));
+  const data = rows.filter((r) => byKey.has(r.point)).map(({ point, ...r }) => ({ panel: label(byKey.get(point)!), ...r }));
+  return { data, common };
 }
 
 /** Latency CDF per variant (one panel per point), log latency axis; each panel states its n. */
@@ -205,12 +217,6 @@ export function boostVsRateFigure(a: Analysis, data: BoostRateDatum[], title: st
   } as TopLevelSpec;
 }
 
-export interface GroupBoxDatum extends BoxStats {
-  group: string;
-  variant: string;
-  pairs: number;
-  trials: number;
-}
 
 /** FlexVF Fig. 7: latency per group and variant, pooled over the group's pairs and repetitions. */
 export function groupBoxFigure(a: Analysis, data: GroupBoxDatum[], title: string, w: number): TopLevelSpec {
@@ -231,13 +237,6 @@ export function groupBoxFigure(a: Analysis, data: GroupBoxDatum[], title: string
   } as TopLevelSpec;
 }
 
-export interface TimelineData {
-  latency: { t: number; p50_us: number; p99_us: number; n: number }[];
-  switches: { variant: string; begin: number; end: number }[];
-  counters: { t: number; iface: string; pps: number }[];
-  gapMs: number;
-  lost: number;
-}
 
 /** FlexVF Fig. 6: latency over time with the switch instants marked, above the per-interface packet rates. */
 export function switchoverFigure(data: TimelineData, title: string, w: number): TopLevelSpec {

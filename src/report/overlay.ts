@@ -4,15 +4,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Analysis } from '../analysis/analyze.js';
-import type { Manifest } from '../runner/run.js';
+import type { Manifest } from '../results/manifest.js';
 import type { TrialRecord } from '../results/record.js';
-import type { TrialStore } from '../analysis/trial-store.js';
+import type { CdfRow } from '../analysis/figure-data.js';
 import { formatMetric, metricLabel, pointLabel } from '../analysis/metrics.js';
 import { UserError } from '../util/errors.js';
 import { DEFAULT_STYLE, type FigureStyle, type RenderedFigure } from '../charts/render.js';
-import { barFigure, barsWithCi, boostData, boostFigure, cdfFigure } from '../charts/figures.js';
+import { barFigure, barsWithCi, boostData, boostFigure, cdfDatums, cdfFigure } from '../charts/figures.js';
 import { reportHtml, type ReportTable } from '../charts/report-html.js';
-import { cdfData } from './sample-figures.js';
 import { reportInputs } from './run-report.js';
 import { drawFigures, figure, ifAny, pageFigures, type AnyFigure } from './figures.js';
 import { THROUGHPUT } from './units.js';
@@ -22,12 +21,12 @@ interface LoadedRun {
   manifest: Manifest;
   analysis: Analysis;
   records: TrialRecord[];
-  stores: Map<string, TrialStore>;
+  cdf: CdfRow[];
 }
 
 async function loadRun(path: string): Promise<Omit<LoadedRun, 'label'>> {
-  const { manifest, a, records, stores } = await reportInputs(path);
-  return { manifest, analysis: a, records, stores };
+  const { manifest, a, records, figures } = await reportInputs(path);
+  return { manifest, analysis: a, records, cdf: figures.cdf };
 }
 
 /**
@@ -45,8 +44,8 @@ function overlay(runs: LoadedRun[]): OverlayContext {
     warnings: runs.flatMap((r) => r.analysis.warnings.map((w) => `${r.label}: ${w}`)),
   };
   const records = runs.flatMap((r) => r.records.map((x) => ({ ...x, trial: `${r.label}/${x.trial}`, variant: series(r, x.variant) })));
-  const stores = new Map(runs.flatMap((r) => [...r.stores].map(([trial, s]) => [`${r.label}/${trial}`, s] as const)));
-  return { title: [...new Set(runs.map((r) => r.manifest.scenario.name))].join(', '), a, records, stores };
+  const cdf = runs.flatMap((r) => r.cdf.map((x) => ({ ...x, variant: series(r, x.variant) })));
+  return { title: [...new Set(runs.map((r) => r.manifest.scenario.name))].join(', '), a, records, cdf };
 }
 
 /** Runs overlaid as one: what their figures draw from; `title` names their scenarios. */
@@ -54,7 +53,8 @@ interface OverlayContext {
   title: string;
   a: Analysis;
   records: TrialRecord[];
-  stores: Map<string, TrialStore>;
+  /** Every run's CDF rows, their variants named "<run> <variant>". */
+  cdf: CdfRow[];
 }
 
 type C = OverlayContext;
@@ -69,8 +69,7 @@ const OVERLAY_FIGURES: AnyFigure<C>[] = [
   figure({
     name: 'latency-cdf',
     caption: 'Empirical CDF of per-message latency of each run and variant, pooled over the repetitions.',
-    applies: (c: C) => c.stores.size > 0,
-    data: async (c: C) => ifAny(await cdfData(c.a, c.records, c.stores)),
+    data: (c: C) => ifAny(cdfDatums(c.a, c.cdf)),
     spec: (c, d, w, page) => cdfFigure(c.a, d.data, d.common, `${c.title}: latency CDF, by run`, w, page),
   }),
   figure({

@@ -1,27 +1,25 @@
 // The figures of one run's report, in the order report.html shows them.
 import type { Analysis, SummaryRow } from '../analysis/analyze.js';
 import { comparePoints, pointLabel } from '../analysis/metrics.js';
-import { clientSamples, readTimeseries, type TimeseriesRow } from '../analysis/timeseries-data.js';
-import type { TrialStore } from '../analysis/trial-store.js';
+import { readTimeseries, type TimeseriesRow } from '../analysis/timeseries-data.js';
+import type { FigureData } from '../analysis/figure-data.js';
 import type { RunDir } from '../results/run-dir.js';
 import type { TrialRecord } from '../results/record.js';
 import { latencyFigure } from '../charts/latency.js';
 import {
-  barFigure, barsWithCi, boostData, boostFigure, boostVsRateData, boostVsRateFigure, cdfFigure, groupBoxFigure, switchoverFigure, timeseriesFigure,
-  type TimelineData,
+  barFigure, barsWithCi, boostData, boostFigure, boostVsRateData, boostVsRateFigure, cdfDatums, cdfFigure, groupBoxFigure, switchoverFigure, timeseriesFigure,
 } from '../charts/figures.js';
-import { cdfData, groupBoxData, switchoverData } from './sample-figures.js';
 import { figure, ifAny, type AnyFigure } from './figures.js';
 import { CPU, THROUGHPUT } from './units.js';
 
-/** What a run's figures draw from: its analysis, its ok records and their sample stores. */
+/** What a run's figures draw from: what analyze wrote (its analysis, ok records, sample-based figure data). */
 export interface RunFigureContext {
   /** The scenario's name: the figures' titles begin with it. */
   name: string;
   dir: RunDir;
   a: Analysis;
   records: TrialRecord[];
-  stores: Map<string, TrialStore>;
+  data: FigureData;
 }
 
 type C = RunFigureContext;
@@ -34,13 +32,6 @@ async function pointSeries(c: C): Promise<{ k: number; s: SummaryRow; rows: Time
   return points.map((s, k) => ({ k, s, rows: series.filter((x) => x.point === s.pointKey) })).filter((x) => x.rows.length > 0);
 }
 
-async function switchovers(c: C): Promise<{ trial: string; data: TimelineData }[]> {
-  const out = [];
-  for (const r of c.records.filter((x) => x.switchover && c.stores.has(x.trial))) {
-    out.push({ trial: r.trial, data: await switchoverData(r, c.stores.get(r.trial)!, await clientSamples(c.dir, r)) });
-  }
-  return out;
-}
 
 export const RUN_FIGURES: AnyFigure<C>[] = [
   figure({
@@ -59,8 +50,7 @@ export const RUN_FIGURES: AnyFigure<C>[] = [
   figure({
     name: 'latency-cdf',
     caption: 'Empirical CDF of per-message latency per variant, pooled over the repetitions.',
-    applies: (c: C) => c.stores.size > 0,
-    data: async (c: C) => ifAny(await cdfData(c.a, c.records, c.stores)),
+    data: (c: C) => ifAny(cdfDatums(c.a, c.data.cdf)),
     spec: (c, d, w, page) => cdfFigure(c.a, d.data, d.common, `${c.name}: latency CDF`, w, page),
   }),
   figure({
@@ -88,15 +78,13 @@ export const RUN_FIGURES: AnyFigure<C>[] = [
   figure({
     name: 'latency-by-group',
     caption: 'FlexVF Fig. 7: latency per group and variant, pooled over the pairs of each group.',
-    applies: (c: C) => c.records.some((r) => r.point.group !== undefined),
-    data: async (c: C) => ifAny(await groupBoxData(c.a, c.records, c.stores)),
+    data: (c: C) => ifAny(c.data.groupBoxes),
     spec: (c, d, w) => groupBoxFigure(c.a, d, `${c.name}: latency per group of pairs`, w),
   }),
   figure({
     name: 'switchover-timeline',
     caption: 'FlexVF Fig. 6: latency over time (50 ms bins) with the switch instants, and the client\'s packets/s per interface from its counters.',
-    applies: (c: C) => c.records.some((r) => r.switchover),
-    data: switchovers,
+    data: (c: C) => c.data.switchovers,
     spec: (c, d, w) => switchoverFigure(d.data, `${c.name}: live switchover (${d.trial})`, w),
     file: (_d, i) => `switchover-timeline${i ? `-${i + 1}` : ''}`,
   }),

@@ -1,12 +1,12 @@
 // The report stage on a run directory: its figures and report.html. It never touches the hosts.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunDir } from '../results/run-dir.js';
-import type { Manifest } from '../runner/run.js';
+import type { Manifest } from '../results/manifest.js';
 import type { TrialRecord } from '../results/record.js';
 import type { Analysis } from '../analysis/analyze.js';
-import { analyzeRun } from '../analysis/run-analysis.js';
-import { trialStore, type TrialStore } from '../analysis/trial-store.js';
+import { analyzeRun, readAnalysis } from '../analysis/run-analysis.js';
+import type { FigureData } from '../analysis/figure-data.js';
 import { formatMetric, headlineMetrics, metricDirection, metricLabel, pointLabel } from '../analysis/metrics.js';
 import { DEFAULT_STYLE, type FigureStyle, type RenderedFigure } from '../charts/render.js';
 import { reportHtml, type ReportTable } from '../charts/report-html.js';
@@ -17,31 +17,30 @@ export interface ReportInputs {
   dir: RunDir;
   manifest: Manifest;
   a: Analysis;
-  /** The ok records. */
+  /** Every trial's latest record as analyze derived it. */
+  all: TrialRecord[];
+  /** The ok ones. */
   records: TrialRecord[];
-  stores: Map<string, TrialStore>;
+  figures: FigureData;
 }
 
-/** What report draws from: the analysis (made now if the run has none yet), the ok records, their sample stores. */
+/** What report draws from: the manifest and what analyze wrote (analyzed now when the run has no complete analysis/). */
 export async function reportInputs(path: string): Promise<ReportInputs> {
   const dir = await RunDir.open(path);
-  const manifest = await dir.readManifest<Manifest>();
-  const text = await readFile(join(dir.analysisDir, 'analysis.json'), 'utf8').catch(() => undefined);
-  const a = text ? (JSON.parse(text) as Analysis) : await analyzeRun(path);
-  const records = (await dir.latestRecords()).filter((r) => r.status === 'ok');
-  const stores = new Map<string, TrialStore>();
-  for (const r of records) {
-    const store = await trialStore(dir, r, manifest);
-    if (store) stores.set(r.trial, store);
+  const manifest = await dir.readManifest();
+  let got = await readAnalysis(dir);
+  if (!got) {
+    await analyzeRun(path);
+    got = (await readAnalysis(dir))!;
   }
-  return { dir, manifest, a, records, stores };
+  return { dir, manifest, a: got.a, all: got.records, records: got.records.filter((r) => r.status === 'ok'), figures: got.figures };
 }
 
 /** `vfbench report`: figures (Vega-Lite + SVG + PNG + PDF) and report.html of a run directory. */
 export async function reportRun(path: string, style: FigureStyle = DEFAULT_STYLE): Promise<RenderedFigure[]> {
-  const { dir, manifest, a, records, stores } = await reportInputs(path);
-  const figures = await drawFigures(RUN_FIGURES, { name: manifest.scenario.name, dir, a, records, stores }, dir.figuresDir, style);
-  await writeFile(join(dir.path, 'report.html'), reportPage(manifest, a, records, await dir.latestRecords(), figures));
+  const { dir, manifest, a, all, records, figures: data } = await reportInputs(path);
+  const figures = await drawFigures(RUN_FIGURES, { name: manifest.scenario.name, dir, a, records, data }, dir.figuresDir, style);
+  await writeFile(join(dir.path, 'report.html'), reportPage(manifest, a, records, all, figures));
   return figures;
 }
 

@@ -3,6 +3,9 @@
 import { mkdir, open, readFile, rename, writeFile, stat, type FileHandle } from 'node:fs/promises';
 import { join, basename, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { VFBENCH_VERSION } from '../util/version.js';
 import type { TrialRecord } from './record.js';
 import { RECORD_SCHEMA } from './record.js';
 import { UserError } from '../util/errors.js';
@@ -112,25 +115,33 @@ export class RunDir {
     return `${path}: its last line was torn (a crash while writing it): kept in ${basename(path)}.torn; that trial runs again`;
   }
 
-  /** All records; a torn last line (crash mid-write) is ignored. Records of other schema versions are refused. */
+  /**
+   * All records, read line by line (the file is never held whole); a torn last line (crash mid-write) is
+   * ignored. Records of another schema version are refused, naming the version this vfbench reads.
+   */
   async readRecords(): Promise<TrialRecord[]> {
-    const text = await readFile(join(this.path, RECORDS), 'utf8').catch(() => '');
+    const path = join(this.path, RECORDS);
     const out: TrialRecord[] = [];
-    const lines = text.split('\n');
-    lines.forEach((line, i) => {
-      if (!line.trim()) return;
+    if (!existsSync(path)) return out;
+    let torn: string | undefined;
+    let n = 0;
+    for await (const line of createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })) {
+      n++;
+      if (!line.trim()) continue;
+      // Only the last line may be torn: a bad line with a line after it is a broken file.
+      if (torn) throw new UserError(torn);
       let rec: TrialRecord;
       try {
         rec = JSON.parse(line) as TrialRecord;
       } catch (err) {
-        if (i === lines.length - 1 || (i === lines.length - 2 && lines[lines.length - 1] === '')) return;
-        throw new UserError(`${join(this.path, RECORDS)}:${i + 1}: not JSON: ${(err as Error).message}`);
+        torn = `${path}:${n}: not JSON: ${(err as Error).message}`;
+        continue;
       }
       if (rec.schema !== RECORD_SCHEMA) {
-        throw new Error(`${join(this.path, RECORDS)}:${i + 1}: record schema ${rec.schema}, this vfbench reads ${RECORD_SCHEMA}`);
+        throw new UserError(`${path}:${n}: a record of schema ${JSON.stringify(rec.schema)}; this vfbench (${VFBENCH_VERSION}) reads record schema ${RECORD_SCHEMA}${typeof rec.schema === 'number' && rec.schema > RECORD_SCHEMA ? ': analyze it with the vfbench that made it, or a newer one' : ''}`);
       }
       out.push(rec);
-    });
+    }
     return out;
   }
 

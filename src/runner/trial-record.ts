@@ -15,7 +15,7 @@ import type { TrialContext } from './trial.js';
 import type { BackgroundSpec } from '../scenario/schema.js';
 import type { JobInfo } from '../hosts/host.js';
 import type { ParseResult } from '../tools/failure.js';
-import type { IngestedLog } from './full-log-ingest.js';
+import type { IngestedLog } from '../results/full-log-ingest.js';
 import { readArrivals } from '../results/sample-store.js';
 import type { CounterSnapshot } from '../paths/counters.js';
 

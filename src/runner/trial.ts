@@ -25,7 +25,7 @@ import type { Barrier } from './barrier.js';
 import { samplerStart } from './sampling.js';
 import { backgroundPlan, backgroundSeconds, BACKGROUND_TAIL_S, type BackgroundPlan } from './background.js';
 import { buildRecord, TrialFailure, CLIENT_GRACE_S, type HostEnd, type TrialEvidence } from './trial-record.js';
-import { FullLogIngest } from './full-log-ingest.js';
+import { FullLogIngest } from '../results/full-log-ingest.js';
 import { runSwitches } from './switchover.js';
 import type { BackgroundSpec, TestSpec } from '../scenario/schema.js';
 

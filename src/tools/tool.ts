@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Arg } from '../util/shell.js';
 import type { ParseResult } from './failure.js';
 import type { BackgroundSpec, SwitchoverSpec } from '../scenario/fields.js';
-import type { IngestedLog } from '../runner/full-log-ingest.js';
+import type { IngestedLog } from '../results/full-log-ingest.js';
 
 /** What every test has, whatever its tool; the plan and the runner read only these. */
 export interface TestBase {
@@ -88,6 +88,15 @@ export interface ToolRun {
   parse(out: ClientOutput): ParseResult<TrialOutcome>;
 }
 
+export interface ThroughputInterval {
+  /** Seconds after the client started. */
+  start: number;
+  end: number;
+  bitsPerSecond: number;
+  /** Within the omitted start (iperf3 -O). */
+  omitted: boolean;
+}
+
 /** What `vfbench parse` made of a saved output. */
 export interface Parsed {
   tool: string;
@@ -149,6 +158,8 @@ export interface ToolDefinition<T extends TestBase = TestBase> {
   parseSaved(text: string, opts: SavedOptions): ParseResult<Parsed>;
   /** `vfbench parse` on a file too large to read whole (sockperf's full log); undefined: read it whole. */
   parseSavedFile?(path: string, head: string, size: number): Promise<ParseResult<Parsed> | undefined>;
+  /** The client's per-interval throughput (iperf3's 1-s intervals), for the time series; absent: none. */
+  intervals?(stdout: string): ThroughputInterval[] | undefined;
   /** The metrics a trial records, name → meaning with its unit (docs and `vfbench parse --help`). */
   readonly metrics: Record<string, string>;
 }

@@ -86,6 +86,10 @@ export const iperf3Tool = {
   check,
   run,
   parseSaved,
+  intervals(stdout) {
+    const r = iperf3.parseOutput(stdout);
+    return r.ok ? r.value.intervals : undefined;
+  },
   metrics: {
     throughput_bps: 'bits/s received (forward, reverse) or of the forward half (bidir: reverse_throughput_bps the other)',
     sent_bps: 'bits/s sent',

@@ -9,7 +9,7 @@ import { rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { FileConsumer } from '../hosts/host.js';
 import { FullLogParser } from '../tools/sockperf/fulllog.js';
-import { writeSamples } from '../results/sample-store.js';
+import { writeSamples } from './sample-store.js';
 import { fail, type ParseResult } from '../tools/failure.js';
 
 export interface IngestedLog {
