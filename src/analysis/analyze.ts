@@ -102,12 +102,14 @@ function metricStats(values: number[], repetitions: number[], opts: AnalysisOpti
   return s;
 }
 
+type Options = AnalysisOptions & { level: number };
+type Group = { info: PointInfo; variant: string; records: TrialRecord[] };
+
 /** `records` should be the latest record per trial (RunDir.latestRecords). */
 export function analyze(run: string, baseline: string, variants: string[], records: TrialRecord[], opts: AnalysisOptions = {}): Analysis {
-  const level = opts.level ?? 0.95;
-  const noisy = opts.noisyCvPct ?? NOISY_CV_PCT;
+  const o: Options = { ...opts, level: opts.level ?? 0.95 };
   const warnings: string[] = [];
-  const groups = new Map<string, { info: PointInfo; variant: string; records: TrialRecord[] }>();
+  const groups = new Map<string, Group>();
   const pointOrder: string[] = [];
   for (const r of records) {
     const key = `${r.pointKey}\0${r.variant}`;
@@ -116,96 +118,108 @@ export function analyze(run: string, baseline: string, variants: string[], recor
     if (!g) groups.set(key, (g = { info: pointInfo(r), variant: r.variant, records: [] }));
     g.records.push(r);
   }
-
   const summary: SummaryRow[] = [];
   for (const pk of pointOrder) {
     for (const variant of variants) {
       const g = groups.get(`${pk}\0${variant}`);
-      if (!g) continue;
-      const ok = g.records.filter((r) => r.status === 'ok').sort((a, b) => a.repetition - b.repetition);
-      const kinds = new Set(ok.map((r) => r.latencyKind).filter(Boolean));
-      if (kinds.size > 1) {
-        warnings.push(`${pk} ${variant}: repetitions mix RTT and RTT/2 latencies; not summarised`);
-        continue;
-      }
-      const names = new Set(ok.flatMap((r) => Object.keys(r.metrics)));
-      const metrics: Record<string, number> = {};
-      const stats: Record<string, MetricStats> = {};
-      for (const m of names) {
-        const have = ok.filter((r) => typeof r.metrics[m] === 'number' && Number.isFinite(r.metrics[m]));
-        if (have.length === 0) continue;
-        stats[m] = metricStats(have.map((r) => r.metrics[m]!), have.map((r) => r.repetition), { ...opts, level });
-        metrics[m] = stats[m]!.median;
-      }
-      if (ok.length > 0 && ok.length < MIN_REPEATS_FOR_CI) warnings.push(`${pk} ${variant}: n=${ok.length}, no confidence interval (needs ${MIN_REPEATS_FOR_CI} repetitions)`);
-      for (const r of ok) {
-        const bg = r.background;
-        // A load that fell short of its rate changes what the point means: say so next to the result.
-        if (bg && bg.targetPps > 0 && (bg.sentPps ?? 0) < 0.9 * bg.targetPps) {
-          warnings.push(`${r.trial}: the background load reached ${Math.round(bg.sentPps ?? 0)} of the asked ${bg.targetPps} packets/s`);
-        }
-        const { target_mps: target, round_trips_per_s: reached } = r.metrics;
-        if (target !== undefined && reached !== undefined && reached < 0.9 * target) {
-          warnings.push(`${r.trial}: ${Math.round(reached)} of the asked ${target} messages/s (one message in flight: the round trip limits the rate)`);
-        }
-      }
-      summary.push({
-        ...g.info,
-        latencyKind: [...kinds][0],
-        variant,
-        n: ok.length,
-        invalid: g.records.filter((r) => r.status === 'invalid').length,
-        failed: g.records.filter((r) => r.status === 'failed').length,
-        metrics,
-        stats,
-      });
+      const row = g ? summarize(pk, g, o, warnings) : undefined;
+      if (row) summary.push(row);
     }
   }
+  const boost = pointOrder.flatMap((pk) => boostOf(pk, summary, baseline, o, warnings));
+  return { run, baseline, variants, level: o.level, summary, boost, warnings };
+}
 
-  const boost: BoostRow[] = [];
-  for (const pk of pointOrder) {
-    const base = summary.find((s) => s.pointKey === pk && s.variant === baseline);
-    for (const row of summary.filter((s) => s.pointKey === pk && s.variant !== baseline)) {
-      if (!base || base.n === 0 || row.n === 0) {
-        warnings.push(`${pk}: no valid ${!base || base.n === 0 ? baseline : row.variant} repetitions, no Boost% for ${row.variant}`);
-        continue;
-      }
-      if (base.latencyKind !== row.latencyKind) {
-        warnings.push(`${pk}: ${baseline} and ${row.variant} report different latency kinds; no Boost%`);
-        continue;
-      }
-      for (const [metric, variantValue] of Object.entries(row.metrics)) {
-        const direction = metricDirection(metric);
-        const bs = base.stats[metric];
-        const vs = row.stats[metric]!;
-        if (!direction || !bs || bs.median === 0) continue;
-        const b: BoostRow = {
-          ...row,
-          baseline,
-          metric,
-          direction,
-          baselineValue: bs.median,
-          variantValue,
-          boostPercent: boostPercent(bs.median, variantValue, direction),
-          paired: false,
-          nBaseline: bs.n,
-          nVariant: vs.n,
-        };
-        if (Math.min(bs.n, vs.n) >= MIN_REPEATS_FOR_CI) {
-          // Pair by repetition index when both sides have the same repetitions (interleaved runs).
-          const paired = !!opts.paired && bs.repetitions.join() === vs.repetitions.join();
-          const ci = bootstrapTwoSampleCI(bs.values, vs.values, (x, y) => boostPercent(x, y, direction), { paired, level, seed: opts.seed });
-          Object.assign(b, { ciLow: ci.low, ciHigh: ci.high, paired, pValue: mannWhitney(bs.values, vs.values).p });
-          const cv = Math.max(bs.cvPct ?? 0, vs.cvPct ?? 0);
-          if (cv > noisy) b.note = `noisy: CV ${cv.toFixed(0)}% > ${noisy}%`;
-        } else {
-          b.note = `n<${MIN_REPEATS_FOR_CI}: no CI`;
-        }
-        boost.push(b);
-      }
+/** One point and variant: per metric the median over its ok repetitions, with CI and CV. */
+function summarize(pk: string, g: Group, o: Options, warnings: string[]): SummaryRow | undefined {
+  const ok = g.records.filter((r) => r.status === 'ok').sort((a, b) => a.repetition - b.repetition);
+  const kinds = new Set(ok.map((r) => r.latencyKind).filter(Boolean));
+  if (kinds.size > 1) {
+    warnings.push(`${pk} ${g.variant}: repetitions mix RTT and RTT/2 latencies; not summarised`);
+    return undefined;
+  }
+  const names = new Set(ok.flatMap((r) => Object.keys(r.metrics)));
+  const metrics: Record<string, number> = {};
+  const stats: Record<string, MetricStats> = {};
+  for (const m of names) {
+    const have = ok.filter((r) => typeof r.metrics[m] === 'number' && Number.isFinite(r.metrics[m]));
+    if (have.length === 0) continue;
+    stats[m] = metricStats(have.map((r) => r.metrics[m]!), have.map((r) => r.repetition), o);
+    metrics[m] = stats[m]!.median;
+  }
+  if (ok.length > 0 && ok.length < MIN_REPEATS_FOR_CI) warnings.push(`${pk} ${g.variant}: n=${ok.length}, no confidence interval (needs ${MIN_REPEATS_FOR_CI} repetitions)`);
+  for (const r of ok) warnings.push(...shortfalls(r));
+  return {
+    ...g.info,
+    latencyKind: [...kinds][0],
+    variant: g.variant,
+    n: ok.length,
+    invalid: g.records.filter((r) => r.status === 'invalid').length,
+    failed: g.records.filter((r) => r.status === 'failed').length,
+    metrics,
+    stats,
+  };
+}
+
+/** What a trial asked for and did not reach: said next to the result, it changes what the point means. */
+function shortfalls(r: TrialRecord): string[] {
+  const out: string[] = [];
+  const bg = r.background;
+  if (bg && bg.targetPps > 0 && (bg.sentPps ?? 0) < 0.9 * bg.targetPps) {
+    out.push(`${r.trial}: the background load reached ${Math.round(bg.sentPps ?? 0)} of the asked ${bg.targetPps} packets/s`);
+  }
+  const { target_mps: target, round_trips_per_s: reached } = r.metrics;
+  if (target !== undefined && reached !== undefined && reached < 0.9 * target) {
+    out.push(`${r.trial}: ${Math.round(reached)} of the asked ${target} messages/s (one message in flight: the round trip limits the rate)`);
+  }
+  return out;
+}
+
+/** Boost% of every other variant of a point over the baseline, per metric with a direction. */
+function boostOf(pk: string, summary: SummaryRow[], baseline: string, o: Options, warnings: string[]): BoostRow[] {
+  const out: BoostRow[] = [];
+  const base = summary.find((s) => s.pointKey === pk && s.variant === baseline);
+  for (const row of summary.filter((s) => s.pointKey === pk && s.variant !== baseline)) {
+    if (!base || base.n === 0 || row.n === 0) {
+      warnings.push(`${pk}: no valid ${!base || base.n === 0 ? baseline : row.variant} repetitions, no Boost% for ${row.variant}`);
+      continue;
+    }
+    if (base.latencyKind !== row.latencyKind) {
+      warnings.push(`${pk}: ${baseline} and ${row.variant} report different latency kinds; no Boost%`);
+      continue;
+    }
+    for (const [metric, variantValue] of Object.entries(row.metrics)) {
+      const direction = metricDirection(metric);
+      const bs = base.stats[metric];
+      if (!direction || !bs || bs.median === 0) continue;
+      out.push(boostRow(row, baseline, metric, direction, bs, row.stats[metric]!, variantValue, o));
     }
   }
-  return { run, baseline, variants, level, summary, boost, warnings };
+  return out;
+}
+
+function boostRow(row: SummaryRow, baseline: string, metric: string, direction: Direction, bs: MetricStats, vs: MetricStats, variantValue: number, o: Options): BoostRow {
+  const b: BoostRow = {
+    ...row,
+    baseline,
+    metric,
+    direction,
+    baselineValue: bs.median,
+    variantValue,
+    boostPercent: boostPercent(bs.median, variantValue, direction),
+    paired: false,
+    nBaseline: bs.n,
+    nVariant: vs.n,
+  };
+  if (Math.min(bs.n, vs.n) < MIN_REPEATS_FOR_CI) return { ...b, note: `n<${MIN_REPEATS_FOR_CI}: no CI` };
+  // Pair by repetition index when both sides have the same repetitions (interleaved runs).
+  const paired = !!o.paired && bs.repetitions.join() === vs.repetitions.join();
+  const ci = bootstrapTwoSampleCI(bs.values, vs.values, (x, y) => boostPercent(x, y, direction), { paired, level: o.level, seed: o.seed });
+  Object.assign(b, { ciLow: ci.low, ciHigh: ci.high, paired, pValue: mannWhitney(bs.values, vs.values).p });
+  const noisy = o.noisyCvPct ?? NOISY_CV_PCT;
+  const cv = Math.max(bs.cvPct ?? 0, vs.cvPct ?? 0);
+  if (cv > noisy) b.note = `noisy: CV ${cv.toFixed(0)}% > ${noisy}%`;
+  return b;
 }
 
 /** Flat rows for summary.csv: one per point and variant; per metric its median, CI, CV and n. */

@@ -1,7 +1,7 @@
 // The seed papers' experiments, end to end on the lab with the scenarios shipped in scenarios/: the data
 // behind each figure is checked, and report.html is opened in Debian's headless Chromium.
 import { describe, expect, it, inject } from 'vitest';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -83,6 +83,30 @@ describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', ()
     }
     for (const f of figureFiles(dir, 'timeseries-1')) expect(existsSync(f), f).toBe(true);
   }, 300_000); // 8 trials with background load: about 40 s here
+
+  it('analyze derives CPU cost and the background rate again from raw/: wrong or lost values in the records come back', async () => {
+    expect(fig5Dir, 'the fig5 run above').toBeDefined();
+    const copy = join(await mkdtemp(join(tmpdir(), 'vfb-rederive-')), 'run');
+    await cp(fig5Dir!, copy, { recursive: true });
+    const original = await records(fig5Dir!);
+    // As if the runner's derivation had been wrong: every derived value spoiled in the stored records.
+    const spoiled = original.map((r) => {
+      const { background_pps: _, ...metrics } = r.metrics;
+      return JSON.stringify({ ...r, metrics: { ...metrics, cpu_cores: 999 }, background: { ...r.background!, sentPps: 1 } });
+    });
+    await writeFile(join(copy, 'records.jsonl'), spoiled.join('\n') + '\n');
+    const r = await vfbench(['analyze', copy]);
+    expect(r.exitCode, r.all).toBe(0);
+    const analyzed = (await readFile(join(copy, 'analysis', 'records.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as (typeof original)[number]);
+    expect(analyzed.map((x) => x.trial)).toEqual(original.map((x) => x.trial));
+    for (const [i, a] of analyzed.entries()) {
+      const o = original[i]!;
+      expect(a.metrics.cpu_cores, a.trial).toBeCloseTo(o.metrics.cpu_cores!, 9);
+      expect(a.metrics.background_pps, a.trial).toBeCloseTo(o.metrics.background_pps!, 9);
+      expect(a.background!.sentPps ?? 0, a.trial).toBeCloseTo(o.background!.sentPps ?? 0, 9);
+      expect(a.metrics.p50_us, a.trial).toBe(o.metrics.p50_us); // the tool's own values as recorded
+    }
+  });
 
   it('report.html opens without network in headless Chromium: every figure live, a tooltip on hover, prints to PDF', async () => {
     expect(fig5Dir, 'needs the fig5 run').toBeDefined();
