@@ -129,6 +129,8 @@ tests:
     await cp(dir, old, { recursive: true });
     await rm(join(old, 'samples'), { recursive: true });
     await rm(join(old, 'figures'), { recursive: true });
+    // Its analysis/ as vfbench 0.1 wrote it: no derived records, no figure data (report analyzes it again).
+    for (const f of ['records.jsonl', 'figure-data.json']) await rm(join(old, 'analysis', f));
     const recs = await records(dir);
     await writeFile(join(old, 'records.jsonl'), recs.map((r) => JSON.stringify({ ...r, samples: undefined })).join('\n') + '\n');
     for (const r of recs) await writeFile(join(old, 'raw', `${r.trial}.fulllog.csv`), gunzipSync(await readFile(join(dir, 'raw', `${r.trial}.fulllog.csv.gz`))));
