@@ -23,7 +23,8 @@ export interface TestBase {
 export interface PointShape {
   /** Tool-specific: sockperf ping-pong | under-load | throughput; netperf TCP_RR …; iperf3 forward …. */
   mode: string;
-  protocol: 'udp' | 'tcp' | 'icmp';
+  /** udp, tcp, icmp …: what the tool sends. */
+  protocol: string;
   /** Message, request or buffer size in bytes; 0 = the tool's default. */
   size: number;
   /** Parallel streams; 1 where the tool has none. */

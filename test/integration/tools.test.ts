@@ -125,12 +125,15 @@ tests:
     expect(runs.map((r) => r.variant).sort()).toEqual(['pv', 'vf']);
     for (const r of runs) {
       const m = r.metrics;
-      expect([m.echo_requests, m.count, m.lost_pct]).toEqual([200, 200, 0]);
+      // ping's timer may send fewer requests than -i asks in the second; none is lost on the lab.
+      expect(m.count).toBe(m.echo_requests);
+      expect(m.count).toBeGreaterThan(100);
+      expect(m.lost_pct).toBe(0);
       expect(m.min_us!).toBeLessThanOrEqual(m.p50_us!);
       expect(m.p50_us!).toBeLessThanOrEqual(m.p99_us!);
       expect(m.p99_us!).toBeLessThanOrEqual(m.max_us!);
       expect(r.latencyKind).toBe('rtt');
-      expect(r.tool.command).toBe(`env LC_ALL=C ping -n -i 0.005 -s 1400 -c 200 -w 7 ${testLab().inventory.hosts.vm2!.data}`);
+      expect(r.tool.command).toBe(`env LC_ALL=C ping -n -i 0.005 -s 1400 -w 1 ${testLab().inventory.hosts.vm2!.data}`);
       expect(r.tool.version).toMatch(/^\d{8}$|^present$/); // iputils dates its versions
     }
   });

@@ -57,6 +57,43 @@ describe('ping output', () => {
     if (!cut.ok) expect(cut.failure.message).toMatch(/no statistics/);
   });
 
+  it('reads IPv6 replies, loss printed with %g, corrupted replies; says so when the times have a decimal comma', () => {
+    const v6 = read('lab-56.stdout').replaceAll('198.18.1.2', 'fd00::2');
+    const r6 = ping.parseOutput(v6);
+    if (!r6.ok) throw new Error(r6.failure.message);
+    expect(ping.metrics(r6.value).count).toBe(200);
+    // iputils prints the loss with %g: one request lost in more than a million reads 9.99999e-05%.
+    const text = [
+      'PING 198.18.1.2 (198.18.1.2) 56(84) bytes of data.',
+      '64 bytes from 198.18.1.2: icmp_seq=1 ttl=64 time=0.050 ms',
+      '',
+      '--- 198.18.1.2 ping statistics ---',
+      '2 packets transmitted, 1 received, +1 corrupted, 9.99999e-05% packet loss, time 1ms',
+    ].join('\n');
+    const r = ping.parseOutput(text);
+    if (!r.ok) throw new Error(r.failure.message);
+    expect(ping.metrics(r.value).lost_pct).toBe(0); // computed from the replies, not the printed figure
+    const comma = ping.parseOutput(read('lab-56.stdout').replace(/time=(\d+)\.(\d+) ms/g, 'time=$1,$2 ms'));
+    expect(comma.ok).toBe(false);
+    if (!comma.ok) expect(comma.failure.message).toMatch(/decimal comma: run it with LC_ALL=C/);
+  });
+
+  it('counts as lost the requests before the last answered one, not those in flight at the deadline', () => {
+    const lines = read('lab-56.stdout').split('\n');
+    // Requests 10 and 11 lost, and the last 5 (still in flight when the deadline came).
+    const kept = lines.filter((l) => !/icmp_seq=(10|11|19[6-9]|200) /.test(l));
+    const text = kept.join('\n').replace('200 received, 0% packet loss', '193 received, 3.5% packet loss');
+    const r = ping.parseOutput(text);
+    if (!r.ok) throw new Error(r.failure.message);
+    expect([r.value.asked, r.value.received]).toEqual([195, 193]);
+    expect(ping.metrics(r.value).lost_pct).toBeCloseTo((2 / 195) * 100, 10);
+    // icmp_seq wraps at 65536: a run past it keeps counting.
+    const wrap = ['65534', '65535', '0', '1'].map((q) => `64 bytes from 198.18.1.2: icmp_seq=${q} ttl=64 time=0.050 ms`);
+    const w = ping.parseOutput([...wrap, '4 packets transmitted, 4 received, 0% packet loss, time 3ms'].join('\n'));
+    if (!w.ok) throw new Error(w.failure.message);
+    expect(w.value.asked).toBe(65537); // 1 … 65535, then 0 and 1 again
+  });
+
   it('leaves duplicate replies out of the samples and counts them', () => {
     const lines = read('lab-56.stdout').split('\n');
     const first = lines.findIndex((l) => l.includes('icmp_seq=1 '));
@@ -70,9 +107,9 @@ describe('ping output', () => {
     expect(m.max_us).toBeLessThan(9999);
   });
 
-  it('runs in the C locale, ends by count (not a deadline that would count requests in flight as lost)', () => {
+  it('runs in the C locale for the test\'s duration', () => {
     const argv = ping.clientArgv({ address: '198.18.1.2', size: 56, interval: 0.01, seconds: 3 });
-    expect(command(argv)).toBe('env LC_ALL=C ping -n -i 0.01 -s 56 -c 300 -w 11 198.18.1.2');
+    expect(command(argv)).toBe('env LC_ALL=C ping -n -i 0.01 -s 56 -w 3 198.18.1.2');
     expect(() => ping.clientArgv({ address: '198.18.1.2; reboot', size: 56, interval: 0.01, seconds: 3 })).toThrow();
     expect(() => ping.clientArgv({ address: '198.18.1.2', size: 56, interval: 0, seconds: 3 })).toThrow(/interval/);
   });
@@ -105,7 +142,7 @@ describe('ping in a scenario', () => {
     const lines = dryRunLines(s);
     // On the server host: the path switch and the sampler, no process of the tool.
     expect(lines.filter((l) => l.startsWith('b: ') && !l.includes('sample') && !l.includes('ip link set'))).toEqual([]);
-    expect(lines).toContain('a: env LC_ALL=C ping -n -i 0.005 -s 56 -c 400 -w 9 198.18.1.2');
+    expect(lines).toContain('a: env LC_ALL=C ping -n -i 0.005 -s 56 -w 2 198.18.1.2');
   });
 
   it('refuses what it cannot run, at the line of the field', () => {

@@ -12,7 +12,7 @@ export const pingTestSchema = z
     name: name('test name').optional(),
     /** ICMP payload sizes in bytes (ping -s), one point each. */
     sizes: z.array(z.number().int().min(16, 'ping payloads of at least 16 bytes carry the send time').max(65507)).min(1).default([56]),
-    /** Seconds between echo requests (ping -i); below 2 ms ping needs root. */
+    /** Seconds between echo requests (ping -i; ping's timer may send slower); below 2 ms ping needs root. */
     interval: duration(0.0001, 60).default(0.01),
     duration: duration(1, 36000).default(10),
     background: backgroundSchema.optional(),
@@ -28,12 +28,12 @@ function check(t: PingTestSpec, problem: TestProblem): void {
 function run(test: PingTestSpec, point: ToolPoint, ctx: ToolContext): ToolRun {
   return {
     needs: { client: 'ping' },
-    client: { argv: ping.clientArgv({ address: ctx.serverAddress, size: point.size, interval: test.interval, seconds: test.duration }), seconds: ping.deadlineS(test.duration), files: {} },
+    client: { argv: ping.clientArgv({ address: ctx.serverAddress, size: point.size, interval: test.interval, seconds: test.duration }), seconds: test.duration, files: {} },
     parse(out) {
       const r = ping.parseOutput(out.stdout, { stderr: out.stderr, exitCode: out.exitCode });
       if (!r.ok) return r;
       const { rttUs: _samples, ...summary } = r.value;
-      return { ok: true, value: { metrics: ping.metrics(r.value), latencyKind: 'rtt', summary, measuredFrom: 0, lost: r.value.transmitted - r.value.received } };
+      return { ok: true, value: { metrics: ping.metrics(r.value), latencyKind: 'rtt', summary, measuredFrom: 0, lost: r.value.asked - r.value.received } };
     },
   };
 }
