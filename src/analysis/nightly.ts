@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Analysis } from './analyze.js';
 import { poolSamples, type CompareRow, type ComparePolicy, type Sample } from './compare.js';
 import { pointLabel } from './metrics.js';
-import { pointVariantKey } from '../results/point.js';
+import { isLegacyGroupKey, pointVariantKey } from '../results/point.js';
 import type { HistoryDb, HistorySample } from '../results/history.js';
 import { UserError } from '../util/errors.js';
 import { computeAnalysis } from './run-analysis.js';
@@ -56,7 +56,11 @@ function baselineSide(db: HistoryDb, scenario: string, last?: number, exclude?: 
     ? db.runs(scenario).filter((r) => r.id !== exclude && r.status === 'complete').slice(0, last).map((r) => r.id)
     : [db.baseline(scenario)].filter((r): r is string => !!r && r !== exclude);
   if (runs.length === 0) return undefined;
-  return { scenario, runs, samples: poolSamples(runs.map((id) => samplesFromHistory(db.samples(id), id))) };
+  const stored = runs.map((id) => ({ id, samples: db.samples(id) }));
+  // A run added by vfbench 0.1 keyed a grouped point by its group alone: it would match nothing now.
+  const legacy = stored.find((r) => r.samples.some((x) => isLegacyGroupKey(x.key)));
+  if (legacy) throw new UserError(`the history's run ${legacy.id} was added by vfbench 0.1, which keyed the points of a group by the group alone: add it again (vfbench history add RUN_DIR) before judging against it`);
+  return { scenario, runs, samples: poolSamples(stored.map((r) => samplesFromHistory(r.samples, r.id))) };
 }
 
 export interface NightlyResult {

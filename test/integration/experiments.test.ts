@@ -1,7 +1,7 @@
 // The seed papers' experiments, end to end on the lab with the scenarios shipped in scenarios/: the data
 // behind each figure is checked, and report.html is opened in Debian's headless Chromium.
 import { describe, expect, it, inject } from 'vitest';
-import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -106,6 +106,13 @@ describe.skipIf(!labAvailable())('experiments of the seed papers on the lab', ()
       expect(a.background!.sentPps ?? 0, a.trial).toBeCloseTo(o.background!.sentPps ?? 0, 9);
       expect(a.metrics.p50_us, a.trial).toBe(o.metrics.p50_us); // the tool's own values as recorded
     }
+    // A sampler's output gone from raw/: that trial keeps its recorded values, and analyze says why.
+    await rm(join(copy, 'raw', `${original[0]!.trial}.client.samples`));
+    expect((await vfbench(['analyze', copy])).exitCode).toBe(0);
+    const again = JSON.parse((await readFile(join(copy, 'analysis', 'records.jsonl'), 'utf8')).split('\n')[0]!) as (typeof original)[number];
+    expect(again.metrics.cpu_cores).toBe(999);
+    const analysis = JSON.parse(await readFile(join(copy, 'analysis', 'analysis.json'), 'utf8')) as { warnings: string[] };
+    expect(analysis.warnings).toContain(`derived again from raw/: ${original[0]!.trial}: a sampler output the CPU cost came from is missing (the record's values kept)`);
   });
 
   it('report.html opens without network in headless Chromium: every figure live, a tooltip on hover, prints to PDF', async () => {

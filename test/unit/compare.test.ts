@@ -278,6 +278,17 @@ describe('a point\'s background rate is part of its identity (FlexVF Fig. 5)', (
     expect(r.stderr).toContain('pooled the background rates of a point (sockperf-under-load udp 64B bg 0 pkt/s): make it again with vfbench baseline');
   });
 
+  it('refuses to judge against a vfbench 0.1 history run whose grouped points are keyed by group alone', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-grp-'));
+    const db = await HistoryDb.open(join(root, 'h.db'));
+    const legacy = (variant: string) => ({ key: `sockperf-ping-pong|sockperf|ping-pong|udp|64|1|g1|${variant}`, label: 'sockperf-ping-pong udp 64B g1', variant, latencyKind: 'half-rtt', metric: 'p50_us', values: BASE, median: 50 });
+    db.addRun({ id: 'old', scenario: 'fig7', started: '2026-11-01T00:00:00Z', status: 'complete', added: 'then' }, [legacy('pv'), legacy('vf')]);
+    db.setBaseline('fig7', 'old');
+    const run = await writeRun(root, 'new', [{ size: 64, pair: 0, group: 'g1', p50: { pv: scale(BASE, 3), vf: BASE } }], 'fig7', '2026-11-22T02:00:00Z');
+    await expect(judgeNightly(db, run, { policy: DEFAULT_POLICY, out: join(root, 'cmp') })).rejects.toThrow(/run old was added by vfbench 0\.1, which keyed the points of a group by the group alone: add it again/);
+    db.close();
+  });
+
   it('upgrades a version 1 history (keys without the rate): its runs still match new ones', async () => {
     const root = await mkdtemp(join(tmpdir(), 'vfb-bg-'));
     const path = join(root, 'h.db');
