@@ -1,8 +1,10 @@
 // The analyze stage on a run directory: every trial's derived values again from raw/ (analysis/records.jsonl),
 // the statistics (analysis.json and the tables), the time series and the figures' sample data. It never
 // touches the hosts; report reads only what it writes (and the manifest).
-import { createReadStream, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RunDir } from '../results/run-dir.js';
@@ -34,6 +36,12 @@ export async function computeAnalysis(path: string): Promise<{ analysis: Analysi
 export async function analyzeRun(path: string): Promise<Analysis> {
   const dir = await RunDir.open(path);
   const { analysis: a, records, manifest } = await computeAnalysis(path);
+  // analysis.json marks a complete folder: gone until everything else is written again.
+  await rm(join(dir.analysisDir, 'analysis.json'), { force: true });
+  await mkdir(dir.analysisDir, { recursive: true });
+  await writeLines(join(dir.analysisDir, ANALYZED_RECORDS_FILE), (function* () {
+    for (const r of records) yield JSON.stringify(r);
+  })());
   await writeTables(
     dir.analysisDir,
     {
@@ -41,7 +49,6 @@ export async function analyzeRun(path: string): Promise<Analysis> {
       'summary.csv': toCsv(summaryRows(a), SUMMARY_COLUMNS),
       'boost.csv': toCsv(boostRows(a), BOOST_COLUMNS),
       'timeseries.csv': await timeseriesCsv(dir, manifest, records),
-      [ANALYZED_RECORDS_FILE]: records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : ''),
       [FIGURE_DATA_FILE]: JSON.stringify(await figureData(dir, manifest, a, records)) + '\n',
     },
     // Written last: an analysis.json says the folder is complete.
@@ -50,9 +57,23 @@ export async function analyzeRun(path: string): Promise<Analysis> {
   return a;
 }
 
-/** What analyze wrote, as report reads it; undefined when the folder lacks a part (analyzed by vfbench 0.1, or never). */
+/** One line each, written as they come (a run's records are never one string). */
+async function writeLines(path: string, lines: Iterable<string>): Promise<void> {
+  const out = createWriteStream(path);
+  for (const line of lines) if (!out.write(`${line}\n`)) await once(out, 'drain');
+  out.end();
+  await finished(out);
+}
+
+/**
+ * What analyze wrote, as report reads it; undefined when the folder lacks a part (analyzed by vfbench 0.1,
+ * or never) or is older than the run's records (a resume with --no-analyze).
+ */
 export async function readAnalysis(dir: RunDir): Promise<{ a: Analysis; records: TrialRecord[]; figures: FigureData } | undefined> {
-  const text = await readFile(join(dir.analysisDir, 'analysis.json'), 'utf8').catch(() => undefined);
+  const marker = join(dir.analysisDir, 'analysis.json');
+  const [made, recorded] = await Promise.all([stat(marker).catch(() => undefined), stat(join(dir.path, 'records.jsonl')).catch(() => undefined)]);
+  if (!made || (recorded && recorded.mtimeMs > made.mtimeMs)) return undefined;
+  const text = await readFile(marker, 'utf8').catch(() => undefined);
   const figures = await readFigureData(dir.analysisDir);
   const path = join(dir.analysisDir, ANALYZED_RECORDS_FILE);
   if (text === undefined || figures === undefined || !existsSync(path)) return undefined;
