@@ -14,7 +14,7 @@ const text = (path: string) => readFile(path, 'utf8').catch(() => undefined);
  * One record with its derived values computed from its raw files. When a file the record's values came
  * from is gone (raw/ pruned, a partial copy), the record keeps them and `problem` says which.
  */
-export async function rederive(dir: RunDir, r: TrialRecord, samplingIntervalS: number | undefined): Promise<{ record: TrialRecord; problem?: string }> {
+async function rederive(dir: RunDir, r: TrialRecord, samplingIntervalS: number | undefined): Promise<{ record: TrialRecord; problem?: string }> {
   const ev = r.evidence;
   if (!ev || r.status === 'failed') return { record: r };
   // Only the files the trial listed (a leftover of an earlier attempt with the same id is not its own).

@@ -17,7 +17,7 @@ import { rederiveAll } from './rederive.js';
 import { figureData, readFigureData, FIGURE_DATA_FILE, type FigureData } from './figure-data.js';
 
 /** The records analyze derived again, one JSON line each: what report's tables and figures read. */
-export const ANALYZED_RECORDS_FILE = 'records.jsonl';
+const ANALYZED_RECORDS_FILE = 'records.jsonl';
 
 /** The analysis of a run directory, computed from its records and raw files (nothing written). */
 export async function computeAnalysis(path: string): Promise<{ analysis: Analysis; manifest: Manifest; records: TrialRecord[] }> {

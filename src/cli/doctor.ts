@@ -4,7 +4,8 @@ import { controllerOf } from '../paths/registry.js';
 import { resolve } from 'node:path';
 import { loadScenario } from '../scenario/load.js';
 import { connectHosts, type HostSource } from '../runner/connect.js';
-import { checkHost, installMissing, type HostCheck, type InstallReport } from '../runner/doctor.js';
+import { BOTH_ROLES, checkHost, installMissing, type HostCheck, type HostRoles, type InstallReport } from '../runner/doctor.js';
+import type { TestBase } from '../tools/tool.js';
 import { EnvironmentError, UserError } from '../util/errors.js';
 
 export interface DoctorOptions {
@@ -36,12 +37,16 @@ export async function doctor(o: DoctorOptions): Promise<DoctorResult[]> {
   // What a scenario needs of its hosts; --host targets are checked for every tool.
   let tools = TOOL_NAMES;
   let interfaces: string[] = [];
+  let rolesOf = (_name: string): HostRoles => BOTH_ROLES;
   if (o.scenarioFile) {
     const s = await loadScenario(o.scenarioFile);
     if (s.inventoryProblem) throw new EnvironmentError(s.inventoryProblem);
     source = s;
     names = [...new Set(s.pairs.flatMap((p) => [p.client, p.server]))];
-    tools = [...new Set(s.tests.map((t) => t.tool))];
+    // The tests' tools and their background loads' (iperf3 or sockperf, on both hosts of a pair).
+    tools = [...new Set(s.tests.flatMap((t) => [t.tool, ...((t as TestBase).background ? [(t as TestBase).background!.tool] : [])]))];
+    // A client needs the tools' client binaries, a server their servers (ping's server needs nothing).
+    rolesOf = (name) => new Set(s.pairs.flatMap((p) => [...(p.client === name ? (['client'] as const) : []), ...(p.server === name ? (['server'] as const) : [])]));
     interfaces = [...new Set([...Object.values(s.variants).flatMap((v) => controllerOf(v).guestInterfaces?.(v) ?? []), ...(s.verify ? [s.verify.accelerated, s.verify.synthetic].filter((x): x is string => !!x) : [])])];
   } else {
     source = adHocHosts(o.hosts!, o);
@@ -51,12 +56,12 @@ export async function doctor(o: DoctorOptions): Promise<DoctorResult[]> {
   const results: DoctorResult[] = [];
   try {
     for (const [name, host] of hosts) {
-      const c: DoctorResult = await checkHost(name, host, tools, interfaces);
+      const c: DoctorResult = await checkHost(name, host, tools, interfaces, rolesOf(name));
       if (o.install) {
         c.install = await installMissing(host, c.missing, o.dryRun ?? false);
         if (c.install.ran && !c.install.error) {
           // Check again: what the package manager brought is what counts.
-          const again = await checkHost(name, host, tools, interfaces);
+          const again = await checkHost(name, host, tools, interfaces, rolesOf(name));
           Object.assign(c, { ...again, install: c.install });
         }
       }

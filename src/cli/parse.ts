@@ -30,7 +30,3 @@ export async function parseSavedFile(tool: string, path: string, opts: SavedOpti
   if (size > bytesRead) return { ok: false, failure: { kind: 'bad-arguments', message: `${path} is over 1 MB and not a ${tool} output vfbench reads in parts` } };
   return def.parseSaved(start, opts);
 }
-
-export function parseSaved(tool: string, text: string, opts: SavedOptions = {}): ParseResult<Parsed> {
-  return toolOf(tool).parseSaved(text, opts);
-}

@@ -10,9 +10,13 @@ import { TOOL_LIST, toolOf } from '../tools/registry.js';
 import type { PackageManager } from '../tools/tool.js';
 
 /** Binaries a tool needs on a host (netperf's server is netserver; ping has no server). */
-const binariesOf = (tool: string): string[] => {
+/** A host's part in the scenario's pairs: it needs the tools' client binaries, server binaries, or both. */
+export type HostRoles = ReadonlySet<'client' | 'server'>;
+export const BOTH_ROLES: HostRoles = new Set(['client', 'server']);
+
+const binariesOf = (tool: string, roles: HostRoles): string[] => {
   const b = toolOf(tool).binaries;
-  return [...new Set([b.client, ...(b.server ? [b.server] : [])])];
+  return [...new Set([...(roles.has('client') ? [b.client] : []), ...(roles.has('server') && b.server ? [b.server] : [])])];
 };
 
 /** The package that brings a binary with a package manager, as its tool says (else the binary's name). */
@@ -33,10 +37,10 @@ export interface HostCheck {
 }
 
 /** Pure: what is wrong with a host for the given tools and interfaces. */
-export function checkFacts(name: string, facts: HostFacts, tools: string[], interfaces: string[]): HostCheck {
+export function checkFacts(name: string, facts: HostFacts, tools: string[], interfaces: string[], roles: HostRoles = BOTH_ROLES): HostCheck {
   const c: HostCheck = { host: name, ssh: facts.ssh, facts, problems: [], notes: [], missing: [] };
   for (const tool of tools) {
-    for (const bin of binariesOf(tool)) {
+    for (const bin of binariesOf(tool, roles)) {
       const v = facts.tools[bin];
       if (!v) {
         c.problems.push(`${bin} is not installed`);
@@ -122,9 +126,9 @@ export async function installMissing(host: Host, missing: string[], dryRun: bool
   return { commands, ran: true, output: r.stdout };
 }
 
-export async function checkHost(name: string, host: Host, tools: string[], interfaces: string[]): Promise<HostCheck> {
+export async function checkHost(name: string, host: Host, tools: string[], interfaces: string[], roles: HostRoles = BOTH_ROLES): Promise<HostCheck> {
   try {
-    const c = checkFacts(name, await hostFacts(host), tools, interfaces);
+    const c = checkFacts(name, await hostFacts(host), tools, interfaces, roles);
     for (const p of await discoverVfs(host)) {
       c.notes.push(`VF ${p.vf} paired with ${p.synthetic} (${p.by === 'lower' ? 'sysfs lower_*' : 'same MAC'})${p.model ? `: ${p.model}` : ''}${p.pciId ? ` [${p.pciId}]` : ''}${p.driver ? `, driver ${p.driver}` : ''}${p.pci ? ` at ${p.pci}` : ''}`);
     }

@@ -28,7 +28,6 @@ import { Barrier, startMarginS, startSkewMs } from './barrier.js';
 import { backgroundLeadS, ensureVariant, runTrial, type RunContext } from './trial.js';
 import { cleanupRun } from './cleanup.js';
 
-export { MANIFEST_SCHEMA, type Manifest } from '../results/manifest.js';
 
 export type RunEvent =
   | { type: 'start'; dir: string; total: number; skipped: number; estimateSeconds: number }

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Manifest } from '../../src/runner/run.js';
+import type { Manifest } from '../../src/results/manifest.js';
 import { labAvailable, linkUp, processesIn, testLab, until, restoreLabLinks } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS, records } from '../helpers/cli.js';
 

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Manifest } from '../../src/runner/run.js';
+import type { Manifest } from '../../src/results/manifest.js';
 import { RunDir } from '../../src/results/run-dir.js';
 import { labDown, labLayout, labUp } from '../../src/lab/lab.js';
 import { expectLabAsFound, killSessions, labAvailable, linkUp, processesIn, restoreLabLinks, testLab, until } from '../helpers/lab.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Manifest } from '../../src/runner/run.js';
+import type { Manifest } from '../../src/results/manifest.js';
 import { expectLabAsFound, labAvailable, linkUp, processesIn, testLab, until, restoreLabLinks } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, VF_PV_VARIANTS } from '../helpers/cli.js';
 

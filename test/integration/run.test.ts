@@ -6,7 +6,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { gunzipSync } from 'node:zlib';
 import { readColumns } from '../../src/results/sample-store.js';
 import type { TrialRecord } from '../../src/results/record.js';
-import type { Manifest } from '../../src/runner/run.js';
+import type { Manifest } from '../../src/results/manifest.js';
 import { labAvailable, linkUp, processesIn, testLab } from '../helpers/lab.js';
 import { onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS, records } from '../helpers/cli.js';
 

@@ -31,6 +31,12 @@ describe('host facts and doctor checks', () => {
     expect(c.notes).toEqual(expect.arrayContaining(['sockperf 3.10', 'VF enP30832s1: driver mlx5_core, PCI 7870:00:02.0, up', 'eth0 is paired with enP30832s1 (lower_* in sysfs)']));
   });
 
+  it('asks of a host only what its part in the pairs needs: netserver of a server, netperf of a client, ping of no server', () => {
+    const facts = parseFacts('vm2', AZURE);
+    expect(checkFacts('vm2', facts, ['netperf', 'ping'], [], new Set(['server'])).missing).toEqual(['netserver']);
+    expect(checkFacts('vm1', facts, ['netperf', 'ping'], [], new Set(['client'])).missing).toEqual(['netperf', 'ping']);
+  });
+
   it('refuses tool versions whose output vfbench cannot read', () => {
     const [netperf, iperf3] = [toolOf('netperf'), toolOf('iperf3')];
     expect(netperf.unsupportedVersion('netperf', '2.4.5')).toMatch(/2\.5\.0 or newer/);
