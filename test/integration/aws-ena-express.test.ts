@@ -25,8 +25,8 @@ variants:
 baseline: plain
 repeat: 1
 tests:
-  - tool: sockperf
-    sizes: [64]
+  - tool: netperf
+    test: TCP_RR
     duration: ${duration}
 `);
   const env = { PATH: `${resolve('test/stand-ins')}:${process.env.PATH}`, FAKE_AWS_DIR: state };
@@ -72,7 +72,7 @@ describe.skipIf(!labAvailable())('aws-ena-express with a stand-in aws CLI', () =
     const { s, env, state, calls } = await setup('20s', '30s');
     const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false, all: true, env });
     const switched = async () => (await calls().catch(() => [])).filter((c) => c.includes('EnaSrdEnabled=false')).length === 2;
-    await until('the plain trial', async () => (await switched()) && (await processesIn(testLab().ns.vm1)).includes('sockperf'), 40_000);
+    await until('the plain trial', async () => (await switched()) && (await processesIn(testLab().ns.vm1)).includes('netperf'), 40_000);
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode, r.all).toBe(130);

@@ -1,6 +1,6 @@
 // azure-nic against a STAND-IN az (the real CLI cannot run here): test/stand-ins/az records the calls
 // and hot-removes / hot-adds the lab guests' vf0 as Azure does to a VF. Real: vfbench, SSH, the guests'
-// interfaces, sockperf, the counters.
+// interfaces, netperf, the counters.
 import { afterEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -26,8 +26,8 @@ variants:
 baseline: pv
 repeat: 1
 tests:
-  - tool: sockperf
-    sizes: [64]
+  - tool: netperf
+    test: TCP_RR
     duration: ${duration}
 `);
   const calls = async () => (await readFile(join(state, 'calls.log'), 'utf8')).trim().split('\n');
@@ -86,7 +86,7 @@ describe.skipIf(!labAvailable())('azure-nic with a stand-in az', () => {
     const { s, env, calls, ns } = await setup('20s', '30s');
     const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false, all: true, env });
     const switched = async () => (await calls().catch(() => [])).filter((c) => c.includes('--accelerated-networking false')).length === 2;
-    await until('the pv trial', async () => (await switched()) && (await processesIn(ns.vm1)).includes('sockperf'), 40_000);
+    await until('the pv trial', async () => (await switched()) && (await processesIn(ns.vm1)).includes('netperf'), 40_000);
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode, r.all).toBe(130);

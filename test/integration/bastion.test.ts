@@ -36,8 +36,8 @@ ${VF_PV_VARIANTS}verify: { source: sysfs, accelerated: vf0, synthetic: pv0 }
 repeat: 1
 ssh: { config: ${config}, connect_timeout: 5s }
 tests:
-  - tool: sockperf
-    sizes: [64]
+  - tool: netperf
+    test: TCP_RR
     duration: 1s
 ${extra}`);
 

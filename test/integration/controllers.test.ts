@@ -25,8 +25,8 @@ baseline: pv
 repeat: 1
 order: sequential
 tests:
-  - tool: sockperf
-    sizes: [64]
+  - tool: netperf
+    test: TCP_RR
     duration: 1s
 `);
     const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze']);
@@ -65,8 +65,8 @@ variants:
 baseline: pv
 repeat: 1
 tests:
-  - tool: sockperf
-    sizes: [64]
+  - tool: netperf
+    test: TCP_RR
     duration: 1s
 `);
     // Not set: refused before anything runs.
@@ -108,18 +108,18 @@ describe.skipIf(!labAvailable())('vfbench restore after kill -9', () => {
 inventory: ${inventoryPath}
 ${VF_PV_VARIANTS}repeat: 1
 tests:
-  - tool: sockperf
-    sizes: [64]
+  - tool: netperf
+    test: TCP_RR
     duration: 30s
 `);
     const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false });
-    await until('the pv trial', async () => (await processesIn(ns.vm1)).includes('sockperf') && !(await linkUp(ns.vm1, 'vf0')) && !(await linkUp(ns.vm2, 'vf0')), 30_000);
+    await until('the pv trial', async () => (await processesIn(ns.vm1)).includes('netperf') && !(await linkUp(ns.vm1, 'vf0')) && !(await linkUp(ns.vm2, 'vf0')), 30_000);
     child.kill('SIGKILL');
     await child;
     const dir = await onlyRunDir(s.results, 'it-restore');
     // Nothing could clean up: the guests are still switched and the tools still run.
     expect(await linkUp(ns.vm1, 'vf0')).toBe(false);
-    expect(await processesIn(ns.vm2)).toContain('sockperf');
+    expect(await processesIn(ns.vm2)).toContain('netserver');
     const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
     expect(m.status).toBe('running');
     expect(m.originalPathState).toEqual(
@@ -156,12 +156,12 @@ variants:
 baseline: pv
 repeat: 1
 tests:
-  - tool: sockperf
-    sizes: [64]
+  - tool: netperf
+    test: TCP_RR
     duration: 30s
 `);
     const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false });
-    await until('the pv trial', async () => (await processesIn(ns.vm1)).includes('sockperf') && !(await linkUp(ns.vm2, 'vf0')), 30_000);
+    await until('the pv trial', async () => (await processesIn(ns.vm1)).includes('netperf') && !(await linkUp(ns.vm2, 'vf0')), 30_000);
     child.kill('SIGKILL');
     await child;
     expect(await linkUp(ns.vm1, 'vf0')).toBe(false);

@@ -109,12 +109,12 @@ pairs:
 ${VF_PV_VARIANTS}repeat: 2
 ssh: { reconnect_timeout: 2s, connect_timeout: 2s }
 tests:
-  - tool: sockperf
-    sizes: [64]
+  - tool: netperf
+    test: TCP_RR
     duration: 1s
 `);
       const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results, '--no-analyze'], { reject: false, all: true });
-      await until('a trial of pair 2 to measure', async () => (await recordCount(s.results, 'it-gone')) >= 1 && (await processesIn(l.namespaces.vm3!)).includes('sockperf'), 60_000);
+      await until('a trial of pair 2 to measure', async () => (await recordCount(s.results, 'it-gone')) >= 1 && (await processesIn(l.namespaces.vm3!)).includes('netperf'), 60_000);
       // vm4's sshd and its sessions go, and do not come back.
       process.kill(Number(await readFile(join(l.dir, 'vm4', 'sshd.pid'), 'utf8')), 'SIGKILL');
       await killSessions(l.namespaces.vm4!);

@@ -1,5 +1,5 @@
 // libvirt-hotplug against a STAND-IN virsh (no hypervisor here): test/stand-ins/virsh records the calls and
-// hot-unplugs / hot-plugs the lab guests' vf0. Real: the guests over SSH, sockperf, counters, timings.
+// hot-unplugs / hot-plugs the lab guests' vf0. Real: the guests over SSH, netperf, counters, timings.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,8 +27,8 @@ variants:
 baseline: pv
 repeat: 1
 tests:
-  - tool: sockperf
-    sizes: [64]
+  - tool: netperf
+    test: TCP_RR
     duration: ${duration}
 `);
     const env = { PATH: `${resolve('test/stand-ins')}:${process.env.PATH}`, FAKE_VIRSH_DIR: state, FAKE_VIRSH_NETNS: `guest1=${ns.vm1},guest2=${ns.vm2}`, FAKE_VIRSH_DELAY: '0.3' };
@@ -86,7 +86,7 @@ describe.skipIf(!labAvailable())('libvirt-hotplug with a stand-in virsh', () => 
     const { s, env, state, ns } = await setup('20s', '30s');
     const child = execa(process.execPath, [...CLI, 'run', s.file, '--results', s.results], { reject: false, all: true, env });
     const detached = async () => (await readFile(join(state, 'calls.log'), 'utf8').catch(() => '')).split('\n').filter((c) => c.startsWith('virsh detach-device')).length === 2;
-    await until('the pv trial', async () => (await detached()) && (await processesIn(ns.vm1)).includes('sockperf'), 40_000);
+    await until('the pv trial', async () => (await detached()) && (await processesIn(ns.vm1)).includes('netperf'), 40_000);
     child.kill('SIGTERM');
     const r = await child;
     expect(r.exitCode, r.all).toBe(130);

@@ -182,9 +182,9 @@ async function killServerMidTrial(serverNs: string, clientNs: string, comm: stri
 
 describe.skipIf(!labAvailable())('a server killed mid-trial', () => {
   it.each([
-    ['sockperf', 'sockperf', 'sockperf', `  - tool: sockperf\n    protocol: tcp\n    sizes: [64]\n    duration: 6s\n`],
-    ['netperf', 'netserver', 'netperf', `  - tool: netperf\n    test: TCP_STREAM\n    duration: 6s\n`],
-    ['iperf3', 'iperf3', 'iperf3', `  - tool: iperf3\n    duration: 6s\n`],
+    ['sockperf', 'sockperf', 'sockperf', `  - tool: sockperf\n    protocol: tcp\n    sizes: [64]\n    duration: 4s\n`],
+    ['netperf', 'netserver', 'netperf', `  - tool: netperf\n    test: TCP_STREAM\n    duration: 4s\n`],
+    ['iperf3', 'iperf3', 'iperf3', `  - tool: iperf3\n    duration: 4s\n`],
   ])('%s: the trial fails as server-died with its output kept, the run goes on, nothing is left', async (tool, serverComm, clientComm, test) => {
     const { ns, inventoryPath } = testLab();
     const s = await scenarioFile(`name: it-kill-${tool}\ninventory: ${inventoryPath}\n${VF_PV_VARIANTS}repeat: 1\ntests:\n${test}`);
