@@ -10,7 +10,6 @@ import type { TrialRecord } from '../results/record.js';
 import { readColumns } from '../results/sample-store.js';
 import { parseSamples, type Samples } from '../tools/proc.js';
 import { toolOf } from '../tools/registry.js';
-import type { TestBase } from '../tools/tool.js';
 import { cpuSeries, rollingLatency, throughputSeries, type SeriesPoint } from './timeseries.js';
 import { toCsv } from '../results/export.js';
 import { trialStore } from './trial-store.js';
@@ -43,7 +42,7 @@ export async function clientSamples(dir: RunDir, r: TrialRecord): Promise<Sample
 /** One trial's series, each from what its tool and sampler left in the run directory. */
 async function trialSeries(dir: RunDir, manifest: Manifest, r: TrialRecord): Promise<SeriesPoint[]> {
   const test = manifest.scenario.tests?.[r.point.test];
-  if (!test || (test as TestBase).switchover) return []; // a switchover has its own timeline
+  if (!test || test.switchover) return []; // a switchover has its own timeline
   const tool = toolOf(test);
   const out: SeriesPoint[] = [];
   const store = await trialStore(dir, r, manifest);

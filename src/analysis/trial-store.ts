@@ -6,7 +6,6 @@ import type { RunDir } from '../results/run-dir.js';
 import type { TrialRecord } from '../results/record.js';
 import type { Manifest } from '../results/manifest.js';
 import { toolOf } from '../tools/registry.js';
-import type { TestBase } from '../tools/tool.js';
 import { ingestSavedLog } from '../results/full-log-ingest.js';
 
 export interface TrialStore {
@@ -27,6 +26,6 @@ export async function trialStore(dir: RunDir, r: TrialRecord, manifest: Manifest
   if (existsSync(store.sorted)) return store;
   const log = dir.rawPath(r.trial, 'fulllog.csv');
   if (!existsSync(log)) return undefined;
-  const ingested = await ingestSavedLog(log, store, { warmupS: toolOf(test).warmupS(test), arrivals: !!(test as TestBase).switchover });
+  const ingested = await ingestSavedLog(log, store, { warmupS: toolOf(test).warmupS(test), arrivals: !!test.switchover });
   return ingested.ok ? store : undefined;
 }

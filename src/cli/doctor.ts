@@ -5,7 +5,6 @@ import { resolve } from 'node:path';
 import { loadScenario } from '../scenario/load.js';
 import { connectHosts, type HostSource } from '../runner/connect.js';
 import { BOTH_ROLES, checkHost, installMissing, type HostCheck, type HostRoles, type InstallReport } from '../runner/doctor.js';
-import type { TestBase } from '../tools/tool.js';
 import { EnvironmentError, UserError } from '../util/errors.js';
 
 export interface DoctorOptions {
@@ -44,7 +43,7 @@ export async function doctor(o: DoctorOptions): Promise<DoctorResult[]> {
     source = s;
     names = [...new Set(s.pairs.flatMap((p) => [p.client, p.server]))];
     // The tests' tools and their background loads' (iperf3 or sockperf, on both hosts of a pair).
-    tools = [...new Set(s.tests.flatMap((t) => [t.tool, ...((t as TestBase).background ? [(t as TestBase).background!.tool] : [])]))];
+    tools = [...new Set(s.tests.flatMap((t) => [t.tool, ...(t.background ? [t.background.tool] : [])]))];
     // A client needs the tools' client binaries, a server their servers (ping's server needs nothing).
     rolesOf = (name) => new Set(s.pairs.flatMap((p) => [...(p.client === name ? (['client'] as const) : []), ...(p.server === name ? (['server'] as const) : [])]));
     interfaces = [...new Set([...Object.values(s.variants).flatMap((v) => controllerOf(v).guestInterfaces?.(v) ?? []), ...(s.verify ? [s.verify.accelerated, s.verify.synthetic].filter((x): x is string => !!x) : [])])];

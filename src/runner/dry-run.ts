@@ -4,7 +4,6 @@ import { makePlan } from '../scenario/plan.js';
 import { command } from '../util/shell.js';
 import { controllerOf } from '../paths/registry.js';
 import { toolOf } from '../tools/registry.js';
-import type { TestBase } from '../tools/tool.js';
 import { backgroundPlan, backgroundSeconds } from './background.js';
 
 export function dryRunLines(s: Scenario): string[] {
@@ -33,7 +32,7 @@ export function dryRunLines(s: Scenario): string[] {
       for (const h of [pair.server, pair.client]) lines.push(`${h}: sample /proc/stat and /proc/net/dev every ${s.sampling.interval}s in the agent until the trial ends   (sampler; no process)`);
     }
     if (run.server) lines.push(`${pair.server}: ${command(run.server.argv)} &   (until ${run.server.ready.protocol} port ${run.server.ready.port} listens; stopped after the trial)`);
-    const { background: bg, switchover } = test as TestBase;
+    const { background: bg, switchover } = test;
     if (bg && (t.point.rate ?? 0) > 0) {
       const p = backgroundPlan(bg, { address: s.hosts[pair.server]!.data, rate: t.point.rate!, size: bg.size ?? t.point.size, seconds: backgroundSeconds(bg, tool.startupS, run.client.seconds) });
       lines.push(`${pair.server}: ${command(p.server.argv)} &   (background load's server)`);

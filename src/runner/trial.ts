@@ -15,7 +15,7 @@ import type { RunDir } from '../results/run-dir.js';
 import { RECORD_SCHEMA, type TrialRecord } from '../results/record.js';
 import type { PathController } from '../paths/controller.js';
 import { pathCountersOp, type CounterSnapshot, type CounterSource } from '../paths/counters.js';
-import type { ToolRun, TestBase } from '../tools/tool.js';
+import type { ToolRun } from '../tools/tool.js';
 import { toolOf } from '../tools/registry.js';
 import { command } from '../util/shell.js';
 import { errorMessage } from '../util/errors.js';
@@ -181,7 +181,7 @@ class TrialRun {
 
   /** Counters are compared before/after the trial (not for a switchover, whose path changes on purpose). */
   private get verifying(): boolean {
-    return !!(this.source(this.client) && this.source(this.server)) && !(this.test as TestBase).switchover;
+    return !!(this.source(this.client) && this.source(this.server)) && !this.test.switchover;
   }
 
   /** A tool missing on a host fails only the trials that need it. */
@@ -218,7 +218,7 @@ class TrialRun {
       }
       const start = await this.startClient(at);
       faultPoint('measuring');
-      const switchover = (this.test as TestBase).switchover;
+      const switchover = this.test.switchover;
       const tool = toolOf(this.test);
       const switching = switchover
         ? runSwitches(this.ctx, this.client, switchover.steps, start.start + tool.startupS + tool.warmupS(this.test), (v) => ensureVariant(this.ctx, trial.point.pair, v))
@@ -549,7 +549,7 @@ class TrialRun {
 
 /** The background load a point asks for (rate 0: the test's reference point without load). */
 export function backgroundOf(test: TestSpec, point: Trial['point']): { spec: BackgroundSpec; rate: number; size: number } | undefined {
-  const spec = (test as TestBase).background;
+  const spec = test.background;
   return spec ? { spec, rate: point.rate ?? 0, size: spec.size ?? point.size } : undefined;
 }
 

@@ -9,7 +9,7 @@ import { scenarioSchema, inventorySchema, testSchema, type HostSpec, type PairSp
 import { defaultLabPrefix, labDir } from '../util/home.js';
 import { MAX_TRIALS, pointCount } from './plan.js';
 import { toolOf } from '../tools/registry.js';
-import type { ScenarioFacts, TestBase } from '../tools/tool.js';
+import type { ScenarioFacts } from '../tools/tool.js';
 import { controllerOf } from '../paths/registry.js';
 
 export interface Problem {
@@ -31,8 +31,9 @@ export class ScenarioError extends Error {
   }
 }
 
-export interface Scenario extends Omit<ScenarioParsed, 'hosts' | 'pairs' | 'verify'> {
+export interface Scenario extends Omit<ScenarioParsed, 'hosts' | 'pairs' | 'verify' | 'tests'> {
   file: string;
+  tests: TestSpec[];
   hosts: Record<string, HostSpec>;
   pairs: PairSpec[];
   verify?: VerifySpec;
@@ -116,7 +117,7 @@ function checkTest(t: TestSpec, i: number, s: ScenarioFacts, problem: ProblemAt)
 
 /** A live switchover: its variants exist, change the path at increasing instants inside the measurement. */
 function checkSwitchover(t: TestSpec, i: number, s: ScenarioParsed, problem: ProblemAt): void {
-  const sw = (t as TestBase).switchover;
+  const sw = t.switchover;
   if (!sw) return;
   const variantNames = Object.keys(s.variants);
   if (!variantNames.includes(sw.start)) problem(['tests', i, 'switchover', 'start'], `unknown variant "${sw.start}" (variants: ${variantNames.join(', ')})`);
@@ -137,7 +138,7 @@ function checkSwitchover(t: TestSpec, i: number, s: ScenarioParsed, problem: Pro
 
 /** Background load: a port of its own, and datagrams of a size it can send. */
 function checkBackground(t: TestSpec, i: number, problem: ProblemAt): void {
-  const bg = (t as TestBase).background;
+  const bg = t.background;
   if (!bg) return;
   if (bg.tool === 'sockperf' && bg.streams > 1) problem(['tests', i, 'background', 'streams'], 'sockperf background runs one stream: use tool: iperf3 for several');
   const port = (t as { port?: number }).port;
@@ -261,7 +262,8 @@ function checkGroupsAndSize(s: ScenarioParsed, where: Hosts, problem: ProblemAt)
   }
   // A plan is bounded: sizes × rates × pairs × variants × repeats can reach millions of trials by mistake.
   const variants = Object.keys(s.variants).length;
-  const trials = s.tests.reduce((n, t) => n + pointCount(t) * Math.max(1, where.pairs.length) * ((t as TestBase).switchover ? 1 : variants), 0) * s.repeat;
+  const tests: TestSpec[] = s.tests;
+  const trials = tests.reduce((n, t) => n + pointCount(t) * Math.max(1, where.pairs.length) * (t.switchover ? 1 : variants), 0) * s.repeat;
   if (trials > MAX_TRIALS) {
     problem(['repeat'], `the plan has ${trials} trials (points × pairs × variants × ${s.repeat} repetitions), more than ${MAX_TRIALS}: fewer sizes, rates or repetitions`);
   }

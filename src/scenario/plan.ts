@@ -1,7 +1,7 @@
 // Plan expansion: a scenario becomes an ordered list of trials with stable ids.
 import type { Scenario } from './load.js';
 import type { TestSpec } from './schema.js';
-import type { PointShape, TestBase } from '../tools/tool.js';
+import type { PointShape } from '../tools/tool.js';
 import { toolOf } from '../tools/registry.js';
 import { seededRandom } from '../util/random.js';
 
@@ -74,13 +74,13 @@ export const MAX_TRIALS = 100_000;
  * of millions is built); the same product as testPoints' loops.
  */
 export function pointCount(t: TestSpec): number {
-  return toolOf(t).pointCount(t) * ((t as TestBase).background?.rates.length ?? 1);
+  return toolOf(t).pointCount(t) * (t.background?.rates.length ?? 1);
 }
 
 /** The (mode, protocol, size, streams, background rate) combinations a test asks for. */
 function testPoints(t: TestSpec): (PointShape & { rate?: number })[] {
   const out = toolOf(t).points(t);
-  const rates = (t as TestBase).background?.rates;
+  const rates = t.background?.rates;
   return rates ? out.flatMap((p) => rates.map((rate) => ({ ...p, rate }))) : out;
 }
 
@@ -103,7 +103,7 @@ function units(s: Scenario): Point[][] {
 
 /** The variants a test runs in: a switchover trial starts in one variant and switches during the trial. */
 function testVariants(s: Scenario, test: TestSpec, variants: string[]): string[] {
-  const switchover = (test as TestBase).switchover;
+  const switchover = test.switchover;
   return switchover ? [switchover.start] : variants;
 }
 
@@ -161,7 +161,7 @@ export function makePlan(s: Scenario): Plan {
     if (t.variant !== current) estimate += s.variants[t.variant]!.settle + SWITCH_S;
     current = t.variant;
     const tool = toolOf(test);
-    const background = (test as TestBase).background;
+    const background = test.background;
     const lead = background && (t.point.rate ?? 0) > 0 ? background.lead + 1 : 0;
     estimate += test.duration + tool.warmupS(test) + lead + tool.startupS + TRIAL_OVERHEAD_S;
   }

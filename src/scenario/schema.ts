@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { name, ifname, ip, duration } from './fields.js';
 import { TOOL_SCHEMAS } from '../tools/registry.js';
+import type { TestBase } from '../tools/tool.js';
 import { variantSchemas } from '../paths/registry.js';
 import type { SockperfTestSpec } from '../tools/sockperf/index.js';
 import type { NetperfTestSpec } from '../tools/netperf/index.js';
@@ -134,7 +135,8 @@ export type { CommandVariant } from '../paths/command/schema.js';
 export type { AzureNicVariant } from '../paths/azure-nic/schema.js';
 export type { LibvirtHotplugVariant } from '../paths/libvirt-hotplug/schema.js';
 export type { AwsEnaExpressVariant } from '../paths/aws-ena-express/schema.js';
-export type TestSpec = z.output<typeof testSchema>;
+/** A parsed test; every test may be read for a background load or a switchover (absent where its tool has none). */
+export type TestSpec = z.output<typeof testSchema> & TestBase;
 export type VerifySpec = z.output<typeof verifySchema>;
 export type SshOptions = z.output<typeof sshOptionsSchema>;
 export type SamplingSpec = z.output<typeof samplingSchema>;
