@@ -60,3 +60,10 @@ export function latencyStatsOf<T extends ArrayLike<number>>(sorted: T, value: (r
     percentiles,
   };
 }
+
+/** A trial's latency statistics as metrics: count, mean/stddev/min/max and each percentile, in µs. */
+export function statsMetrics(s: LatencyStats): Record<string, number> {
+  const out: Record<string, number> = { count: s.count, mean_us: s.mean, stddev_us: s.stddev, min_us: s.min, max_us: s.max };
+  for (const [name, v] of Object.entries(s.percentiles)) if (v !== undefined) out[`${name}_us`] = v;
+  return out;
+}

@@ -2,7 +2,7 @@
 // are checked against them.
 import type { Arg } from '../../util/shell.js';
 import { ipAddress, positiveInt } from '../../util/shell.js';
-import { latencyStats, type LatencyStats } from '../../util/samples.js';
+import { latencyStats, statsMetrics } from '../../util/samples.js';
 import { fail, type ParseResult } from '../failure.js';
 
 export interface PingClientOptions {
@@ -87,9 +87,7 @@ export function parseOutput(stdout: string, opts: { stderr?: string; exitCode?: 
 
 /** Metrics in vfbench's names: round-trip percentiles pooled from every reply (nearest rank), loss. */
 export function metrics(r: PingResult): Record<string, number> {
-  const s: LatencyStats = latencyStats(r.rttUs);
-  const out: Record<string, number> = { count: s.count, mean_us: s.mean, stddev_us: s.stddev, min_us: s.min, max_us: s.max };
-  for (const [name, v] of Object.entries(s.percentiles)) if (v !== undefined) out[`${name}_us`] = v;
+  const out = statsMetrics(latencyStats(r.rttUs));
   out.lost_pct = r.lossPct;
   out.echo_requests = r.transmitted;
   if (r.duplicates > 0) out.duplicate_replies = r.duplicates;

@@ -3,7 +3,7 @@
 // most failures, so success is decided from the output.
 import type { Arg } from '../../util/shell.js';
 import { ipAddress, port as checkPort, positiveInt, absPath } from '../../util/shell.js';
-import { latencyStats, latencyStatsOf, percentileName, type LatencyStats } from '../../util/samples.js';
+import { latencyStats, latencyStatsOf, percentileName, statsMetrics } from '../../util/samples.js';
 import { fail, type ParseResult } from '../failure.js';
 import { latencyUs, parseFullLogBytes } from './fulllog.js';
 
@@ -273,11 +273,6 @@ export function sortedLatencyMetrics(sorted: Uint32Array, unitNs: number): Recor
   return statsMetrics(latencyStatsOf(sorted, (u) => latencyUs(u, unitNs)));
 }
 
-function statsMetrics(s: LatencyStats): Record<string, number> {
-  const out: Record<string, number> = { count: s.count, mean_us: s.mean, stddev_us: s.stddev, min_us: s.min, max_us: s.max };
-  for (const [name, v] of Object.entries(s.percentiles)) if (v !== undefined) out[`${name}_us`] = v;
-  return out;
-}
 
 /** Metrics from sockperf's printed summary, for outputs saved without a full log. */
 export function summaryMetrics(s: SockperfSummary): Record<string, number> {
