@@ -8,6 +8,7 @@ import { makePlan } from '../../src/scenario/plan.js';
 import { dryRunLines } from '../../src/runner/dry-run.js';
 import { command } from '../../src/util/shell.js';
 import { nearestRank } from '../../src/util/samples.js';
+import { VF_PV_VARIANTS } from '../helpers/cli.js';
 
 const CAP = 'test/fixtures/ping/captured';
 const read = (f: string) => readFileSync(join(CAP, f), 'utf8');
@@ -126,11 +127,7 @@ hosts:
   a: { ssh: local, data: 198.18.1.1 }
   b: { ssh: local, data: 198.18.1.2 }
 pairs: [{ client: a, server: b }]
-variants:
-  vf: { controller: guest-link, interface: vf0, state: up }
-  pv: { controller: guest-link, interface: vf0, state: down }
-baseline: pv
-repeat: 1
+${VF_PV_VARIANTS}repeat: 1
 tests:
 ${test}`;
 
