@@ -27,3 +27,8 @@ export const HOST_OPTIONS = {
 export function warnFigures(figs: RenderedFigure[]): void {
   for (const w of new Set(figs.flatMap((f) => (f.warning ? [f.warning] : [])))) err(`warning: ${w}`);
 }
+
+/** `--label k=v` (repeatable) of run and nightly. */
+export const LABEL_OPTION = {
+  label: { type: 'string', array: true, describe: 'a label of the run, name=value (repeatable; over the scenario\'s labels: and the hosts\' facts)' },
+} as const;

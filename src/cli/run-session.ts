@@ -21,6 +21,8 @@ export interface RunCommandOptions {
   nightly?: boolean;
   sshConfig?: string;
   trust?: boolean;
+  /** --label k=v, parsed. */
+  labels?: Record<string, string>;
 }
 
 export interface RunOutcome {
@@ -78,7 +80,7 @@ export async function runCommand(argv: RunCommandOptions): Promise<RunOutcome> {
   const { scenario } = await loadForRun(argv.file, argv.resume, argv.trust);
   if (argv.repeat !== undefined) scenario.repeat = argv.repeat;
   const { value: r, unexpected } = await withStopSignals((signal) =>
-    runScenario(scenario, { resultsRoot: resolve(argv.results), resumeDir: argv.resume, acceptNewHostKeys: argv.acceptNewHostKeys, sshConfig: argv.sshConfig, signal, onEvent: progressReporter() }),
+    runScenario(scenario, { resultsRoot: resolve(argv.results), resumeDir: argv.resume, acceptNewHostKeys: argv.acceptNewHostKeys, sshConfig: argv.sshConfig, labels: argv.labels, signal, onEvent: progressReporter() }),
   );
   if (unexpected !== undefined) {
     err(`run ${r.manifest.status}, hosts restored; resume with: vfbench run --resume ${r.dir.path}`);

@@ -51,6 +51,11 @@ export const manifestSchema = z
       estimateSeconds: z.number(),
     }),
     hosts: z.record(z.string(), object<HostFacts>('the host facts (an object)')),
+    /**
+     * The run's labels: facts of the measured hosts (kernel, driver, vm_size, cloud, region), overridden by
+     * the scenario's `labels:`, overridden by `--label`. Absent in runs made before labels (none).
+     */
+    labels: z.record(z.string(), z.string()).optional(),
     /** Path state found before the first switch, per controller and host: what restore puts back. */
     originalPathState: z.array(originalStateSchema),
     /** Host clock minus this machine's, seconds, per host (0 when within the round trip's uncertainty). */

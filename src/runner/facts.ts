@@ -31,6 +31,11 @@ export interface HostFacts {
   python?: string;
   /** Kernel boot id: two hosts with the same one are one machine (the lab's namespaces, containers). */
   bootId?: string;
+  /** From the cloud's metadata service, asked only where DMI names the cloud: azure, aws or gcp. */
+  cloud?: string;
+  /** The VM size the metadata service tells (Standard_D8s_v5, c5n.9xlarge, n2-standard-8). */
+  vmSize?: string;
+  region?: string;
 }
 
 /** Drivers of SR-IOV virtual functions in cloud and KVM guests. */
@@ -45,6 +50,20 @@ const OFFLOADS: Record<string, string> = {
   'tx-checksumming': 'tx-csum',
   'scatter-gather': 'sg',
 };
+
+// The cloud's metadata service (a link-local address) is asked only where DMI says which cloud this is,
+// so a lab or a bare-metal host sends nothing; each answer is bounded to 2 s.
+const AZURE = "curl -s -m 2 -H Metadata:true 'http://169.254.169.254/metadata/instance/compute/X?api-version=2021-02-01&format=text'";
+const AWS = 'curl -s -m 2 -H "X-aws-ec2-metadata-token: $t" http://169.254.169.254/latest/meta-data/X';
+const GCP = "curl -s -m 2 -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/X";
+const CLOUD_SCRIPT = [
+  'dmi() { cat /sys/class/dmi/id/$1 2>/dev/null; }',
+  'if command -v curl >/dev/null; then',
+  `if [ "$(dmi chassis_asset_tag)" = 7783-7084-3265-9085-8269-3286-77 ]; then echo "cloud azure"; echo "vmsize $(${AZURE.replace('X', 'vmSize')})"; echo "region $(${AZURE.replace('X', 'location')})";`,
+  `elif [ "$(dmi sys_vendor)" = "Amazon EC2" ] || dmi product_version | grep -qi amazon; then echo "cloud aws"; t=$(curl -s -m 2 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token); echo "vmsize $(${AWS.replace('X', 'instance-type')})"; echo "region $(${AWS.replace('X', 'placement/region')})";`,
+  `elif [ "$(dmi product_name)" = "Google Compute Engine" ]; then echo "cloud gcp"; echo "vmsize $(${GCP.replace('X', 'machine-type')})"; echo "region $(${GCP.replace('X', 'zone')})";`,
+  'fi; fi',
+].join(' ');
 
 // One round trip: each fact on its own tagged line, so a missing tool just leaves its line out.
 const SCRIPT = [
@@ -61,8 +80,18 @@ const SCRIPT = [
     `ethtool -k "$n" 2>/dev/null | grep -E '^(${Object.keys(OFFLOADS).join('|')}):' | sed "s/^/off $n /"; done`,
   // Every registered tool says how to read its binaries' versions.
   ...TOOL_LIST.flatMap((t) => t.versionProbe),
+  CLOUD_SCRIPT,
   'true',
 ].join('; ');
+
+/** A metadata answer is kept only when it is one plain word (not an error page); GCP's are paths. */
+function setCloudFact(facts: HostFacts, tag: 'cloud' | 'vmsize' | 'region', value: string): void {
+  const word = value.split('/').pop()!.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/.test(word)) return;
+  if (tag === 'cloud') facts.cloud = word;
+  else if (tag === 'vmsize') facts.vmSize = word;
+  else facts.region = word;
+}
 
 /** Pure: turn the script's output into facts. */
 export function parseFacts(ssh: string, out: string): HostFacts {
@@ -74,6 +103,7 @@ export function parseFacts(ssh: string, out: string): HostFacts {
     else if (tag === 'cpus') facts.cpus = Number(value);
     else if (tag === 'boot') facts.bootId = value || undefined;
     else if (tag === 'cpu') facts.cpuModel = value || undefined;
+    else if (tag === 'cloud' || tag === 'vmsize' || tag === 'region') setCloudFact(facts, tag, value);
     else if (tag === 'if' && rest.length >= 3) {
       const [name, mtu, state, driver, bus, lower] = rest;
       facts.interfaces.push({
@@ -98,4 +128,24 @@ export function parseFacts(ssh: string, out: string): HostFacts {
 export async function hostFacts(host: Host): Promise<HostFacts> {
   const r = await host.exec([raw(SCRIPT)]);
   return { ...parseFacts(host.describe(), r.stdout), python: host.agent?.python };
+}
+
+/**
+ * Labels from the facts of the measured hosts: kernel, VF driver, cloud, vm_size, region. Hosts that differ
+ * give their values joined by "+" (sorted), so a query still tells a mixed run apart.
+ */
+export function factLabels(facts: Record<string, HostFacts>, hosts: readonly string[]): Record<string, string> {
+  const pick: Record<string, (f: HostFacts) => (string | undefined)[]> = {
+    kernel: (f) => [f.kernel],
+    driver: (f) => f.vfs.map((v) => v.driver),
+    cloud: (f) => [f.cloud],
+    vm_size: (f) => [f.vmSize],
+    region: (f) => [f.region],
+  };
+  const labels: Record<string, string> = {};
+  for (const [name, of] of Object.entries(pick)) {
+    const values = [...new Set(hosts.flatMap((h) => (facts[h] ? of(facts[h]) : [])).filter((v): v is string => !!v))].sort();
+    if (values.length) labels[name] = values.join('+');
+  }
+  return labels;
 }

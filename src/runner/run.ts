@@ -23,7 +23,7 @@ import { faultPoint, injectedFault } from '../util/faults.js';
 import { hostname, userInfo } from 'node:os';
 import { lockRunDir } from '../results/run-lock.js';
 import { connectHosts } from './connect.js';
-import { hostFacts, type HostFacts } from './facts.js';
+import { factLabels, hostFacts, type HostFacts } from './facts.js';
 import { Barrier, startMarginS, startSkewMs } from './barrier.js';
 import { backgroundLeadS, ensureVariant, runTrial, type RunContext } from './trial.js';
 import { cleanupRun } from './cleanup.js';
@@ -42,6 +42,8 @@ export interface RunOptions {
   acceptNewHostKeys?: boolean;
   /** --ssh-config: read instead of the scenario's ssh.config or ~/.ssh/config. */
   sshConfig?: string;
+  /** --label k=v: over the scenario's labels and the hosts' facts. */
+  labels?: Record<string, string>;
   /** Aborting (Ctrl-C) stops the trial in flight, restores every path and ends the run as interrupted. */
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
@@ -208,7 +210,7 @@ async function runSession(s: Session): Promise<void> {
 async function createManifest(s: Session, facts: Record<string, HostFacts>): Promise<Set<string>> {
   await s.dir.create();
   s.unlockDir = await lockRunDir(s.dir.path, 'run');
-  s.manifest = await newManifest(s.scenario, s.plan, s.dir, facts);
+  s.manifest = await newManifest(s.scenario, s.plan, s.dir, facts, s.opts.labels);
   return new Set();
 }
 
@@ -263,7 +265,7 @@ function makeControllers(ctx: ControllerContext): Map<string, PathController> {
   return new Map<string, PathController>(CONTROLLERS.map((c) => [c.name, c.create(ctx)]));
 }
 
-async function newManifest(scenario: Scenario, plan: Plan, dir: RunDir, facts: Record<string, HostFacts>): Promise<Manifest> {
+async function newManifest(scenario: Scenario, plan: Plan, dir: RunDir, facts: Record<string, HostFacts>, labels: Record<string, string> = {}): Promise<Manifest> {
   const { file, inventoryProblem, ...rest } = scenario;
   void inventoryProblem;
   return {
@@ -279,6 +281,7 @@ async function newManifest(scenario: Scenario, plan: Plan, dir: RunDir, facts: R
       estimateSeconds: plan.estimateSeconds,
     },
     hosts: facts,
+    labels: { ...factLabels(facts, [...new Set(scenario.pairs.flatMap((p) => [p.client, p.server]))]), ...scenario.labels, ...labels },
     originalPathState: [],
     status: 'running',
     started: new Date().toISOString(),

@@ -1,6 +1,7 @@
 // The scenario schema: the source of truth for what a scenario file may say.
 import { z } from 'zod';
 import { name, ifname, ip, duration } from './fields.js';
+import { labelsSchema } from './labels.js';
 import { TOOL_SCHEMAS } from '../tools/registry.js';
 import type { TestBase } from '../tools/tool.js';
 import { variantSchemas } from '../paths/registry.js';
@@ -106,6 +107,8 @@ export const scenarioSchema = z
   .object({
     name: name('scenario name'),
     description: z.string().optional(),
+    /** What the run's rows are queried by (vm_size, region, runner…): a column of every table, a label of every export. */
+    labels: labelsSchema.optional(),
     inventory: z.string().min(1).optional(),
     hosts: z.record(name('host name'), hostSchema).optional(),
     pairs: z.array(pairSchema).min(1).optional(),

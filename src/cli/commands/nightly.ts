@@ -1,5 +1,5 @@
 // `vfbench nightly FILE`: run, compare with the stored baseline (or the last N runs), add to the history.
-import { command, err, out, HOST_OPTIONS } from '../command.js';
+import { command, err, out, HOST_OPTIONS, LABEL_OPTION } from '../command.js';
 import { EXIT } from '../../util/errors.js';
 import type { NightlyResult } from '../../analysis/nightly.js';
 import { compareOptions, policyFrom, printVerdicts } from './compare.js';
@@ -23,9 +23,11 @@ export default command({
       .option('last', { type: 'number', describe: 'compare with the pooled last N runs instead of the stored baseline' })
       .option('results', { type: 'string', default: 'results', describe: 'root of run directories' })
       .options(HOST_OPTIONS)
+      .options(LABEL_OPTION)
       .example('$0 nightly scenarios/lab-quick.yaml --min-effect 5', 'exit 3 on a regression of 5 % or more, 1 if trials failed'),
   handler: async (argv) => {
     const policy = await policyFrom(argv);
+    const labels = (await import('../../scenario/labels.js')).parseLabelArgs(argv.label);
     const [{ judgeNightly }, { HistoryDb, defaultHistoryDb }, { runCommand }, { verdictCounts }] = await Promise.all([
       import('../../analysis/nightly.js'),
       import('../../results/history.js'),
@@ -34,7 +36,7 @@ export default command({
     ]);
     const db = await HistoryDb.open(argv.db ?? defaultHistoryDb());
     try {
-      const r = await runCommand({ file: argv.file, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: true, json: argv.json, nightly: true, sshConfig: argv['ssh-config'] });
+      const r = await runCommand({ file: argv.file, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: true, json: argv.json, nightly: true, sshConfig: argv['ssh-config'], labels });
       if (!r.dir || r.status !== 'complete') {
         err('nightly: the run did not complete; nothing compared or recorded');
         if (argv.json) out(JSON.stringify({ dir: r.dir, status: r.status, compared: false }, null, 2));
