@@ -27,6 +27,8 @@ export interface Side {
   scenario: string;
   runs: string[];
   samples: Sample[];
+  /** The labels its runs share (manifest.labels; the history's run labels), for names in reports. */
+  labels?: Record<string, string>;
 }
 
 /** A side of a comparison: a run directory, or a baseline file saved by `vfbench baseline`. */
