@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { release } from 'node:os';
 import type { Manifest } from '../../src/results/manifest.js';
 import { labAvailable, linkUp, processesIn, testLab, until, restoreLabLinks } from '../helpers/lab.js';
 import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS, records } from '../helpers/cli.js';
@@ -12,10 +13,11 @@ import { CLI, onlyRunDir, scenarioFile, vfbench, VF_PV_VARIANTS, records } from 
 describe.skipIf(!labAvailable())('the command controller', () => {
   // A test that fails half-way must not leave the shared lab changed for the next ones.
   afterEach(() => restoreLabLinks([testLab().ns.vm1, testLab().ns.vm2]));
-  it('switches with the user\'s commands, checks them with verify, keeps their output, restores', async () => {
+  it('switches with the user\'s commands, checks them with verify, keeps their output, restores; labels the run', async () => {
     const { inventoryPath, ns } = testLab();
     const up = '[ $(( $(cat /sys/class/net/vf0/flags) & 1 )) -eq 1 ]';
     const s = await scenarioFile(`name: it-command
+labels: { runner: ci-1, vm_size: from-scenario, kernel_line: 6.8 }
 inventory: ${inventoryPath}
 variants:
   pv: { controller: command, apply: "ip link set vf0 down && echo switched", restore: "ip link set vf0 up", path: synthetic }
@@ -29,7 +31,7 @@ tests:
     test: TCP_RR
     duration: 1s
 `);
-    const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze']);
+    const r = await vfbench(['run', s.file, '--results', s.results, '--no-analyze', '--label', 'vm_size=D8s_v5', '--label', 'region=westeurope']);
     expect(r.exitCode, r.all).toBe(1); // the broken variant's trial failed
     const dir = await onlyRunDir(s.results, 'it-command');
     const recs = await records(dir);
@@ -44,6 +46,9 @@ tests:
     expect(await readFile(join(dir, 'raw', 'controller', 'controller-3-verify.vm2.stderr'), 'utf8')).toContain('vf0 is not what I wanted');
     const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
     expect(m.originalPathState).toEqual(expect.arrayContaining([{ controller: 'command', host: 'vm1', state: { restore: 'ip link set vf0 up', timeout: 60 } }]));
+    // The hosts' kernel (the lab's namespaces share this one; no cloud, no VF driver), the scenario's
+    // labels (a YAML number kept as its text), --label over both.
+    expect(m.labels).toEqual({ kernel: release(), runner: 'ci-1', kernel_line: '6.8', vm_size: 'D8s_v5', region: 'westeurope' });
     expect(await linkUp(ns.vm1, 'vf0')).toBe(true);
     expect(await linkUp(ns.vm2, 'vf0')).toBe(true);
   });

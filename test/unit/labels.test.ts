@@ -1,0 +1,99 @@
+// Run labels: the scenario's `labels:`, `--label k=v`, and the labels read off the hosts' facts.
+import { describe, expect, it } from 'vitest';
+import { parseScenario, ScenarioError, type Problem } from '../../src/scenario/load.js';
+import { parseLabelArgs } from '../../src/scenario/labels.js';
+import { factLabels, parseFacts } from '../../src/runner/facts.js';
+
+const SCENARIO = (labels: string) => `name: t
+${labels}
+hosts:
+  vm1: { ssh: root@198.18.0.11, data: 198.18.1.1 }
+  vm2: { ssh: root@198.18.0.12, data: 198.18.1.2 }
+pairs:
+  - { client: vm1, server: vm2 }
+variants:
+  vf: { controller: guest-link, interface: vf0, state: up }
+  pv: { controller: guest-link, interface: vf0, state: down }
+baseline: pv
+tests:
+  - tool: netperf
+    test: TCP_RR
+    duration: 1s
+`;
+
+function problems(text: string): Problem[] {
+  try {
+    parseScenario(text, 'bad.yaml');
+  } catch (e) {
+    if (e instanceof ScenarioError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected the scenario to be refused');
+}
+
+describe('scenario labels', () => {
+  it('keeps YAML numbers and booleans as the text a query compares with', () => {
+    const s = parseScenario(SCENARIO('labels: { vm_size: Standard_D8s_v5, kernel_line: 6.10, spot: true, runner: 3 }'), 's.yaml');
+    // 6.10 is the number 6.1 to YAML: the label is what YAML read, so quoting is the way to keep "6.10".
+    expect(s.labels).toEqual({ vm_size: 'Standard_D8s_v5', kernel_line: '6.1', spot: 'true', runner: '3' });
+  });
+
+  it('refuses names a query or a table column cannot use, naming the line and field', () => {
+    const ps = problems(SCENARIO('labels:\n  vm_size: ok\n  VM-Size: x\n  point: y\n  __name__: z\n  empty: ""'));
+    const by = (field: string) => ps.find((p) => p.field === field);
+    expect(by('labels.VM-Size')).toMatchObject({ line: 4, message: expect.stringContaining('lower-case letters, digits and _') });
+    expect(by('labels.point')).toMatchObject({ line: 5, message: expect.stringContaining('a column of vfbench\'s tables') });
+    expect(by('labels.__name__')?.message).toContain('reserved (Prometheus)');
+    expect(by('labels.empty')?.message).toContain('1 to 200 characters');
+    expect(by('labels.vm_size')).toBeUndefined();
+  });
+});
+
+describe('--label k=v', () => {
+  it('parses repeated labels, the last of one name winning, = allowed in the value', () => {
+    expect(parseLabelArgs(['vm_size=D8s_v5', 'note=a=b', 'vm_size=D16s_v5'])).toEqual({ vm_size: 'D16s_v5', note: 'a=b' });
+    expect(parseLabelArgs(undefined)).toEqual({});
+  });
+
+  it.each([
+    ['vm_size', 'expected name=value'],
+    ['=x', 'expected name=value'],
+    ['Region=x', 'lower-case letters'],
+    ['run_id=x', 'a column of vfbench\'s tables'],
+    ['note=two\nlines', 'one line without control characters'],
+    ['note=', '1 to 200 characters'],
+  ])('refuses %j', (arg, message) => {
+    expect(() => parseLabelArgs([arg], '--where')).toThrow(`--where ${arg}: `);
+    expect(() => parseLabelArgs([arg])).toThrow(message);
+  });
+});
+
+describe('labels from host facts', () => {
+  const base = 'kernel 6.8.0-1015-azure\ncpus 8\n';
+  it('reads the cloud, VM size and region the metadata service told, GCP\'s paths cut to their last part', () => {
+    expect(parseFacts('a@vm1', `${base}cloud azure\nvmsize Standard_D8s_v5\nregion westeurope\n`)).toMatchObject({ cloud: 'azure', vmSize: 'Standard_D8s_v5', region: 'westeurope' });
+    expect(parseFacts('a@vm1', `${base}cloud gcp\nvmsize projects/1234/machineTypes/n2-standard-8\nregion projects/1234/zones/us-central1-a\n`)).toMatchObject({ vmSize: 'n2-standard-8', region: 'us-central1-a' });
+  });
+
+  it('keeps no error page or empty answer as a VM size', () => {
+    const f = parseFacts('a@vm1', `${base}cloud aws\nvmsize <?xml version="1.0"?><Error>401 Unauthorized</Error>\nregion \n`);
+    expect(f.cloud).toBe('aws');
+    expect(f.vmSize).toBeUndefined();
+    expect(f.region).toBeUndefined();
+  });
+
+  it('labels a run with what its measured hosts share, and both values where they differ', () => {
+    const vm1 = parseFacts('a@vm1', `${base}cloud azure\nvmsize Standard_D8s_v5\nregion westeurope\nif eth0 1500 up hv_netvsc - enP1s1,\nif enP1s1 1500 up mlx5_core 0001:00:02.0 -\n`);
+    const vm2 = parseFacts('a@vm2', `kernel 6.5.0-1025-azure\ncloud azure\nvmsize Standard_D8s_v5\nregion westeurope\nif eth0 1500 up hv_netvsc - -\nif enP2s1 1500 up mana 0002:00:02.0 -\n`);
+    const lab = parseFacts('root@198.18.0.11', `${base}if vf0 1500 up veth - -\n`);
+    expect(factLabels({ vm1, vm2, lab }, ['vm1', 'vm2'])).toEqual({
+      kernel: '6.5.0-1025-azure+6.8.0-1015-azure',
+      driver: 'mana+mlx5_core',
+      cloud: 'azure',
+      vm_size: 'Standard_D8s_v5',
+      region: 'westeurope',
+    });
+    // A host that is not measured (a bastion, a controller's host) adds nothing; the lab has no cloud.
+    expect(factLabels({ vm1, vm2, lab }, ['lab'])).toEqual({ kernel: '6.8.0-1015-azure' });
+  });
+});
