@@ -104,6 +104,9 @@ async function loadRuns(paths: string[]): Promise<LoadedRun[]> {
   return loaded.map((r, i) => ({ ...r, label: loaded.findIndex((x) => x.manifest.id === r.manifest.id) === i ? r.manifest.id : `${r.manifest.id}#${i + 1}` }));
 }
 
+const labelText = (labels: Record<string, string> | undefined) =>
+  Object.keys(labels ?? {}).length ? ` [${Object.entries(labels!).map(([k, v]) => `${k}=${v}`).join(', ')}]` : '';
+
 /** `vfbench report RUN_A RUN_B … --out DIR`. */
 export async function reportRuns(paths: string[], out: string, style: FigureStyle = DEFAULT_STYLE): Promise<RenderedFigure[]> {
   const runs = await loadRuns(paths);
@@ -112,7 +115,7 @@ export async function reportRuns(paths: string[], out: string, style: FigureStyl
   await mkdir(figuresDir, { recursive: true });
   const figures = await drawFigures(OVERLAY_FIGURES, c, figuresDir, style);
   if (figures.length === 0) throw new UserError('nothing to draw: the runs have no Boost%, latency samples or throughput in common');
-  const meta = runs.map((r, i) => [r.label, `${r.manifest.scenario.name}, ${r.manifest.status}, ${r.manifest.started} – ${r.manifest.ended ?? '…'} (${basename(paths[i]!)})`] as [string, string]);
+  const meta = runs.map((r, i) => [r.label, `${r.manifest.scenario.name}${labelText(r.manifest.labels)}, ${r.manifest.status}, ${r.manifest.started} – ${r.manifest.ended ?? '…'} (${basename(paths[i]!)})`] as [string, string]);
   await writeFile(join(out, 'report.html'), reportHtml({ title: `vfbench report: ${runs.length} runs of ${c.title}`, meta, warnings: c.a.warnings, figures: pageFigures(figures), tables: overlayTables(c.a) }));
   return figures;
 }

@@ -50,6 +50,7 @@ function runMeta(manifest: Manifest, a: Analysis, records: TrialRecord[]): [stri
   const meta: [string, string][] = [
     ['scenario', `${manifest.scenario.name} (${manifest.scenarioFile})`],
     ['run', `${manifest.id}, ${manifest.status}, ${manifest.started} – ${manifest.ended ?? '…'}`],
+    ['labels', Object.entries(manifest.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'],
     ['vfbench', manifest.vfbench],
     ['trials', Object.entries(manifest.counts ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')],
     ['baseline', a.baseline],

@@ -2,7 +2,7 @@
 // (content spans ≥ 90 % of the canvas), fonts embedded in the PDF, titles optional, latency on a log axis,
 // and the Boost% figure with one mark per point, variant and metric.
 import { describe, expect, it } from 'vitest';
-import { cp, mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -109,8 +109,12 @@ describe('figures for print', () => {
   it('draws lab-quick\'s Boost% figure (a real run\'s records): one mark per point, variant and metric', async () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'vfb-lq-')), 'lab-quick');
     await cp('test/fixtures/runs/lab-quick', dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, labels: { region: 'westeurope', vm_size: 'D8s_v5' } }));
     const r = await vfbench(['report', dir]);
     expect(r.exitCode, r.all).toBe(0);
+    // The run's labels are in the page's metadata.
+    expect(await readFile(join(dir, 'report.html'), 'utf8')).toMatch(/<th[^>]*>labels<\/th>\s*<td[^>]*>region=westeurope, vm_size=D8s_v5<\/td>/);
     const boost = JSON.parse(await readFile(join(dir, 'figures', 'boost.vl.json'), 'utf8'));
     const marks = boost.data.values.map((d: { point: string; variant: string; metric: string }) => `${d.point} ${d.variant} ${d.metric}`).sort();
     expect(marks).toEqual(['1024B vf p50', '1024B vf p99', '1024B vf p99.9', '64B vf p50', '64B vf p99', '64B vf p99.9']);
