@@ -57,7 +57,7 @@ const AZURE = "curl -s -m 2 -H Metadata:true 'http://169.254.169.254/metadata/in
 const AWS = 'curl -s -m 2 -H "X-aws-ec2-metadata-token: $t" http://169.254.169.254/latest/meta-data/X';
 const GCP = "curl -s -m 2 -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/X";
 const CLOUD_SCRIPT = [
-  'dmi() { cat /sys/class/dmi/id/$1 2>/dev/null; }',
+  'dmi() { cat /sys/class/dmi/id/$1 2>/dev/null; };',
   'if command -v curl >/dev/null; then',
   `if [ "$(dmi chassis_asset_tag)" = 7783-7084-3265-9085-8269-3286-77 ]; then echo "cloud azure"; echo "vmsize $(${AZURE.replace('X', 'vmSize')})"; echo "region $(${AZURE.replace('X', 'location')})";`,
   `elif [ "$(dmi sys_vendor)" = "Amazon EC2" ] || dmi product_version | grep -qi amazon; then echo "cloud aws"; t=$(curl -s -m 2 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token); echo "vmsize $(${AWS.replace('X', 'instance-type')})"; echo "region $(${AWS.replace('X', 'placement/region')})";`,
@@ -66,7 +66,7 @@ const CLOUD_SCRIPT = [
 ].join(' ');
 
 // One round trip: each fact on its own tagged line, so a missing tool just leaves its line out.
-const SCRIPT = [
+export const FACTS_SCRIPT = [
   'echo "kernel $(uname -r)"',
   'echo "cpus $(nproc)"',
   'echo "boot $(cat /proc/sys/kernel/random/boot_id)"',
@@ -126,7 +126,7 @@ export function parseFacts(ssh: string, out: string): HostFacts {
 }
 
 export async function hostFacts(host: Host): Promise<HostFacts> {
-  const r = await host.exec([raw(SCRIPT)]);
+  const r = await host.exec([raw(FACTS_SCRIPT)]);
   return { ...parseFacts(host.describe(), r.stdout), python: host.agent?.python };
 }
 

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario, ScenarioError, type Problem } from '../../src/scenario/load.js';
 import { parseLabelArgs } from '../../src/scenario/labels.js';
-import { factLabels, parseFacts } from '../../src/runner/facts.js';
+import { execa } from 'execa';
+import { FACTS_SCRIPT, factLabels, parseFacts } from '../../src/runner/facts.js';
 
 const SCENARIO = (labels: string) => `name: t
 ${labels}
@@ -69,6 +70,13 @@ describe('--label k=v', () => {
 });
 
 describe('labels from host facts', () => {
+  it('sends the hosts a script the shell can read (a syntax error there leaves every fact out)', async () => {
+    // -n: read, run nothing (it would ask a cloud's metadata service where DMI names one).
+    const r = await execa('bash', ['-n', '-c', FACTS_SCRIPT], { reject: false });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+
   const base = 'kernel 6.8.0-1015-azure\ncpus 8\n';
   it('reads the cloud, VM size and region the metadata service told, GCP\'s paths cut to their last part', () => {
     expect(parseFacts('a@vm1', `${base}cloud azure\nvmsize Standard_D8s_v5\nregion westeurope\n`)).toMatchObject({ cloud: 'azure', vmSize: 'Standard_D8s_v5', region: 'westeurope' });
