@@ -3,6 +3,7 @@
 import { TOOL_LIST } from '../tools/registry.js';
 import type { Host } from '../hosts/host.js';
 import { raw } from '../util/shell.js';
+import { EnvironmentError } from '../util/errors.js';
 
 export interface InterfaceFact {
   name: string;
@@ -127,6 +128,9 @@ export function parseFacts(ssh: string, out: string): HostFacts {
 
 export async function hostFacts(host: Host): Promise<HostFacts> {
   const r = await host.exec([raw(FACTS_SCRIPT)]);
+  // Its first line comes from uname on any Linux: without it the script itself failed (a shell that
+  // cannot read it), and empty facts would read as "no tools installed".
+  if (!/^kernel \S/m.test(r.stdout)) throw new EnvironmentError(`${host.describe()}: the host facts script failed (exit ${r.code}): ${r.stderr.trim().slice(0, 300) || 'no output'}`);
   return { ...parseFacts(host.describe(), r.stdout), python: host.agent?.python };
 }
 
