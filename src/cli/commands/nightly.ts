@@ -39,16 +39,16 @@ export default command({
     const { parseLabelArgs } = await import('../../scenario/labels.js');
     const labels = parseLabelArgs(argv.label);
     const where = parseLabelArgs(argv.where, '--where');
-    const [{ judgeNightly }, { History, historyLocation }, { runCommand }, { verdictCounts }] = await Promise.all([
+    const [{ judgeNightly }, { History, historyLocation }, { verdictCounts }] = await Promise.all([
       import('../../analysis/nightly.js'),
       import('../../results/history/index.js'),
-      import('../run-session.js'),
       import('../../analysis/compare.js'),
     ]);
     let r: { dir?: string; status?: string; exitCode: number } = { dir: argv.file, status: 'complete', exitCode: EXIT.ok };
     if (await isRunDir(argv.file)) {
       if (argv.label?.length) throw new UserError(`--label applies when nightly runs a scenario: the run ${argv.file} has its labels already`);
     } else {
+      const { runCommand } = await import('../run-session.js');
       r = await runCommand({ file: argv.file, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: true, json: argv.json, nightly: true, sshConfig: argv['ssh-config'], labels });
     }
     if (!r.dir || r.status !== 'complete') {
