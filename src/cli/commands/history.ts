@@ -1,5 +1,6 @@
 // `vfbench history add RUN_DIR… | list | baseline RUN_ID | trend | import SRC`: the history database, a
 // SQLite file ($VFBENCH_HOME/history.db) or a PostgreSQL shared by a team (--db / $VFBENCH_DB).
+import { existsSync } from 'node:fs';
 import { command, out, warnFigures } from '../command.js';
 import { UserError } from '../../util/errors.js';
 import type { History } from '../../results/history/index.js';
@@ -58,7 +59,9 @@ async function trend(db: History, argv: Args, say: Say): Promise<void> {
 async function importFrom(db: History, argv: Args, say: Say): Promise<void> {
   const source = argv.targets?.[0];
   if (!source) throw new UserError('history import needs the history to copy from (a SQLite file)');
-  const { History, importHistory } = await import('../../results/history/index.js');
+  const { History, importHistory, isPostgresUrl } = await import('../../results/history/index.js');
+  // Opening a file that is not there would create an empty history and import nothing.
+  if (!isPostgresUrl(source) && !existsSync(source)) throw new UserError(`history import: ${source} does not exist`);
   const src = await History.open(source);
   try {
     if (src.location === db.location) throw new UserError(`history import: ${source} is the destination itself`);
