@@ -72,28 +72,32 @@ export function runFromRow(r: Row, labels: Record<string, string> = {}): History
   };
 }
 
-/** A run's points with their metrics, from one query over points, summaries and samples. */
+/** A run's points with their metrics: three queries (points, summaries, samples), each row only its own columns. */
 export async function readPoints(c: Conn, runId: string): Promise<HistoryPoint[]> {
-  const rows = await c.all(
-    `SELECT p.id, p.point_key, p.label, p.test, p.tool, p.mode, p.protocol, p.size_bytes, p.streams, p.bg_rate_pkt_s, p.pair, p."group" AS grp,
-            p.variant, p.latency_kind, su.metric, su.n, su.median, su.ci_low, su.ci_high, s.repetition, s.value
-       FROM points p JOIN summaries su ON su.point_id = p.id LEFT JOIN samples s ON s.point_id = p.id AND s.metric = su.metric
-      WHERE p.run_id = ? ORDER BY p.point_key, su.metric, s.repetition`,
+  const pointRows = await c.all(
+    `SELECT id, point_key, label, test, tool, mode, protocol, size_bytes, streams, bg_rate_pkt_s, pair, "group" AS grp, variant, latency_kind
+       FROM points WHERE run_id = ? ORDER BY point_key`,
     [runId],
   );
-  const byKey = new Map<string, HistoryPoint>();
-  for (const r of rows) {
-    const key = r.point_key as string;
-    let p = byKey.get(key);
-    if (!p) byKey.set(key, (p = pointFromRow(r)));
-    const metric = r.metric as string;
-    const m = (p.metrics[metric] ??= { n: Number(r.n), median: optNum(r.median) ?? null, ciLow: optNum(r.ci_low), ciHigh: optNum(r.ci_high), values: [], repetitions: [] });
-    if (r.repetition !== null && r.repetition !== undefined) {
-      m.values.push(r.value === null ? NaN : Number(r.value));
-      m.repetitions.push(Number(r.repetition));
-    }
+  const byId = new Map(pointRows.map((r) => [Number(r.id), pointFromRow(r)]));
+  const summaries = await c.all(
+    'SELECT su.point_id, su.metric, su.n, su.median, su.ci_low, su.ci_high FROM summaries su JOIN points p ON p.id = su.point_id WHERE p.run_id = ? ORDER BY su.point_id, su.metric',
+    [runId],
+  );
+  for (const r of summaries) {
+    byId.get(Number(r.point_id))!.metrics[r.metric as string] = { n: Number(r.n), median: optNum(r.median) ?? null, ciLow: optNum(r.ci_low), ciHigh: optNum(r.ci_high), values: [], repetitions: [] };
   }
-  return [...byKey.values()];
+  const samples = await c.all(
+    'SELECT s.point_id, s.metric, s.repetition, s.value FROM samples s JOIN points p ON p.id = s.point_id WHERE p.run_id = ? ORDER BY s.point_id, s.metric, s.repetition',
+    [runId],
+  );
+  for (const r of samples) {
+    const m = byId.get(Number(r.point_id))!.metrics[r.metric as string];
+    if (!m) continue; // a sample without a summary: not written by vfbench
+    m.values.push(r.value === null ? NaN : Number(r.value));
+    m.repetitions.push(Number(r.repetition));
+  }
+  return [...byId.values()];
 }
 
 function pointFromRow(r: Row): HistoryPoint {
