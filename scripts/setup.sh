@@ -3,7 +3,7 @@
 # Idempotent, and fast when everything is already there (no apt or npm call at all).
 # System packages need root; as another user it says what is missing and stops.
 # --test: also what the tests need beyond vfbench itself (Debian's Chromium for the report test,
-# poppler-utils for the figures' PDF fonts).
+# poppler-utils for the figures' PDF fonts, PostgreSQL's server binaries for the history tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +39,10 @@ for cmd in "${!NEED[@]}"; do
 done
 # Fonts for PNG figures (resvg reads the system's fonts).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+# The history tests start a throwaway cluster with initdb/pg_ctl (not on PATH: /usr/lib/postgresql/N/bin).
+if [ "${1:-}" = --test ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  missing+=(postgresql)
+fi
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
 
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -59,6 +63,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if printf '%s\n' "${missing[@]}" | grep -qx openssh-server && [ -d /run/systemd/system ]; then
     log "disabling the ssh service that openssh-server enabled (the lab runs its own sshd)"
     systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  fi
+  # Likewise the system cluster postgresql starts on port 5432: the tests start clusters of their own.
+  if printf '%s\n' "${missing[@]}" | grep -qx postgresql && [ -d /run/systemd/system ]; then
+    log "disabling the postgresql service the package enabled (the tests run their own clusters)"
+    systemctl disable --now postgresql.service >/dev/null 2>&1 || true
   fi
 fi
 

@@ -1,12 +1,14 @@
-// Once per test run: build the CLI (integration tests run it as a child process) and bring up a lab of
-// its own (its own prefix and address block, a temporary VFBENCH_HOME), so neither a user's lab from
-// `npm run demo` nor another test run on the same machine is touched.
+// Once per test run: build the CLI (integration tests run it as a child process), start a throwaway
+// PostgreSQL cluster (the history tests' server), and bring up a lab of its own (its own prefix and address
+// block, a temporary VFBENCH_HOME), so neither a user's lab from `npm run demo` nor another test run on the
+// same machine is touched.
 import { execa } from 'execa';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { labDown, labUp, type LabOptions } from '../src/lab/lab.js';
+import { startCluster, type Cluster, type PostgresContext } from './helpers/postgres.js';
 
 export interface LabContext {
   available: boolean;
@@ -20,15 +22,30 @@ export interface LabContext {
 declare module 'vitest' {
   export interface ProvidedContext {
     lab: LabContext;
+    postgres: PostgresContext;
   }
 }
 
 let options: LabOptions | undefined;
 let groupOptions: LabOptions | undefined;
 let home: string | undefined;
+let cluster: Cluster | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   await execa('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  cluster = await startCluster();
+  project.provide('postgres', cluster.context);
+  try {
+    await setupLabs(project);
+  } catch (err) {
+    // A setup that fails gets no teardown: the cluster goes now.
+    await cluster.stop();
+    cluster = undefined;
+    throw err;
+  }
+}
+
+async function setupLabs(project: TestProject): Promise<void> {
   if (process.env.VFBENCH_SKIP_LAB === '1') {
     project.provide('lab', { available: false, reason: 'VFBENCH_SKIP_LAB=1' });
     return;
@@ -69,6 +86,7 @@ async function warmBrowser(): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  await cluster?.stop();
   if (options) await labDown(options);
   if (groupOptions) await labDown(groupOptions);
   if (home) await rm(home, { recursive: true, force: true });

@@ -1,70 +1,100 @@
 // The history of a scenario's runs and the nightly verdict: run summaries into the history database
-// (`vfbench history add`), the baseline side from it (the stored baseline run or the pooled last N runs),
-// and the nightly gate's judgement of a finished run (compare with that baseline, then record the run).
+// (`vfbench history add`), the baseline side from it (the stored baseline of the scenario and label
+// selection, or the pooled last N runs matching it), and the nightly gate's judgement of a finished run:
+// the history is read after the run, and the run, its verdicts and (when first) the baseline are written
+// in one transaction, so that overlapping jobs lose nothing.
 import { join } from 'node:path';
 import type { Analysis } from './analyze.js';
 import { poolSamples, type CompareRow, type ComparePolicy, type Sample } from './compare.js';
 import { pointLabel } from './metrics.js';
 import { isLegacyGroupKey, pointVariantKey } from '../results/point.js';
-import type { HistoryDb, HistorySample } from '../results/history.js';
+import { describeSelection, matchesSelection, type History, type HistoryPoint, type HistoryRun, type HistoryVerdict, type RunBundle } from '../results/history/index.js';
+import type { Manifest } from '../results/manifest.js';
+import type { Labels } from '../scenario/labels.js';
 import { UserError } from '../util/errors.js';
 import { computeAnalysis } from './run-analysis.js';
 import { compareSides, type Side } from './baseline.js';
 import { writeCompareOutputs } from './compare-report.js';
 
-function historySamples(a: Analysis): HistorySample[] {
-  return a.summary.flatMap((s) =>
-    Object.entries(s.stats).map(([metric, st]) => ({
-      key: pointVariantKey(s, s.variant),
-      label: pointLabel(s),
-      variant: s.variant,
-      latencyKind: s.latencyKind,
-      metric,
-      values: st.values,
-      median: st.median,
-      ciLow: st.ciLow,
-      ciHigh: st.ciHigh,
-    })),
-  );
+function historyPoints(a: Analysis): HistoryPoint[] {
+  return a.summary.map((s) => ({
+    key: pointVariantKey(s, s.variant),
+    label: pointLabel(s),
+    variant: s.variant,
+    latencyKind: s.latencyKind,
+    test: s.test,
+    tool: s.tool,
+    mode: s.mode,
+    protocol: s.protocol,
+    sizeBytes: s.size,
+    streams: s.streams ?? 1,
+    bgRatePktS: s.rate,
+    pair: s.pair,
+    group: s.group,
+    metrics: Object.fromEntries(
+      Object.entries(s.stats).map(([metric, st]) => [
+        metric,
+        // Repetitions are 0-based in the records, 1-based in the history (as in the tables).
+        { n: st.n, median: st.median, ciLow: st.ciLow, ciHigh: st.ciHigh, values: st.values, repetitions: st.values.map((_, i) => (st.repetitions[i] ?? i) + 1) },
+      ]),
+    ),
+  }));
 }
 
-/** History rows of one run back into compare's samples. */
-function samplesFromHistory(rows: HistorySample[], run: string): Sample[] {
-  const byKey = new Map<string, Sample>();
-  for (const r of rows) {
-    let s = byKey.get(r.key);
-    if (!s) byKey.set(r.key, (s = { key: r.key, label: r.label, variant: r.variant, latencyKind: r.latencyKind, values: {}, runs: [run] }));
-    s.values[r.metric] = r.values;
+function runBundle(a: Analysis, m: Manifest, runDir: string): RunBundle {
+  const run: HistoryRun = { id: m.id, scenario: m.scenario.name, started: m.started, ended: m.ended, status: m.status, dir: runDir, added: new Date().toISOString(), vfbench: m.vfbench, labels: m.labels ?? {} };
+  return { run, points: historyPoints(a) };
+}
+
+/** History points of one run as compare's samples. */
+function samplesFromPoints(points: HistoryPoint[], run: string): Sample[] {
+  return points.map((p) => ({
+    key: p.key,
+    label: p.label,
+    variant: p.variant,
+    latencyKind: p.latencyKind,
+    values: Object.fromEntries(Object.entries(p.metrics).map(([metric, m]) => [metric, m.values])),
+    runs: [run],
+  }));
+}
+
+async function completeRun(runDir: string) {
+  const r = await computeAnalysis(runDir);
+  if (r.manifest.status !== 'complete') throw new UserError(`${runDir} is ${r.manifest.status}, not complete: only complete runs go into the history`);
+  return r;
+}
+
+export async function addToHistory(db: History, runDir: string): Promise<{ id: string; scenario: string; points: number; labels: Labels }> {
+  const { analysis, manifest } = await completeRun(runDir);
+  const b = runBundle(analysis, manifest, runDir);
+  await db.addRun(b);
+  return { id: b.run.id, scenario: b.run.scenario, points: b.points.length, labels: b.run.labels };
+}
+
+/** The labels every one of some runs has (a pooled side's labels). */
+const sharedLabels = (runs: HistoryRun[]): Labels =>
+  Object.fromEntries(Object.entries(runs[0]?.labels ?? {}).filter(([k, v]) => runs.every((r) => r.labels[k] === v)));
+
+/** The baseline side: the stored baseline of (scenario, selection), or the pooled last N complete runs matching it. */
+export async function baselineSide(db: History, scenario: string, where: Labels, last?: number, exclude?: string): Promise<Side | undefined> {
+  let runs: HistoryRun[];
+  if (last) runs = (await db.runs({ scenario, where, complete: true, limit: last + 1 })).filter((r) => r.id !== exclude).slice(0, last);
+  else {
+    const id = await db.baseline(scenario, where);
+    const run = id && id !== exclude ? await db.run(id) : undefined;
+    runs = run ? [run] : [];
   }
-  return [...byKey.values()];
-}
-
-export async function addToHistory(db: HistoryDb, runDir: string): Promise<{ id: string; scenario: string; samples: number }> {
-  const { analysis, manifest } = await computeAnalysis(runDir);
-  if (manifest.status !== 'complete') throw new UserError(`${runDir} is ${manifest.status}, not complete: only complete runs go into the history`);
-  const samples = historySamples(analysis);
-  db.addRun(
-    { id: manifest.id, scenario: manifest.scenario.name, started: manifest.started, ended: manifest.ended, status: manifest.status, dir: runDir, added: new Date().toISOString(), vfbench: manifest.vfbench },
-    samples,
-  );
-  return { id: manifest.id, scenario: manifest.scenario.name, samples: samples.length };
-}
-
-/** The baseline side for a scenario: its stored baseline run, or the pooled last N runs. */
-function baselineSide(db: HistoryDb, scenario: string, last?: number, exclude?: string): Side | undefined {
-  const runs = last
-    ? db.runs(scenario).filter((r) => r.id !== exclude && r.status === 'complete').slice(0, last).map((r) => r.id)
-    : [db.baseline(scenario)].filter((r): r is string => !!r && r !== exclude);
   if (runs.length === 0) return undefined;
-  const stored = runs.map((id) => ({ id, samples: db.samples(id) }));
+  const stored = await Promise.all(runs.map(async (r) => ({ id: r.id, points: await db.points(r.id) })));
   // A run added by vfbench 0.1 keyed a grouped point by its group alone: it would match nothing now.
-  const legacy = stored.find((r) => r.samples.some((x) => isLegacyGroupKey(x.key)));
+  const legacy = stored.find((r) => r.points.some((x) => isLegacyGroupKey(x.key)));
   if (legacy) throw new UserError(`the history's run ${legacy.id} was added by vfbench 0.1, which keyed the points of a group by the group alone: add it again (vfbench history add RUN_DIR) before judging against it`);
-  return { scenario, runs, samples: poolSamples(stored.map((r) => samplesFromHistory(r.samples, r.id))) };
+  return { scenario, runs: runs.map((r) => r.id), samples: poolSamples(stored.map((r) => samplesFromPoints(r.points, r.id))), labels: sharedLabels(runs) };
 }
 
 export interface NightlyResult {
   runDir: string;
+  runId: string;
   status: string;
   baselineRuns?: string[];
   rows?: CompareRow[];
@@ -72,25 +102,38 @@ export interface NightlyResult {
   regressed: number;
 }
 
-/** Compare a finished run with the history and record it. The run itself is made by the caller. */
-export async function judgeNightly(db: HistoryDb, runDir: string, opts: { last?: number; policy: ComparePolicy; out?: string }): Promise<NightlyResult> {
-  const { analysis, manifest } = await computeAnalysis(runDir);
-  const scenario = manifest.scenario.name;
-  const result: NightlyResult = { runDir, status: manifest.status, becameBaseline: false, regressed: 0 };
-  const baseline = baselineSide(db, scenario, opts.last, manifest.id);
+const verdictRow = (r: CompareRow): HistoryVerdict => ({
+  pointKey: r.key, point: r.point, variant: r.variant, metric: r.metric, verdict: r.verdict, baselineMedian: r.baselineMedian, candidateMedian: r.candidateMedian,
+  changePct: r.changePct, improvementPct: r.improvementPct, ciLow: r.ciLow, ciHigh: r.ciHigh, pValue: r.pValue, nBaseline: r.nBaseline, nCandidate: r.nCandidate, reason: r.reason,
+});
+
+export interface JudgeOptions {
+  last?: number;
+  /** The label selection whose baseline (or last N runs) the run is judged against; {} = the scenario's. */
+  where?: Labels;
+  policy: ComparePolicy;
+  out?: string;
+}
+
+/** Compare a finished run with the history and record it, its verdicts and (when first) the baseline. */
+export async function judgeNightly(db: History, runDir: string, opts: JudgeOptions): Promise<NightlyResult> {
+  const { analysis, manifest } = await completeRun(runDir);
+  const where = opts.where ?? {};
+  const bundle = runBundle(analysis, manifest, runDir);
+  if (!matchesSelection(bundle.run.labels, where)) {
+    throw new UserError(`${runDir}: the run's labels (${describeSelection(bundle.run.labels)}) do not match --where ${describeSelection(where)}: not judged, not recorded`);
+  }
+  const scenario = bundle.run.scenario;
+  const result: NightlyResult = { runDir, runId: manifest.id, status: manifest.status, becameBaseline: false, regressed: 0 };
+  const baseline = await baselineSide(db, scenario, where, opts.last, manifest.id);
   if (baseline) {
-    const candidate: Side = { scenario, runs: [manifest.id], samples: samplesFromHistory(historySamples(analysis), manifest.id) };
+    const candidate: Side = { scenario, runs: [manifest.id], samples: samplesFromPoints(bundle.points, manifest.id), labels: bundle.run.labels };
     const rows = compareSides(baseline, candidate, opts.policy);
     await writeCompareOutputs(opts.out ?? join(runDir, 'compare'), rows, { baseline, candidate, policy: opts.policy });
-    result.baselineRuns = baseline.runs;
-    result.rows = rows;
-    result.regressed = rows.filter((r) => r.verdict === 'regressed').length;
+    bundle.verdicts = { baselineRuns: baseline.runs, judged: new Date().toISOString(), rows: rows.map(verdictRow) };
+    Object.assign(result, { baselineRuns: baseline.runs, rows, regressed: rows.filter((r) => r.verdict === 'regressed').length });
   }
-  await addToHistory(db, runDir);
-  if (!baseline && !opts.last) {
-    db.setBaseline(scenario, manifest.id);
-    result.becameBaseline = true;
-  }
-  await db.save();
+  const { becameBaseline } = await db.addRun(bundle, { baselineIfNone: !baseline && !opts.last ? where : undefined });
+  result.becameBaseline = becameBaseline;
   return result;
 }

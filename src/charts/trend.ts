@@ -1,14 +1,18 @@
 // Figure: a metric over the runs of a scenario (median with its CI per run), the baseline run's CI
-// drawn as a band, one panel per point, one colour per variant.
+// drawn as a band, one panel per point, one colour per series: the variant, or with `history trend --by
+// LABEL` the label's value (vm_size…: a team's runners side by side), a panel per point and variant.
 import type { TopLevelSpec } from 'vega-lite';
 import { metricLabel } from '../analysis/metrics.js';
-import { ROW_HEADER } from './render.js';
+import { PALETTE, ROW_HEADER } from './render.js';
 
 export interface TrendDatum {
   run: string;
   time: string;
+  /** The panel: the point (with --by, the point and variant). */
   point: string;
   variant: string;
+  /** The colour: the variant, or the value of the --by label. */
+  series: string;
   metric: string;
   median: number;
   ciLow?: number;
@@ -25,8 +29,12 @@ function unit(metric: string): { scale: number; unit: string } {
   return { scale: 1, unit: '' };
 }
 
-export function trendFigure(scenario: string, metric: string, data: TrendDatum[], w: number): TopLevelSpec {
+/** `by`: the label the series are values of (undefined: the series are the variants). */
+export function trendFigure(scenario: string, metric: string, data: TrendDatum[], w: number, by?: string): TopLevelSpec {
   const u = unit(metric);
+  const series = [...new Set(data.map((d) => d.series))].sort();
+  const color = { field: 'series', type: 'nominal', title: by ?? 'variant', sort: series, scale: { domain: series, range: series.map((_, i) => PALETTE[i % PALETTE.length]!) } } as const;
+  const band = by ? `band: the baseline run's CI of each ${by}` : "band: the baseline run's CI";
   const values = data.map((d) => ({
     ...d,
     median: d.median * u.scale,
@@ -36,7 +44,7 @@ export function trendFigure(scenario: string, metric: string, data: TrendDatum[]
   const title = `${metricLabel(metric)}${u.unit ? ` (${u.unit})` : ''}`;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${scenario}: ${title} over runs`, subtitle: 'median over repetitions with its bootstrap CI; band: the baseline run\'s CI' },
+    title: { text: `${scenario}: ${title} over runs`, subtitle: `median over repetitions with its bootstrap CI; ${band}` },
     data: { values },
     facet: { row: { field: 'point', type: 'nominal', title: null, header: ROW_HEADER } },
     spec: {
@@ -49,7 +57,7 @@ export function trendFigure(scenario: string, metric: string, data: TrendDatum[]
           encoding: {
             y: { field: 'ciLow', type: 'quantitative' },
             y2: { field: 'ciHigh' },
-            color: { field: 'variant', type: 'nominal', title: 'variant' },
+            color,
           },
         },
         {
@@ -59,7 +67,7 @@ export function trendFigure(scenario: string, metric: string, data: TrendDatum[]
             x: { field: 'time', type: 'temporal', title: 'run' },
             y: { field: 'ciLow', type: 'quantitative' },
             y2: { field: 'ciHigh' },
-            color: { field: 'variant', type: 'nominal' },
+            color,
           },
         },
         {
@@ -67,10 +75,11 @@ export function trendFigure(scenario: string, metric: string, data: TrendDatum[]
           encoding: {
             x: { field: 'time', type: 'temporal', title: 'run' },
             y: { field: 'median', type: 'quantitative', title, scale: { zero: false } },
-            color: { field: 'variant', type: 'nominal' },
+            color,
             tooltip: [
               { field: 'run', type: 'nominal' },
               { field: 'variant', type: 'nominal' },
+              ...(by ? [{ field: 'series', type: 'nominal', title: by }] : []),
               { field: 'median', type: 'quantitative', format: '.3~f' },
               { field: 'n', type: 'quantitative', title: 'repetitions' },
             ],

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // vfbench command line: yargs, the commands (one module each under commands/), exit codes.
-// The heavy modules (vega and resvg for figures, sql.js, ssh2, Arrow, the scenario schema) load with the
-// commands that use them: `vfbench --version`, `plan` or `parse` start fast.
+// The heavy modules (vega and resvg for figures, the history's database drivers, ssh2, Arrow, the scenario
+// schema) load with the commands that use them: `vfbench --version`, `plan` or `parse` start fast.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, UserError, errorMessage } from '../util/errors.js';

@@ -5,7 +5,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labUp } from '../../src/lab/lab.js';
-import { HistoryDb } from '../../src/results/history.js';
+import { History } from '../../src/results/history/index.js';
 import { labAvailable, testLab } from '../helpers/lab.js';
 import { scenarioFile, vfbench, VF_PV_VARIANTS } from '../helpers/cli.js';
 
@@ -49,10 +49,11 @@ tests:
       await labUp(options);
     }
 
-    const h = await HistoryDb.open(db);
-    const runs = h.runs('it-nightly');
+    const h = await History.open(db);
+    const runs = await h.runs({ scenario: 'it-nightly' });
     expect(runs).toHaveLength(3);
-    expect(h.baseline('it-nightly')).toBe(runs.at(-1)!.id); // the first night stays the baseline
-    h.close();
+    expect(await h.baseline('it-nightly')).toBe(runs.at(-1)!.id); // the first night stays the baseline
+    expect((await h.verdicts(runs[0]!.id))!.rows.filter((r) => r.verdict === 'regressed')).toHaveLength(2); // recorded with the run
+    await h.close();
   }, 300_000); // three nights of 10 trials each: about 90 s here
 });

@@ -1,12 +1,11 @@
 // compare on synthetic runs built from records: improved, regressed, unchanged and noisy cases, their
-// verdicts, exit codes and outputs; and the history database through a real SQLite file.
+// verdicts, exit codes and outputs; and the history's point identity (test/unit/history.test.ts: the rest).
 import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import initSqlJs from 'sql.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareSamples, DEFAULT_POLICY, type Sample } from '../../src/analysis/compare.js';
-import { HistoryDb } from '../../src/results/history.js';
+import { History } from '../../src/results/history/index.js';
 import { judgeNightly } from '../../src/analysis/nightly.js';
 import { vfbench } from '../helpers/cli.js';
 import { writeRun } from '../helpers/runs.js';
@@ -125,26 +124,6 @@ describe('compare verdict rules', () => {
 });
 
 describe('history database', () => {
-  it('round-trips runs, samples and the baseline through a real SQLite file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vfb-hist-'));
-    const path = join(dir, 'h.db');
-    const db = await HistoryDb.open(path);
-    db.addRun({ id: 'r1', scenario: 's', started: '2026-11-01T00:00:00Z', status: 'complete', added: 'now' }, [
-      { key: 'k', label: 'udp 64B', variant: 'vf', metric: 'p50_us', values: [25.5, 26, 27.25], median: 26, ciLow: 25.5, ciHigh: 27.25 },
-    ]);
-    db.addRun({ id: 'r2', scenario: 's', started: '2026-11-02T00:00:00Z', status: 'complete', added: 'now' }, []);
-    db.setBaseline('s', 'r1');
-    await db.save();
-    db.close();
-    expect((await readFile(path)).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
-    const again = await HistoryDb.open(path);
-    expect(again.runs('s').map((r) => r.id)).toEqual(['r2', 'r1']);
-    expect(again.samples('r1')).toEqual([{ key: 'k', label: 'udp 64B', variant: 'vf', metric: 'p50_us', values: [25.5, 26, 27.25], median: 26, ciLow: 25.5, ciHigh: 27.25, latencyKind: undefined }]);
-    expect(again.baseline('s')).toBe('r1');
-    expect(() => again.setBaseline('s', 'nope')).toThrow(/not in the history/);
-    again.close();
-  });
-
   it('adds run directories, lists them and draws a trend', async () => {
     const root = await mkdtemp(join(tmpdir(), 'vfb-hist-'));
     const db = join(root, 'h.db');
@@ -202,18 +181,18 @@ describe('a point\'s background rate is part of its identity (FlexVF Fig. 5)', (
       const added = await vfbench(['history', 'add', run, '--db', db]);
       expect(added.exitCode, added.stderr).toBe(0);
     }
-    const h = await HistoryDb.open(db);
+    const h = await History.open(db);
     for (const [run, at20k] of [['bgA', 75], ['bgB', 97.5]] as const) {
-      const vf = h.samples(run).filter((s) => s.variant === 'vf' && s.metric === 'p50_us');
-      expect(vf.map((s) => [s.label, s.median])).toEqual([
+      const vf = (await h.points(run)).filter((p) => p.variant === 'vf');
+      expect(vf.map((p) => [p.label, p.metrics.p50_us!.median])).toEqual([
         ['sockperf-under-load udp 64B bg 0 pkt/s', 50],
         ['sockperf-under-load udp 64B bg 20000 pkt/s', expect.closeTo(at20k, 9)],
       ]);
     }
     // nightly judges run B against the stored baseline run A, both read back from the history.
-    h.setBaseline('fig5', 'bgA');
+    await h.setBaseline('fig5', {}, 'bgA');
     const n = await judgeNightly(h, b, { policy: DEFAULT_POLICY });
-    h.close();
+    await h.close();
     expect(n.baselineRuns).toEqual(['bgA']);
     expect(n.rows!.filter((x) => x.variant === 'vf' && x.metric === 'p50_us').map((x) => [x.point, x.verdict])).toEqual([
       ['sockperf-under-load udp 64B bg 0 pkt/s', 'unchanged'],
@@ -239,12 +218,12 @@ describe('a point\'s background rate is part of its identity (FlexVF Fig. 5)', (
     ]);
     const db = join(root, 'h.db');
     for (const run of [a, b]) expect((await vfbench(['history', 'add', run, '--db', db])).exitCode).toBe(0);
-    const h = await HistoryDb.open(db);
-    expect(h.samples('gB').filter((s) => s.variant === 'vf' && s.metric === 'p50_us').map((s) => s.key)).toEqual([
+    const h = await History.open(db);
+    expect((await h.points('gB')).filter((p) => p.variant === 'vf').map((p) => p.key)).toEqual([
       'sockperf-ping-pong|sockperf|ping-pong|udp|64|1|g1.pair0|vf',
       'sockperf-ping-pong|sockperf|ping-pong|udp|64|1|g1.pair1|vf',
     ]);
-    h.close();
+    await h.close();
   });
 
   it('reads a baseline file of vfbench 0.1 (keys without a rate): points without a background still match', async () => {
@@ -280,37 +259,15 @@ describe('a point\'s background rate is part of its identity (FlexVF Fig. 5)', (
 
   it('refuses to judge against a vfbench 0.1 history run whose grouped points are keyed by group alone', async () => {
     const root = await mkdtemp(join(tmpdir(), 'vfb-grp-'));
-    const db = await HistoryDb.open(join(root, 'h.db'));
-    const legacy = (variant: string) => ({ key: `sockperf-ping-pong|sockperf|ping-pong|udp|64|1|g1|${variant}`, label: 'sockperf-ping-pong udp 64B g1', variant, latencyKind: 'half-rtt', metric: 'p50_us', values: BASE, median: 50 });
-    db.addRun({ id: 'old', scenario: 'fig7', started: '2026-11-01T00:00:00Z', status: 'complete', added: 'then' }, [legacy('pv'), legacy('vf')]);
-    db.setBaseline('fig7', 'old');
+    const db = await History.open(join(root, 'h.db'));
+    const legacy = (variant: string) => ({
+      key: `sockperf-ping-pong|sockperf|ping-pong|udp|64|1|g1|${variant}`, label: 'sockperf-ping-pong udp 64B g1', variant, latencyKind: 'half-rtt',
+      metrics: { p50_us: { n: 5, values: BASE, repetitions: [1, 2, 3, 4, 5], median: 50 } },
+    });
+    await db.addRun({ run: { id: 'old', scenario: 'fig7', started: '2026-11-01T00:00:00Z', status: 'complete', added: 'then', labels: {} }, points: [legacy('pv'), legacy('vf')] });
+    await db.setBaseline('fig7', {}, 'old');
     const run = await writeRun(root, 'new', [{ size: 64, pair: 0, group: 'g1', p50: { pv: scale(BASE, 3), vf: BASE } }], 'fig7', '2026-11-22T02:00:00Z');
     await expect(judgeNightly(db, run, { policy: DEFAULT_POLICY, out: join(root, 'cmp') })).rejects.toThrow(/run old was added by vfbench 0\.1, which keyed the points of a group by the group alone: add it again/);
-    db.close();
-  });
-
-  it('upgrades a version 1 history (keys without the rate): its runs still match new ones', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'vfb-bg-'));
-    const path = join(root, 'h.db');
-    const one = [{ size: 64, rate: 20000, p50: { pv: scale(BASE, 4), vf: BASE } }];
-    const old = await HistoryDb.open(path);
-    const legacy = (variant: string, values: number[]) => ({ key: `sockperf-under-load|sockperf|under-load|udp|64|1|pair0|${variant}`, label: 'sockperf-under-load udp 64B bg 20000 pkt/s', variant, latencyKind: 'half-rtt', metric: 'p50_us', values, median: 50 });
-    old.addRun({ id: 'old', scenario: 'fig5', started: '2026-11-01T00:00:00Z', status: 'complete', added: 'then' }, [legacy('pv', scale(BASE, 4)), legacy('vf', BASE)]);
-    old.setBaseline('fig5', 'old');
-    await old.save();
-    old.close();
-    const SQL = await initSqlJs();
-    const raw = new SQL.Database(await readFile(path));
-    raw.exec('PRAGMA user_version = 1'); // as vfbench 0.1 left it
-    await writeFile(path, raw.export());
-    raw.close();
-    const db = await HistoryDb.open(path);
-    expect(db.samples('old').map((s) => s.key)).toEqual(['sockperf-under-load|sockperf|under-load|udp|64|1|pair0|bg20000|pv', 'sockperf-under-load|sockperf|under-load|udp|64|1|pair0|bg20000|vf']);
-    const n = await judgeNightly(db, await writeRun(root, 'new', one, 'fig5', '2026-11-22T02:00:00Z'), { policy: DEFAULT_POLICY, out: join(root, 'cmp') });
-    db.close();
-    expect(n.rows!.map((x) => [x.variant, x.metric, x.verdict])).toEqual([
-      ['pv', 'p50_us', 'unchanged'],
-      ['vf', 'p50_us', 'unchanged'],
-    ]);
+    await db.close();
   });
 });

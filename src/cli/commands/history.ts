@@ -1,64 +1,108 @@
-// `vfbench history add RUN_DIR | list | baseline RUN_ID | trend`: the history database.
+// `vfbench history add RUN_DIR… | list | baseline RUN_ID | trend | import SRC`: the history database, a
+// SQLite file ($VFBENCH_HOME/history.db) or a PostgreSQL shared by a team (--db / $VFBENCH_DB).
+import { existsSync } from 'node:fs';
 import { command, out, warnFigures } from '../command.js';
 import { UserError } from '../../util/errors.js';
-import type { HistoryDb } from '../../results/history.js';
+import type { History } from '../../results/history/index.js';
+import type { Labels } from '../../scenario/labels.js';
 
 type Say = (json: unknown, text: string[]) => void;
-type Args = { target?: string; scenario?: string; metrics?: string; out: string };
+type Args = { targets?: string[]; scenario?: string; metrics?: string; out: string; by?: string; where: Labels; json: boolean };
 
-async function add(db: HistoryDb, argv: Args, say: Say): Promise<void> {
-  if (!argv.target) throw new UserError('history add needs a run directory');
-  const r = await (await import('../../analysis/nightly.js')).addToHistory(db, argv.target);
-  await db.save();
-  say({ ...r, db: db.path }, [`added run ${r.id} of ${r.scenario} (${r.samples} point metrics) to ${db.path}`]);
+async function add(db: History, argv: Args, say: Say): Promise<void> {
+  if (!argv.targets?.length) throw new UserError('history add needs a run directory');
+  const { addToHistory } = await import('../../analysis/nightly.js');
+  const added = [];
+  // One transaction per run: runs added before a failing one stay added.
+  for (const dir of argv.targets) {
+    const r = await addToHistory(db, dir);
+    added.push({ ...r, dir });
+    if (!argv.json) out(`added run ${r.id} of ${r.scenario} (${r.points} points) to ${db.location}`);
+  }
+  say({ added, db: db.location }, []);
 }
 
-function list(db: HistoryDb, argv: Args, say: Say): void {
-  const runs = db.runs(argv.scenario).map((r) => ({ ...r, baseline: db.baseline(r.scenario) === r.id }));
-  say(runs, runs.map((r) => `${r.id}  ${r.scenario}  ${r.started ?? r.added}  ${r.status ?? ''}${r.baseline ? '  [baseline]' : ''}`));
+const labelText = (l: Labels) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',');
+
+async function list(db: History, argv: Args, say: Say): Promise<void> {
+  const runs = await db.runs({ scenario: argv.scenario, where: argv.where });
+  const baselines = await db.baselines();
+  const rows = runs.map((r) => ({ ...r, baselineOf: baselines.filter((b) => b.runId === r.id).map((b) => b.selection) }));
+  say(
+    rows,
+    rows.map((r) => {
+      const base = r.baselineOf.map((s) => `  [baseline${Object.keys(s).length ? ` ${labelText(s)}` : ''}]`).join('');
+      return `${r.id}  ${r.scenario}  ${r.started ?? r.added}  ${r.status ?? ''}  ${labelText(r.labels)}${base}`;
+    }),
+  );
 }
 
-async function baseline(db: HistoryDb, argv: Args, say: Say): Promise<void> {
-  if (!argv.target) throw new UserError('history baseline needs a run id or run directory');
-  const id = argv.target.replace(/\/+$/, '').split('/').pop()!;
-  const run = db.runs().find((r) => r.id === id);
-  if (!run) throw new UserError(`run ${id} is not in ${db.path}: history add it first`);
-  db.setBaseline(run.scenario, id);
-  await db.save();
-  say({ scenario: run.scenario, baseline: id }, [`baseline of ${run.scenario} is now ${id}`]);
+async function baseline(db: History, argv: Args, say: Say): Promise<void> {
+  const target = argv.targets?.[0];
+  if (!target) throw new UserError('history baseline needs a run id or run directory');
+  const id = target.replace(/\/+$/, '').split('/').pop()!;
+  const run = await db.run(id);
+  if (!run) throw new UserError(`run ${id} is not in ${db.location}: history add it first`);
+  await db.setBaseline(run.scenario, argv.where, id);
+  const sel = labelText(argv.where);
+  say({ scenario: run.scenario, selection: argv.where, baseline: id }, [`baseline of ${run.scenario}${sel ? ` where ${sel}` : ''} is now ${id}`]);
 }
 
-async function trend(db: HistoryDb, argv: Args, say: Say): Promise<void> {
+async function trend(db: History, argv: Args, say: Say): Promise<void> {
   if (!argv.scenario) throw new UserError('history trend needs --scenario');
-  const figs = await (await import('../../report/trends.js')).trendFigures(db, argv.scenario, argv.out, argv.metrics?.split(','));
+  const { trendFigures } = await import('../../report/trends.js');
+  const figs = await trendFigures(db, { scenario: argv.scenario, where: argv.where, by: argv.by, outDir: argv.out, metrics: argv.metrics?.split(',') });
   warnFigures(figs);
   say({ figures: figs.map((f) => f.files) }, figs.map((f) => `figure: ${f.files.find((x) => x.endsWith('.png'))}`));
 }
 
-const ACTIONS = { add, list, baseline, trend };
+async function importFrom(db: History, argv: Args, say: Say): Promise<void> {
+  const source = argv.targets?.[0];
+  if (!source) throw new UserError('history import needs the history to copy from (a SQLite file)');
+  const { History, importHistory, isPostgresUrl } = await import('../../results/history/index.js');
+  // Opening a file that is not there would create an empty history and import nothing.
+  if (!isPostgresUrl(source) && !existsSync(source)) throw new UserError(`history import: ${source} does not exist`);
+  const src = await History.open(source);
+  try {
+    if (src.location === db.location) throw new UserError(`history import: ${source} is the destination itself`);
+    const r = await importHistory(src, db);
+    say({ from: src.location, to: db.location, ...r }, [
+      `imported ${r.imported} runs from ${src.location} into ${db.location}; ${r.skipped} already there (skipped); ${r.baselines} baselines set`,
+    ]);
+  } finally {
+    await src.close();
+  }
+}
+
+const ACTIONS = { add, list, baseline, trend, import: importFrom };
 
 export default command({
-  command: 'history <action> [target]',
-  describe: 'the history database: add RUN_DIR | list | baseline RUN_ID | trend',
+  command: 'history <action> [targets..]',
+  describe: 'the history database: add RUN_DIR… | list | baseline RUN_ID | trend | import SRC.db',
   builder: (y) =>
     y
-      .positional('action', { choices: ['add', 'list', 'baseline', 'trend'] as const, demandOption: true, describe: 'store a run, list runs, choose a scenario\'s baseline, draw trends' })
-      .positional('target', { type: 'string', describe: 'add: a run directory; baseline: a run id or directory' })
-      .option('db', { type: 'string', describe: 'history database (default $VFBENCH_HOME/history.db)' })
+      .positional('action', { choices: ['add', 'list', 'baseline', 'trend', 'import'] as const, demandOption: true, describe: 'store runs, list runs, choose a baseline, draw trends, copy a history into this one' })
+      .positional('targets', { type: 'string', array: true, describe: 'add: run directories; baseline: a run id or directory; import: the history to copy from' })
+      .option('db', { type: 'string', describe: 'history: a SQLite file or postgres://… URL (default $VFBENCH_DB, else $VFBENCH_HOME/history.db)' })
       .option('scenario', { type: 'string', describe: 'list/trend: the scenario' })
+      .option('where', { type: 'string', array: true, describe: 'list/trend/baseline: only runs with this label, name=value (repeatable)' })
+      .option('by', { type: 'string', describe: 'trend: one series per value of this label (e.g. vm_size)' })
       .option('metrics', { type: 'string', describe: 'trend: comma-separated metrics (default: headline metrics)' })
       .option('out', { type: 'string', default: 'trends', describe: 'trend: folder for the figures' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout' })
       .example('$0 history add results/lab-quick/20261201T120000Z-ab12cd', 'store a run')
-      .example('$0 history trend --scenario lab-quick --out trends', 'trend figures with the baseline band'),
+      .example('$0 history baseline 20261201T120000Z-ab12cd --where vm_size=D8s_v5', 'the baseline of the scenario on D8s_v5 runs')
+      .example('$0 history trend --scenario lab-quick --by vm_size', 'a series per VM size with the baseline band')
+      .example('$0 history import ~/.vfbench/history.db --db postgres://vfbench@db.example/vfbench', 'copy a laptop\'s history into the team\'s'),
   handler: async (argv) => {
-    const { HistoryDb, defaultHistoryDb } = await import('../../results/history.js');
-    const db = await HistoryDb.open(argv.db ?? defaultHistoryDb());
+    const [{ History, historyLocation }, { parseLabelArgs }] = await Promise.all([import('../../results/history/index.js'), import('../../scenario/labels.js')]);
+    const where = parseLabelArgs(argv.where, '--where');
+    const db = await History.open(historyLocation(argv.db));
     const say: Say = (json, text) => (argv.json ? out(JSON.stringify(json, null, 2)) : text.forEach((l) => out(l)));
     try {
-      await ACTIONS[argv.action](db, argv, say);
+      await ACTIONS[argv.action](db, { ...argv, where }, say);
     } finally {
-      db.close();
+      await db.close();
     }
   },
 });
