@@ -7,6 +7,7 @@ import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { execa } from 'execa';
 import { vfbench } from '../helpers/cli.js';
 import { RunDir } from '../../src/results/run-dir.js';
@@ -55,6 +56,18 @@ async function labQuick(labels?: Record<string, string>): Promise<{ dir: string;
   return { dir, a: (await readAnalysis(await RunDir.open(dir)))!.a, id: m.id, ended: m.ended };
 }
 
+/** One labelled copy for the tests that only read it (each copy costs an analysis), and its OpenMetrics text. */
+let labelled: ReturnType<typeof labQuick> | undefined;
+const labelledRun = () => (labelled ??= labQuick(LABELS));
+let openMetrics: Promise<{ text: string; stderr: string }> | undefined;
+const labelledOpenMetrics = () =>
+  (openMetrics ??= (async () => {
+    const out = join((await labelledRun()).dir, 'vfbench.prom');
+    const r = await vfbench(['export', (await labelledRun()).dir, '--format', 'openmetrics', '--out', out]);
+    expect(r.exitCode, r.all).toBe(0);
+    return { text: await readFile(out, 'utf8'), stderr: r.stderr };
+  })());
+
 /** PKB's RepublishJSONSamples: the collapsed "|k:v|,|k:v|" labels back into a dict. */
 const uncollapse = (labels: string) => Object.fromEntries(labels.slice(1, -1).split('|,|').map((f) => [f.slice(0, f.indexOf(':')), f.slice(f.indexOf(':') + 1)]));
 
@@ -66,7 +79,7 @@ describe('vfbench export --format pkb', () => {
   let lines: Record<string, unknown>[];
   let stderr: string;
   beforeAll(async () => {
-    run = await labQuick(LABELS);
+    run = await labelledRun();
     const r = await vfbench(['export', run.dir, '--format', 'pkb', '--no-collapse-labels']);
     expect(r.exitCode, r.all).toBe(0);
     lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -136,12 +149,10 @@ describe('vfbench export --format openmetrics', () => {
   let text: string;
   let families: Family[];
   beforeAll(async () => {
-    run = await labQuick(LABELS);
-    const out = join(run.dir, 'vfbench.prom');
-    const r = await vfbench(['export', run.dir, '--format', 'openmetrics', '--out', out]);
-    expect(r.exitCode, r.all).toBe(0);
+    run = await labelledRun();
+    const r = await labelledOpenMetrics();
     expect(r.stderr).toContain('the run\'s label "baseline" is left out of the openmetrics export');
-    text = await readFile(out, 'utf8');
+    text = r.text;
     families = await parse(text, 'openmetrics');
   });
 
@@ -194,6 +205,71 @@ describe('vfbench export --format openmetrics', () => {
     const plain = await parse(text, 'text');
     expect(plain.map((f) => [f.name, f.samples.length])).toEqual(families.map((f) => [f.name, f.samples.length]));
     expect(plain.flatMap((f) => f.samples.map((s) => s.value))).toEqual(families.flatMap((f) => f.samples.map((s) => s.value)));
+  });
+});
+
+/** A port nobody listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A Prometheus daemon (Debian's package) on a free port until `stop`; its /metrics answering when this returns. */
+async function daemon(bin: string, args: (port: number) => string[]): Promise<{ url: string; stop: () => void }> {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: apt-get install prometheus-pushgateway prometheus-node-exporter`);
+  const port = await freePort();
+  const child = execa(bin, args(port), { reject: false, all: true });
+  const url = `http://127.0.0.1:${port}`;
+  // Bounded: 100 tries, 0.1 s apart; a daemon that exits says why.
+  for (let i = 0; i < 100 && child.exitCode === null; i++) {
+    if (await fetch(`${url}/metrics`).then((r) => r.ok, () => false)) return { url, stop: () => void child.kill() };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`${bin} did not answer on ${url}: ${(await child).all}`);
+}
+
+describe('vfbench export --format openmetrics into a real pushgateway and textfile collector', () => {
+  let text: string;
+  let samples: number;
+  beforeAll(async () => {
+    text = (await labelledOpenMetrics()).text;
+    samples = text.split('\n').filter((l) => l.startsWith('vfbench_')).length;
+  });
+
+  it('is accepted whole by prometheus-pushgateway, which refuses a sample with a timestamp', async () => {
+    // --persistence.file= keeps it in memory: Debian's default file would carry pushes from one test run to the next.
+    const pg = await daemon('/usr/bin/prometheus-pushgateway', (port) => [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=']);
+    try {
+      // What curl --data-binary @file sends.
+      const push = await fetch(`${pg.url}/metrics/job/vfbench`, { method: 'PUT', body: text, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(push.status, await push.text()).toBe(200);
+      const got = await (await fetch(`${pg.url}/metrics`)).text();
+      expect(got.split('\n').filter((l) => l.startsWith('vfbench_'))).toHaveLength(samples);
+      expect(got).toContain('region="west\\"europe\\\\2"');
+      const stamped = text.replace(/^(vfbench_run_info\{.*\} 1)$/m, '$1 1796131677000');
+      expect((await fetch(`${pg.url}/metrics/job/stamped`, { method: 'PUT', body: stamped })).status).toBe(400);
+    } finally {
+      pg.stop();
+    }
+  });
+
+  it('is read whole by prometheus-node-exporter\'s textfile collector', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vfb-textfile-'));
+    await writeFile(join(dir, 'vfbench.prom'), text);
+    const ne = await daemon('/usr/bin/prometheus-node-exporter', (port) => [
+      `--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${dir}`,
+    ]);
+    try {
+      const got = await (await fetch(`${ne.url}/metrics`)).text();
+      expect(got).toMatch(/^node_textfile_scrape_error 0$/m);
+      expect(got.split('\n').filter((l) => l.startsWith('vfbench_'))).toHaveLength(samples);
+    } finally {
+      ne.stop();
+    }
   });
 });
 
