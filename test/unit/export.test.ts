@@ -144,6 +144,23 @@ describe('vfbench export --format pkb', () => {
   });
 });
 
+/** The family, scale and unit each of lab-quick's metrics should have (Prometheus base units: seconds, ratios). */
+function expectedFamily(m: string): [string, number, string] {
+  const special: Record<string, [string, number, string]> = {
+    count: ['vfbench_messages', 1, ''],
+    warmup_dropped: ['vfbench_warmup_dropped_messages', 1, ''],
+    dropped_messages: ['vfbench_dropped_messages', 1, ''],
+    cpu_cores: ['vfbench_cpu_cores', 1, ''],
+    client_cpu_cores: ['vfbench_client_cpu_cores', 1, ''],
+    cpu_ms_per_1k_trans: ['vfbench_cpu_seconds_per_transaction', 1e-6, ''],
+  };
+  if (special[m]) return special[m];
+  if (m.endsWith('_us')) return [`vfbench_${m.slice(0, -3)}_seconds`, 1e-6, 'seconds'];
+  if (m.endsWith('_pct')) return [`vfbench_${m.slice(0, -4)}_ratio`, 0.01, 'ratio'];
+  if (m.endsWith('_per_s')) return [`vfbench_${m.slice(0, -6)}_per_second`, 1, ''];
+  throw new Error(`lab-quick has no metric ${m}: add what its family should be`);
+}
+
 describe('vfbench export --format openmetrics', () => {
   let run: Awaited<ReturnType<typeof labQuick>>;
   let text: string;
@@ -184,15 +201,14 @@ describe('vfbench export --format openmetrics', () => {
     for (const s of run.a.summary) {
       const point = { size_bytes: String(s.size), variant: s.variant, pair: String(s.pair) };
       expect(sample('vfbench_trials', { ...point, status: 'ok' })).toBe(s.n);
-      for (const m of ['p50_us', 'p99_us', 'max_us']) {
-        const family = `vfbench_${m.slice(0, -3)}_seconds`;
-        expect(families.find((f) => f.name === family)!.unit).toBe('seconds');
-        expect(sample(family, { ...point, stat: 'median' })).toBe(s.stats[m]!.median * 1e-6);
-        expect(sample(family, { ...point, stat: 'ci_low' })).toBe(s.stats[m]!.ciLow! * 1e-6);
-        expect(sample(family, { ...point, stat: 'ci_high' })).toBe(s.stats[m]!.ciHigh! * 1e-6);
+      expect(Object.keys(s.stats)).toHaveLength(23);
+      for (const [m, st] of Object.entries(s.stats)) {
+        const [family, scale, unit] = expectedFamily(m);
+        expect(families.find((f) => f.name === family)?.unit, m).toBe(unit);
+        expect(sample(family, { ...point, stat: 'median' })).toBe(st.median * scale);
+        expect(sample(family, { ...point, stat: 'ci_low' })).toBe(st.ciLow! * scale);
+        expect(sample(family, { ...point, stat: 'ci_high' })).toBe(st.ciHigh! * scale);
       }
-      expect(sample('vfbench_client_cpu_busy_ratio', { ...point, stat: 'median' })).toBe(s.stats.client_cpu_busy_pct!.median * 0.01);
-      expect(sample('vfbench_round_trips_per_second', { ...point, stat: 'median' })).toBe(s.stats.round_trips_per_s!.median);
     }
     for (const b of run.a.boost) {
       const labels = { size_bytes: String(b.size), variant: b.variant, metric: b.metric, baseline: 'pv' };

@@ -60,7 +60,7 @@ function metricSamples(row: SummaryRow, point: Label[], byMetric: Map<string, Fa
       const taken = names.has(PREFIX + u.omName);
       f = taken
         ? { name: PREFIX + name, help: `${name}: median over repetitions (stat=median) and its bootstrap CI (ci_low, ci_high)`, samples: [] }
-        : { name: PREFIX + u.omName, help: `vfbench ${name}${u.omScale !== 1 ? ` in ${u.omUnit}` : ''}: median over repetitions (stat=median) and its bootstrap CI (ci_low, ci_high)`, unit: u.omUnit, samples: [] };
+        : { name: PREFIX + u.omName, help: `vfbench ${name}${u.omScale !== 1 ? ` × ${u.omScale}` : ''}: median over repetitions (stat=median) and its bootstrap CI (ci_low, ci_high)`, unit: u.omUnit, samples: [] };
       byMetric.set(name, f);
       names.add(f.name);
     }
