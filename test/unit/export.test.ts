@@ -13,6 +13,8 @@ import { vfbench } from '../helpers/cli.js';
 import { RunDir } from '../../src/results/run-dir.js';
 import { readAnalysis } from '../../src/analysis/run-analysis.js';
 import type { Analysis } from '../../src/analysis/analyze.js';
+import { pkbLines } from '../../src/analysis/exports/pkb.js';
+import { openMetricsLines } from '../../src/analysis/exports/openmetrics.js';
 
 const PYTHON = '/usr/bin/python3';
 /** Reads OpenMetrics (argv[1] = 'openmetrics') or the Prometheus text format ('text') from stdin; prints its families as JSON. */
@@ -300,6 +302,25 @@ describe('vfbench export: runs without labels, and mistakes', () => {
     const pkb = await vfbench(['export', run.dir, '--format', 'pkb', '--no-collapse-labels']);
     const first = JSON.parse(pkb.stdout.split('\n')[0]!) as { metadata: Record<string, unknown> };
     expect(Object.keys(first.metadata).filter((k) => !['scenario', 'vfbench_version'].includes(k) && !/^(test|tool|mode|protocol|size_bytes|streams|pair|variant|latency_kind|vfbench_metric|statistic|n|invalid|failed|ci_low|ci_high|ci_level|cv_pct)$/.test(k))).toEqual([]);
+  });
+
+  it('leaves out values that are no number (no JSON or OpenMetrics form for them)', async () => {
+    const run = await labelledRun();
+    const manifest = await (await RunDir.open(run.dir)).readManifest();
+    const a = structuredClone(run.a);
+    a.boost[0]!.boostPercent = Number.POSITIVE_INFINITY;
+    a.summary[0]!.stats.p50_us!.ciLow = Number.NaN;
+    // As analysis.json holds a NaN once written.
+    a.summary[0]!.stats.p50_us!.ciHigh = null as unknown as number;
+    const pkb = [...pkbLines({ manifest, a }, { owner: 'ci', collapseLabels: false }).lines].map((l) => JSON.parse(l) as { value: unknown; metadata: Record<string, unknown> });
+    expect(pkb).toHaveLength(a.summary.reduce((n, s) => n + Object.keys(s.stats).length, 0) + a.boost.length - 1);
+    expect(pkb.every((l) => typeof l.value === 'number' && Object.values(l.metadata).every((v) => v !== null))).toBe(true);
+    const om = await parse([...openMetricsLines({ manifest, a }).lines].join('\n') + '\n', 'openmetrics');
+    const values = om.flatMap((f) => f.samples.map((x) => x.value));
+    expect(values.every(Number.isFinite)).toBe(true);
+    const first = { size_bytes: String(a.summary[0]!.size), variant: a.summary[0]!.variant };
+    const p50 = om.find((f) => f.name === 'vfbench_p50_seconds')!.samples.filter((x) => x.labels.size_bytes === first.size_bytes && x.labels.variant === first.variant);
+    expect(p50.map((x) => x.labels.stat)).toEqual(['median']);
   });
 
   it('says what is wrong: not a run directory, an unknown format', async () => {

@@ -65,8 +65,9 @@ function metricSamples(row: SummaryRow, point: Label[], byMetric: Map<string, Fa
       names.add(f.name);
     }
     const scale = f.name === PREFIX + u.omName ? u.omScale : 1;
+    // analysis.json writes a NaN as null: typeof keeps it out (null × scale would read 0).
     const stats: [string, number | undefined][] = [['median', st.median], ['ci_low', st.ciLow], ['ci_high', st.ciHigh]];
-    for (const [stat, v] of stats) if (v !== undefined) f.samples.push({ labels: [...point, ['stat', stat]], value: v * scale });
+    for (const [stat, v] of stats) if (typeof v === 'number') f.samples.push({ labels: [...point, ['stat', stat]], value: v * scale });
   }
 }
 
@@ -81,7 +82,7 @@ function boostFamily(input: ExportInput, run: Label[]): Family {
   for (const b of input.a.boost) {
     const labels: Label[] = [...run, ...pointDimensions(b), ['metric', b.metric], ['baseline', b.baseline]];
     const stats: [string, number | undefined][] = [['estimate', b.boostPercent], ['ci_low', b.ciLow], ['ci_high', b.ciHigh]];
-    for (const [stat, v] of stats) if (v !== undefined) f.samples.push({ labels: [...labels, ['stat', stat]], value: v / 100 });
+    for (const [stat, v] of stats) if (typeof v === 'number') f.samples.push({ labels: [...labels, ['stat', stat]], value: v / 100 });
   }
   return f;
 }

@@ -65,17 +65,21 @@ function* samples(input: ExportInput, common: Meta, opts: PkbOptions): Generator
       },
       opts.collapseLabels,
     );
+  // A value that is no number (NaN, ±Infinity) has no JSON form: its sample, or metadata entry, is left out.
   for (const row of a.summary) {
     for (const [name, st] of Object.entries(row.stats)) {
       const { s, meta } = medianSample(row, name, st, a.level);
-      yield annotate(s, row.tool, { ...common, ...meta }, `${row.pointKey}|${row.variant}|${name}`);
+      if (Number.isFinite(s.value)) yield annotate(s, row.tool, finite({ ...common, ...meta }), `${row.pointKey}|${row.variant}|${name}`);
     }
   }
   for (const b of a.boost) {
     const { s, meta } = boostSample(b, a.level);
-    yield annotate(s, b.tool, { ...common, ...meta }, `${b.pointKey}|${b.variant}|${b.metric}|boost`);
+    if (Number.isFinite(s.value)) yield annotate(s, b.tool, finite({ ...common, ...meta }), `${b.pointKey}|${b.variant}|${b.metric}|boost`);
   }
 }
+
+/** analysis.json writes a NaN (a CV of zeros) as null: such entries are left out like the absent ones. */
+const finite = (meta: Meta): Meta => Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== null && (typeof v !== 'number' || Number.isFinite(v))));
 
 /** A point's dimensions as metadata, the absent ones left out. */
 function dimensionsMeta(p: Parameters<typeof pointDimensions>[0]): Meta {

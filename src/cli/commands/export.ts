@@ -37,7 +37,7 @@ export default command({
     const { lines, shadowed } =
       argv.format === 'pkb'
         ? (await import('../../analysis/exports/pkb.js')).pkbLines(input, {
-            owner: argv.owner ?? manifest.labels?.owner ?? userInfo().username,
+            owner: argv.owner ?? manifest.labels?.owner ?? currentUser(),
             collapseLabels: argv['collapse-labels'],
           })
         : (await import('../../analysis/exports/openmetrics.js')).openMetricsLines(input);
@@ -70,5 +70,14 @@ async function writeLines(lines: Iterable<string>, file: string | undefined): Pr
     }
     await rm(tmp, { force: true });
     throw new UserError(`cannot write ${file}: ${errorMessage(e)}`);
+  }
+}
+
+/** The user running export (PKB's default owner); a uid without a passwd entry (containers) has none. */
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
   }
 }
