@@ -21,8 +21,9 @@ import compare from './commands/compare.js';
 import baseline from './commands/baseline.js';
 import analyze from './commands/analyze.js';
 import report from './commands/report.js';
+import exportRun from './commands/export.js';
 
-const COMMANDS: Command[] = [lab, validate, plan, run, nightly, history, restore, parse, doctor, compare, baseline, analyze, report];
+const COMMANDS: Command[] = [lab, validate, plan, run, nightly, history, restore, parse, doctor, compare, baseline, analyze, report, exportRun];
 
 /** Errors whose message is for the user, by class name (their modules load lazily, with the commands that use them). */
 const SCENARIO_ERROR = 'ScenarioError';
