@@ -3,7 +3,8 @@
 # Idempotent, and fast when everything is already there (no apt or npm call at all).
 # System packages need root; as another user it says what is missing and stops.
 # --test: also what the tests need beyond vfbench itself (Debian's Chromium for the report test,
-# poppler-utils for the figures' PDF fonts, PostgreSQL's server binaries for the history tests).
+# poppler-utils for the figures' PDF fonts, PostgreSQL's server binaries for the history tests, the
+# Prometheus pushgateway, node_exporter and python3-prometheus-client for the export tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,10 @@ declare -A NEED=(
 if [ "${1:-}" = --test ]; then
   NEED[chromium]=chromium
   NEED[pdffonts]=poppler-utils  # the figure tests read a PDF's font list with it
+  # vfbench export's OpenMetrics text, read by the real consumers: a pushgateway, node_exporter's textfile
+  # collector, and prometheus_client's strict OpenMetrics parser (Debian's python3, not a pyenv one).
+  NEED[prometheus-pushgateway]=prometheus-pushgateway
+  NEED[prometheus-node-exporter]=prometheus-node-exporter
 fi
 missing=()
 for cmd in "${!NEED[@]}"; do
@@ -42,6 +47,9 @@ done
 # The history tests start a throwaway cluster with initdb/pg_ctl (not on PATH: /usr/lib/postgresql/N/bin).
 if [ "${1:-}" = --test ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
   missing+=(postgresql)
+fi
+if [ "${1:-}" = --test ] && [ ! -d /usr/lib/python3/dist-packages/prometheus_client ]; then
+  missing+=(python3-prometheus-client)
 fi
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
 
@@ -64,11 +72,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
     log "disabling the ssh service that openssh-server enabled (the lab runs its own sshd)"
     systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
   fi
-  # Likewise the system cluster postgresql starts on port 5432: the tests start clusters of their own.
-  if printf '%s\n' "${missing[@]}" | grep -qx postgresql && [ -d /run/systemd/system ]; then
-    log "disabling the postgresql service the package enabled (the tests run their own clusters)"
-    systemctl disable --now postgresql.service >/dev/null 2>&1 || true
-  fi
+  # Likewise the system cluster postgresql starts on port 5432 and the Prometheus daemons their services:
+  # the tests start their own, on loopback ports of their own.
+  for svc in postgresql prometheus-pushgateway prometheus-node-exporter; do
+    printf '%s\n' "${missing[@]}" | grep -qx "$svc" || continue
+    log "stopping the $svc service the package started (the tests start their own)"
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now "$svc.service" >/dev/null 2>&1 || true
+    elif [ -x "/etc/init.d/$svc" ]; then
+      "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+    fi
+  done
 fi
 
 # npm dependencies: only when node_modules is missing or older than the lock file.
