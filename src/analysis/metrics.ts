@@ -45,6 +45,20 @@ export function metricLabel(name: string): string {
   return labels[name] ?? name;
 }
 
+/**
+ * A metric's unit, for machines (the `unit` column of the tables): from the suffix of its name; a name
+ * without a unit suffix counts things.
+ */
+export function metricUnit(name: string): string {
+  const special: Record<string, string> = { cpu_cores_per_gbps: 'cores/(Gbit/s)', cpu_ms_per_1k_trans: 'ms/1000 transactions' };
+  if (special[name]) return special[name];
+  const suffixes: [RegExp, string][] = [
+    [/_us$/, 'us'], [/_ms$/, 'ms'], [/_per_s$/, '1/s'], [/_s$/, 's'], [/_gbps$/, 'Gbit/s'], [/_bps$/, 'bit/s'], [/_pps$/, 'packets/s'],
+    [/_mps$/, 'messages/s'], [/_pct$/, '%'], [/_bytes$/, 'bytes'], [/(^|_)cores$/, 'cores'],
+  ];
+  return suffixes.find(([re]) => re.test(name))?.[1] ?? 'count';
+}
+
 /** A value with its unit, for people: 74.9 µs, 9.41 Gbit/s, 17039/s. */
 export function formatMetric(name: string, v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '-';

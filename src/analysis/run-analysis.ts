@@ -2,17 +2,17 @@
 // the statistics (analysis.json and the tables), the time series and the figures' sample data. It never
 // touches the hosts; report reads only what it writes (and the manifest).
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RunDir } from '../results/run-dir.js';
-import { toCsv, trialRows, TRIAL_COLUMNS, writeTables } from '../results/export.js';
 import type { TrialRecord } from '../results/record.js';
 import type { Manifest } from '../results/manifest.js';
-import { analyze, boostRows, summaryRows, BOOST_COLUMNS, SUMMARY_COLUMNS, type Analysis } from './analyze.js';
-import { timeseriesCsv } from './timeseries-data.js';
+import { analyze, type Analysis } from './analyze.js';
+import { writeTimeseries } from './timeseries-data.js';
+import { runColumnsOf, writeRunTables } from './run-tables.js';
 import { rederiveAll } from './rederive.js';
 import { figureData, readFigureData, FIGURE_DATA_FILE, type FigureData } from './figure-data.js';
 
@@ -42,18 +42,13 @@ export async function analyzeRun(path: string): Promise<Analysis> {
   await writeLines(join(dir.analysisDir, ANALYZED_RECORDS_FILE), (function* () {
     for (const r of records) yield JSON.stringify(r);
   })());
-  await writeTables(
-    dir.analysisDir,
-    {
-      'trials.csv': toCsv(trialRows(records), TRIAL_COLUMNS),
-      'summary.csv': toCsv(summaryRows(a), SUMMARY_COLUMNS),
-      'boost.csv': toCsv(boostRows(a), BOOST_COLUMNS),
-      'timeseries.csv': await timeseriesCsv(dir, manifest, records),
-      [FIGURE_DATA_FILE]: JSON.stringify(await figureData(dir, manifest, a, records)) + '\n',
-    },
-    // Written last: an analysis.json says the folder is complete.
-    a,
-  );
+  // The tidy tables (docs/tables.md), each as CSV and JSON lines.
+  const run = runColumnsOf(a.run, manifest);
+  await writeRunTables(dir.analysisDir, run, a, records);
+  await writeTimeseries(dir.analysisDir, dir, manifest, run, records);
+  await writeFile(join(dir.analysisDir, FIGURE_DATA_FILE), JSON.stringify(await figureData(dir, manifest, a, records)) + '\n');
+  // Written last: an analysis.json says the folder is complete.
+  await writeFile(join(dir.analysisDir, 'analysis.json'), JSON.stringify(a, null, 2) + '\n');
   return a;
 }
 

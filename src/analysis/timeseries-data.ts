@@ -11,13 +11,18 @@ import { readColumns } from '../results/sample-store.js';
 import { parseSamples, type Samples } from '../tools/proc.js';
 import { toolOf } from '../tools/registry.js';
 import { cpuSeries, rollingLatency, throughputSeries, type SeriesPoint } from './timeseries.js';
-import { toCsv } from '../results/export.js';
+import { pointCells, runCells, writeTable, type RunColumns, type TableRow } from '../results/tables.js';
 import { trialStore } from './trial-store.js';
+import { metricUnit } from './metrics.js';
+import { leadingColumns } from './run-tables.js';
 
-const TIMESERIES_COLUMNS = ['trial', 'point', 'variant', 'repetition', 'series', 't_s', 'value'];
+/** After the run's and the point's columns (analysis/run-tables.ts): a row per trial, series and instant. */
+const TIMESERIES_COLUMNS = ['variant', 'repetition', 'trial', 'metric', 'unit', 't_s', 'value'];
 
+/** A row of timeseries.csv as report draws it (the series is the table's `metric` column). */
 export interface TimeseriesRow {
   trial: string;
+  /** The table's point (results/tables.ts tablePoint); the plan's point key in a table written before vfbench 0.2. */
   point: string;
   variant: string;
   repetition: number;
@@ -64,20 +69,33 @@ async function trialSeries(dir: RunDir, manifest: Manifest, r: TrialRecord): Pro
   return out;
 }
 
-/** The CSV text of every ok trial's series. */
-export async function timeseriesCsv(dir: RunDir, manifest: Manifest, records: TrialRecord[]): Promise<string> {
-  const rows: TimeseriesRow[] = [];
+/** Every ok trial's series, a row per instant, as they are computed (one trial's series in memory at a time). */
+async function* timeseriesRows(dir: RunDir, manifest: Manifest, run: RunColumns, records: TrialRecord[]): AsyncGenerator<TableRow> {
   for (const r of records.filter((x) => x.status === 'ok')) {
+    const point = pointCells({ ...r.point, test: r.point.testName });
     for (const p of await trialSeries(dir, manifest, r)) {
-      rows.push({ trial: r.trial, point: r.pointKey, variant: r.variant, repetition: r.repetition + 1, series: p.series, t_s: +p.t.toFixed(4), value: +p.value.toPrecision(6) });
+      yield {
+        ...runCells(run), ...point, variant: r.variant, repetition: r.repetition + 1, trial: r.trial,
+        metric: p.series, unit: metricUnit(p.series), t_s: +p.t.toFixed(4), value: +p.value.toPrecision(6),
+      };
     }
   }
-  return toCsv(rows as unknown as Record<string, string | number>[], TIMESERIES_COLUMNS);
 }
 
-/** What report reads back: analysis/timeseries.csv (none for a run analyzed before it existed). */
+/** analysis/timeseries.{csv,jsonl}. */
+export async function writeTimeseries(analysisDir: string, dir: RunDir, manifest: Manifest, run: RunColumns, records: TrialRecord[]): Promise<void> {
+  await writeTable(analysisDir, 'timeseries', [...leadingColumns(run), ...TIMESERIES_COLUMNS], timeseriesRows(dir, manifest, run, records));
+}
+
+/**
+ * What report reads back: analysis/timeseries.csv (none for a run analyzed before it existed). A table
+ * written before vfbench 0.2 names the series `series` and the point by the plan's key.
+ */
 export async function readTimeseries(analysisDir: string): Promise<TimeseriesRow[]> {
   const text = await readFile(join(analysisDir, 'timeseries.csv'), 'utf8').catch(() => undefined);
   if (!text) return [];
-  return (parse(text, { columns: true, cast: (v, c) => (['repetition', 't_s', 'value'].includes(String(c.column)) ? Number(v) : v) }) as TimeseriesRow[]);
+  const rows = parse(text, { columns: true }) as Record<string, string>[];
+  return rows.map((x) => ({
+    trial: x.trial!, point: x.point!, variant: x.variant!, repetition: Number(x.repetition), series: x.metric ?? x.series!, t_s: Number(x.t_s), value: Number(x.value),
+  }));
 }

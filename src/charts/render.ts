@@ -6,7 +6,7 @@ import * as vl from 'vega-lite';
 import * as vega from 'vega';
 import { Resvg } from '@resvg/resvg-js';
 import { execa } from 'execa';
-import { toCsv } from '../results/export.js';
+import { toCsv } from '../results/tables.js';
 import { EnvironmentError, UserError } from '../util/errors.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { textWidth, useFontMetrics } from './text-metrics.js';

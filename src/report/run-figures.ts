@@ -5,6 +5,7 @@ import { readTimeseries, type TimeseriesRow } from '../analysis/timeseries-data.
 import type { FigureData } from '../analysis/figure-data.js';
 import type { RunDir } from '../results/run-dir.js';
 import type { TrialRecord } from '../results/record.js';
+import { tablePoint } from '../results/tables.js';
 import { latencyFigure } from '../charts/latency.js';
 import {
   barFigure, barsWithCi, boostData, boostFigure, boostVsRateData, boostVsRateFigure, cdfDatums, cdfFigure, groupBoxFigure, switchoverFigure, timeseriesFigure,
@@ -29,7 +30,7 @@ const ci = (a: Analysis) => `${Math.round(a.level * 100)}%`;
 async function pointSeries(c: C): Promise<{ k: number; s: SummaryRow; rows: TimeseriesRow[] }[]> {
   const series = await readTimeseries(c.dir.analysisDir);
   const points = [...c.a.summary].sort(comparePoints).filter((x, i, all) => all.findIndex((y) => y.pointKey === x.pointKey) === i);
-  return points.map((s, k) => ({ k, s, rows: series.filter((x) => x.point === s.pointKey) })).filter((x) => x.rows.length > 0);
+  return points.map((s, k) => ({ k, s, rows: series.filter((x) => x.point === tablePoint(s) || x.point === s.pointKey) })).filter((x) => x.rows.length > 0);
 }
 
 

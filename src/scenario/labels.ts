@@ -11,13 +11,23 @@ export type Labels = Record<string, string>;
 export const LABEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
- * Columns of the tidy tables and fields of the exports: a label of one of these names would collide with
- * them. (docs/tables.md lists them.)
+ * Columns of the tidy tables (docs/tables.md; test/unit/tables.test.ts checks that every one is here) and
+ * fields of the exports: a label of one of these names would collide with them.
  */
 export const RESERVED_LABELS = new Set([
-  'run_id', 'scenario', 'point', 'point_key', 'test', 'tool', 'mode', 'protocol', 'size', 'size_bytes', 'streams',
-  'rate', 'bg_rate', 'bg_rate_pkt_s', 'pair', 'group', 'variant', 'repetition', 'trial', 'seq', 'metric', 'unit', 'value',
-  'status', 'latency_kind', 'started', 'ended', 'timestamp', 'run_uri', 'labels', 'verdict', 'side',
+  // every table: the run, the point's identity
+  'run_id', 'scenario', 'point', 'test', 'tool', 'mode', 'protocol', 'size_bytes', 'streams', 'pair', 'group', 'bg_rate_pkt_s', 'variant',
+  // trials, timeseries
+  'repetition', 'trial', 'seq', 'status', 'latency_kind', 'path_expected', 'path_observed', 'failure', 'started', 'start_skew_ms', 'metric', 'unit',
+  'value', 't_s',
+  // summary, boost
+  'n_ok', 'n_invalid', 'n_failed', 'n', 'median', 'mean', 'ci_low', 'ci_high', 'ci_level', 'cv_pct', 'baseline_variant', 'direction',
+  'baseline_median', 'variant_median', 'boost_pct', 'boost_ci_low_pct', 'boost_ci_high_pct', 'paired', 'p_value', 'n_baseline', 'n_variant', 'note',
+  // compare
+  'candidate_run_id', 'candidate_scenario', 'baseline_run_ids', 'baseline_scenario', 'candidate_median', 'n_candidate', 'change_pct',
+  'improvement_pct', 'improvement_ci_low_pct', 'improvement_ci_high_pct', 'verdict', 'reason',
+  // names of earlier tables and of the exports
+  'point_key', 'size', 'rate', 'bg_rate', 'ended', 'timestamp', 'run_uri', 'labels', 'side',
 ]);
 
 function labelNameProblem(name: string): string | undefined {

@@ -40,8 +40,8 @@ tests:
     expect(output).toContain('Boost% (pv is the baseline');
     const boost = await csv(join(dir, 'analysis', 'boost.csv'));
     const p50 = boost.find((b) => b.metric === 'p50_us' && b.variant === 'vf')!;
-    expect(Number(p50.boost_percent)).toBeGreaterThan(0);
-    expect(Number(p50.baseline_value)).toBeGreaterThan(Number(p50.variant_value));
+    expect(Number(p50.boost_pct)).toBeGreaterThan(0);
+    expect(Number(p50.baseline_median)).toBeGreaterThan(Number(p50.variant_median));
     expect(p50.n_baseline).toBe('2');
   });
 
@@ -110,8 +110,11 @@ tests:
   });
 
   it('writes the tables and the figure', async () => {
-    expect(await csv(join(dir, 'analysis', 'trials.csv'))).toHaveLength(4);
-    const summary = await csv(join(dir, 'analysis', 'summary.csv'));
+    // Long form: a row per trial and metric, repetitions 1-based.
+    const trials = await csv(join(dir, 'analysis', 'trials.csv'));
+    expect(new Set(trials.map((t) => t.trial)).size).toBe(4);
+    expect([...new Set(trials.map((t) => t.repetition))].sort()).toEqual(['1', '2']);
+    const summary = (await csv(join(dir, 'analysis', 'summary.csv'))).filter((s) => s.metric === 'p50_us');
     expect(summary.map((s) => s.variant).sort()).toEqual(['pv', 'vf']);
     const png = await readFile(join(dir, 'figures', 'latency-percentiles.png'));
     expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
@@ -119,7 +122,7 @@ tests:
     const spec = JSON.parse(await readFile(join(dir, 'figures', 'latency-percentiles.vl.json'), 'utf8'));
     const vals = spec.data.values as { variant: string; percentile: string; latency_us: number }[];
     const p50 = (v: string) => vals.find((d) => d.variant === v && d.percentile === 'p50')!.latency_us;
-    expect(p50('pv')).toBe(Number(summary.find((s) => s.variant === 'pv')!.p50_us));
+    expect(p50('pv')).toBe(Number(summary.find((s) => s.variant === 'pv')!.median));
     expect(p50('vf')).toBeLessThan(p50('pv'));
   });
 
