@@ -20,6 +20,8 @@ export interface BaselineFile {
   scenario: string;
   runs: string[];
   created: string;
+  /** The labels all its runs share (same name, same value); absent in files written before labels. */
+  labels?: Record<string, string>;
   samples: Sample[];
 }
 
@@ -37,7 +39,7 @@ export async function loadSide(path: string): Promise<Side> {
   if (!s) throw new UserError(`${path} does not exist`);
   if (s.isDirectory()) {
     const { analysis, manifest } = await computeAnalysis(path);
-    return { scenario: manifest.scenario.name, runs: [analysis.run], samples: samplesFromSummary(analysis.summary, analysis.run) };
+    return { scenario: manifest.scenario.name, runs: [analysis.run], labels: manifest.labels ?? {}, samples: samplesFromSummary(analysis.summary, analysis.run) };
   }
   return readBaselineFile(path);
 }
@@ -56,7 +58,7 @@ async function readBaselineFile(path: string): Promise<Side> {
   if (pooled) throw new UserError(`${path} was written by vfbench 0.1, which pooled the background rates of a point (${pooled.label}): make it again with vfbench baseline`);
   const grouped = data.version === 1 ? data.samples.find((x) => isLegacyGroupKey(x.key)) : undefined;
   if (grouped) throw new UserError(`${path} was written by vfbench 0.1, which pooled the pairs of a group (${grouped.label}): make it again with vfbench baseline`);
-  return { scenario: data.scenario, runs: data.runs, samples: data.samples };
+  return { scenario: data.scenario, runs: data.runs, labels: data.labels ?? {}, samples: data.samples };
 }
 
 /** Pool runs of one scenario into a baseline file. */
@@ -70,10 +72,17 @@ export async function saveBaseline(runDirs: string[], file: string): Promise<Bas
     scenario: sides[0]!.scenario,
     runs: sides.flatMap((s) => s.runs),
     created: new Date().toISOString(),
+    labels: sharedLabels(sides.map((s) => s.labels ?? {})),
     samples: poolSamples(sides.map((s) => s.samples)),
   };
   await writeFile(file, JSON.stringify(b, null, 2) + '\n');
   return b;
+}
+
+/** The labels every one of the sets has with the same value (a pool of runs is named by what they share). */
+export function sharedLabels(sets: Record<string, string>[]): Record<string, string> {
+  const [first, ...rest] = sets;
+  return Object.fromEntries(Object.entries(first ?? {}).filter(([k, v]) => rest.every((l) => l[k] === v)));
 }
 
 export function compareSides(baseline: Side, candidate: Side, policy: ComparePolicy): CompareRow[] {

@@ -1,10 +1,22 @@
 // compare's outputs, as a CI job wants them: a text table, CSV, JSON, Markdown (a PR comment) and JUnit XML.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { verdictCounts, type CompareRow, type ComparePolicy } from './compare.js';
-import { formatMetric, metricLabel } from './metrics.js';
+import { formatMetric, metricLabel, metricUnit } from './metrics.js';
 import type { Side } from './baseline.js';
+import { labelColumns, pointOfKey, writeTable, POINT_COLUMNS, type TableRow } from '../results/tables.js';
+
+type Meta = { baseline: Side; candidate: Side; policy: ComparePolicy };
+
+/**
+ * What names this comparison in a CI report: the candidate's scenario and labels ("lab-quick
+ * [region=westeurope, vm_size=D8s_v5]"), so that several scenarios and VM sizes in one report do not collide.
+ */
+export function compareName(candidate: Side): string {
+  const labels = candidate.labels ?? {};
+  const names = labelColumns(labels);
+  return names.length ? `${candidate.scenario} [${names.map((k) => `${k}=${labels[k]}`).join(', ')}]` : candidate.scenario;
+}
 
 const pct = (v: number | undefined, digits = 1) => (v === undefined ? '' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}%`);
 
@@ -27,10 +39,10 @@ export function compareTable(rows: CompareRow[]): string {
   return table.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n');
 }
 
-function compareMarkdown(rows: CompareRow[], meta: { baseline: Side; candidate: Side; policy: ComparePolicy }): string {
+function compareMarkdown(rows: CompareRow[], meta: Meta): string {
   const c = verdictCounts(rows);
   const lines = [
-    `### vfbench compare: ${c.regressed ? `❌ ${c.regressed} regressed` : '✅ no regression'}`,
+    `### vfbench compare ${esc(compareName(meta.candidate))}: ${c.regressed ? `❌ ${c.regressed} regressed` : '✅ no regression'}`,
     '',
     `Baseline ${meta.baseline.runs.join(', ')} → candidate ${meta.candidate.runs.join(', ')}. ` +
       `Improvement is positive when the candidate is better; a change counts from ${meta.policy.minEffectPct}% at p < ${meta.policy.alpha} (Mann–Whitney), ` +
@@ -41,7 +53,6 @@ function compareMarkdown(rows: CompareRow[], meta: { baseline: Side; candidate: 
     '| point | variant | metric | baseline | candidate | change | CI | p | n | verdict |',
     '|---|---|---|---:|---:|---:|---|---:|---|---|',
   ];
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
   for (const r of rows) {
     lines.push(
       `| ${esc(r.point)} | ${esc(r.variant)} | ${r.metric === '*' ? '*' : metricLabel(r.metric)} | ${r.metric === '*' ? '' : formatMetric(r.metric, r.baselineMedian)} | ${r.metric === '*' ? '' : formatMetric(r.metric, r.candidateMedian)} | ${pct(r.improvementPct)} | ${r.ciLow === undefined ? '' : `[${r.ciLow.toFixed(1)}, ${r.ciHigh!.toFixed(1)}]`} | ${r.pValue === undefined ? '' : r.pValue.toPrecision(2)} | ${r.nBaseline}/${r.nCandidate} | ${r.verdict === 'regressed' ? '**regressed**' : r.verdict} |`,
@@ -50,40 +61,62 @@ function compareMarkdown(rows: CompareRow[], meta: { baseline: Side; candidate: 
   return lines.join('\n') + '\n';
 }
 
+const esc = (s: string) => s.replace(/\|/g, '\\|');
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** JUnit XML: a test case per point, variant and metric; a regression is a failure, inconclusive is skipped. */
-function compareJunit(rows: CompareRow[]): string {
+/**
+ * JUnit XML: a test case per point, variant and metric; a regression is a failure, inconclusive is skipped.
+ * The suite and every case begin with compareName: CI tools key cases by their names across suites.
+ */
+function compareJunit(rows: CompareRow[], candidate: Side): string {
   const c = verdictCounts(rows);
+  const suite = `vfbench compare ${compareName(candidate)}`;
   const cases = rows.map((r) => {
-    const name = xml(`${r.point} ${r.variant} ${r.metric === '*' ? '' : metricLabel(r.metric)}`.trim());
+    const name = xml(`${compareName(candidate)} ${r.point} ${r.variant} ${r.metric === '*' ? '' : metricLabel(r.metric)}`.trim());
     const open = `    <testcase classname="vfbench.compare" name="${name}">`;
     if (r.verdict === 'regressed') return `${open}\n      <failure message="${xml(r.reason)}">${xml(`${r.point} ${r.variant} ${r.metric}: ${r.reason}`)}</failure>\n    </testcase>`;
     if (r.verdict === 'inconclusive') return `${open}\n      <skipped message="${xml(r.reason)}"/>\n    </testcase>`;
     return `${open}\n      <system-out>${xml(`${r.verdict}: ${r.reason}`)}</system-out>\n    </testcase>`;
   });
   return (
-    `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="vfbench compare" tests="${rows.length}" failures="${c.regressed}" skipped="${c.inconclusive}">\n` +
+    `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="${xml(suite)}" tests="${rows.length}" failures="${c.regressed}" skipped="${c.inconclusive}">\n` +
     cases.join('\n') +
     `\n  </testsuite>\n</testsuites>\n`
   );
 }
 
-export async function writeCompareOutputs(dir: string, rows: CompareRow[], meta: { baseline: Side; candidate: Side; policy: ComparePolicy }): Promise<string[]> {
+/** compare.csv's columns: the candidate run and its labels, the baseline's runs, the point, the judgement. */
+export function compareColumns(candidate: Side): string[] {
+  return [
+    'candidate_run_id', 'candidate_scenario', ...labelColumns(candidate.labels ?? {}), 'baseline_run_ids', 'baseline_scenario', ...POINT_COLUMNS,
+    'variant', 'metric', 'unit', 'direction', 'baseline_median', 'candidate_median', 'n_baseline', 'n_candidate', 'change_pct', 'improvement_pct',
+    'improvement_ci_low_pct', 'improvement_ci_high_pct', 'ci_level', 'p_value', 'verdict', 'reason',
+  ];
+}
+
+/** compare's rows as the tidy table has them (a row per point, variant and metric; '*' for a point one side lacks). */
+export function compareTableRows(rows: CompareRow[], meta: Meta): TableRow[] {
+  const run: TableRow = {
+    candidate_run_id: meta.candidate.runs.join(' '), candidate_scenario: meta.candidate.scenario, ...meta.candidate.labels,
+    baseline_run_ids: meta.baseline.runs.join(' '), baseline_scenario: meta.baseline.scenario,
+  };
+  return rows.map((r) => ({
+    ...run, ...pointOfKey(r.key, r.variant), variant: r.variant, metric: r.metric, unit: r.metric === '*' ? undefined : metricUnit(r.metric),
+    direction: r.direction, baseline_median: r.baselineMedian, candidate_median: r.candidateMedian, n_baseline: r.nBaseline, n_candidate: r.nCandidate,
+    change_pct: r.changePct, improvement_pct: r.improvementPct, improvement_ci_low_pct: r.ciLow, improvement_ci_high_pct: r.ciHigh,
+    ci_level: r.ciLow === undefined ? undefined : meta.policy.level, p_value: r.pValue, verdict: r.verdict, reason: r.reason,
+  }));
+}
+
+export async function writeCompareOutputs(dir: string, rows: CompareRow[], meta: Meta): Promise<string[]> {
   await mkdir(dir, { recursive: true });
+  await writeTable(dir, 'compare', compareColumns(meta.candidate), compareTableRows(rows, meta));
+  const side = (s: Side) => ({ scenario: s.scenario, runs: s.runs, labels: s.labels ?? {} });
   const files = {
-    'compare.csv': stringify(
-      rows.map((r) => ({
-        point: r.point, variant: r.variant, metric: r.metric, direction: r.direction, baseline_median: r.baselineMedian, candidate_median: r.candidateMedian,
-        change_pct: r.changePct, improvement_pct: r.improvementPct, ci_low: r.ciLow, ci_high: r.ciHigh, p_value: r.pValue,
-        n_baseline: r.nBaseline, n_candidate: r.nCandidate, verdict: r.verdict, reason: r.reason, key: r.key,
-      })),
-      { header: true },
-    ),
-    'compare.json': JSON.stringify({ baseline: { scenario: meta.baseline.scenario, runs: meta.baseline.runs }, candidate: { scenario: meta.candidate.scenario, runs: meta.candidate.runs }, policy: meta.policy, counts: verdictCounts(rows), rows }, null, 2) + '\n',
+    'compare.json': JSON.stringify({ name: compareName(meta.candidate), baseline: side(meta.baseline), candidate: side(meta.candidate), policy: meta.policy, counts: verdictCounts(rows), rows }, null, 2) + '\n',
     'compare.md': compareMarkdown(rows, meta),
-    'compare.junit.xml': compareJunit(rows),
+    'compare.junit.xml': compareJunit(rows, meta.candidate),
   };
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-  return Object.keys(files).map((f) => join(dir, f));
+  return ['compare.csv', 'compare.jsonl', ...Object.keys(files)].map((f) => join(dir, f));
 }

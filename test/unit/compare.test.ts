@@ -50,7 +50,7 @@ describe('vfbench compare on synthetic runs', () => {
     expect(junit).toMatch(/<failure message="-20\.0% \(p=0\.0079 &lt; 0\.05\)">/);
     const csv = await readFile(join(c, 'compare', 'compare.csv'), 'utf8');
     expect(csv.split('\n')[0]).toContain('verdict');
-    expect(csv).toMatch(/vf,p50_us,lower,50,60,20,-20,/);
+    expect(csv).toMatch(/,vf,p50_us,us,lower,50,60,5,5,20,-20,/);
   });
 
   it('calls a 2% difference unchanged; with a 1% threshold it matters but is not significant: inconclusive', async () => {
