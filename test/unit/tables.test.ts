@@ -16,6 +16,7 @@ import { metricUnit } from '../../src/analysis/metrics.js';
 import { compareColumns } from '../../src/analysis/compare-report.js';
 import { loadSide } from '../../src/analysis/baseline.js';
 import type { Analysis } from '../../src/analysis/analyze.js';
+import { readTimeseries } from '../../src/analysis/timeseries-data.js';
 
 const TABLES = ['trials', 'summary', 'boost', 'timeseries'];
 const LABELS = {
@@ -144,6 +145,19 @@ describe('compare names its suite and cases by the candidate\'s scenario and lab
     expect(JSON.parse(await readFile(file, 'utf8')).labels).toEqual({ region: 'westeurope' });
     expect((await loadSide(file)).labels).toEqual({ region: 'westeurope' });
     expect(compareColumns(await loadSide(file)).slice(0, 4)).toEqual(['candidate_run_id', 'candidate_scenario', 'region', 'baseline_run_ids']);
+  });
+});
+
+describe('timeseries.csv as report reads it', () => {
+  it('reads the tidy table, and one written before it (series column, the plan\'s point key)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vfb-ts-'));
+    const old = 'trial,point,variant,repetition,series,t_s,value\nt0-udp-m64-p0-vf-r1,t0-udp-m64-p0,vf,1,p50_us,0.5,25.5\n';
+    await writeFile(join(dir, 'timeseries.csv'), old);
+    const expected = { trial: 't0-udp-m64-p0-vf-r1', variant: 'vf', repetition: 1, series: 'p50_us', t_s: 0.5, value: 25.5 };
+    expect(await readTimeseries(dir)).toEqual([{ ...expected, point: 't0-udp-m64-p0' }]);
+    const tidy = 'run_id,scenario,point,variant,repetition,trial,metric,unit,t_s,value\nr,s,pp|sockperf|ping-pong|udp|64|1|pair0,vf,1,t0-udp-m64-p0-vf-r1,p50_us,us,0.5,25.5\n';
+    await writeFile(join(dir, 'timeseries.csv'), tidy);
+    expect(await readTimeseries(dir)).toEqual([{ ...expected, point: 'pp|sockperf|ping-pong|udp|64|1|pair0' }]);
   });
 });
 
