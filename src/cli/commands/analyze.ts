@@ -3,7 +3,7 @@ import { command, err, out } from '../command.js';
 
 export default command({
   command: 'analyze <dir>',
-  describe: 'write analysis/{trials,summary,boost}.csv and analysis.json for a run',
+  describe: 'write analysis/ for a run: the tidy tables trials, summary, boost, timeseries (.csv and .jsonl) and analysis.json',
   builder: (y) =>
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'the run directory' })
