@@ -24,7 +24,7 @@ export const SUMMARY_COLUMNS = [
 ];
 export const BOOST_COLUMNS = [
   'variant', 'baseline_variant', 'latency_kind', 'metric', 'unit', 'direction', 'baseline_median', 'variant_median', 'boost_pct',
-  'boost_ci_low_pct', 'boost_ci_high_pct', 'ci_level', 'paired', 'p_value', 'n_baseline', 'n_variant', 'note',
+  'boost_ci_low_pct', 'boost_ci_high_pct', 'ci_level', 'paired', 'p_value', 'n_baseline', 'n_variant', 'boost_note',
 ];
 
 /** trials: a row per trial and metric; a trial without a value (failed) keeps one row, its metric empty. */
@@ -91,7 +91,7 @@ export function* boostRows(run: RunColumns, a: Analysis): Generator<TableRow> {
       p_value: b.pValue,
       n_baseline: b.nBaseline,
       n_variant: b.nVariant,
-      note: b.note,
+      boost_note: b.note,
     };
   }
 }

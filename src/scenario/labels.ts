@@ -22,7 +22,7 @@ export const RESERVED_LABELS = new Set([
   'value', 't_s',
   // summary, boost
   'n_ok', 'n_invalid', 'n_failed', 'n', 'median', 'mean', 'ci_low', 'ci_high', 'ci_level', 'cv_pct', 'baseline_variant', 'direction',
-  'baseline_median', 'variant_median', 'boost_pct', 'boost_ci_low_pct', 'boost_ci_high_pct', 'paired', 'p_value', 'n_baseline', 'n_variant', 'note',
+  'baseline_median', 'variant_median', 'boost_pct', 'boost_ci_low_pct', 'boost_ci_high_pct', 'paired', 'p_value', 'n_baseline', 'n_variant', 'boost_note',
   // compare
   'candidate_run_id', 'candidate_scenario', 'baseline_run_ids', 'baseline_scenario', 'candidate_median', 'n_candidate', 'change_pct',
   'improvement_pct', 'improvement_ci_low_pct', 'improvement_ci_high_pct', 'verdict', 'reason',
