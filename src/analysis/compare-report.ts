@@ -6,15 +6,22 @@ import { formatMetric, metricLabel, metricUnit } from './metrics.js';
 import type { Side } from './baseline.js';
 import { labelColumns, pointOfKey, writeTable, POINT_COLUMNS, type TableRow } from '../results/tables.js';
 
-type Meta = { baseline: Side; candidate: Side; policy: ComparePolicy };
+/** nameLabels: the labels that name the comparison (default: all but those in UNNAMED_LABELS). */
+type Meta = { baseline: Side; candidate: Side; policy: ComparePolicy; nameLabels?: string[] };
+
+/**
+ * Labels left out of the names by default: a kernel upgrade would rename every case of a CI report, and
+ * a CI tool would lose each case's history exactly when it matters.
+ */
+export const UNNAMED_LABELS = ['kernel'];
 
 /**
  * What names this comparison in a CI report: the candidate's scenario and labels ("lab-quick
  * [region=westeurope, vm_size=D8s_v5]"), so that several scenarios and VM sizes in one report do not collide.
  */
-export function compareName(candidate: Side): string {
+export function compareName(candidate: Side, nameLabels?: string[]): string {
   const labels = candidate.labels ?? {};
-  const names = labelColumns(labels);
+  const names = labelColumns(labels).filter((k) => (nameLabels ? nameLabels.includes(k) : !UNNAMED_LABELS.includes(k)));
   return names.length ? `${candidate.scenario} [${names.map((k) => `${k}=${labels[k]}`).join(', ')}]` : candidate.scenario;
 }
 
@@ -42,7 +49,7 @@ export function compareTable(rows: CompareRow[]): string {
 function compareMarkdown(rows: CompareRow[], meta: Meta): string {
   const c = verdictCounts(rows);
   const lines = [
-    `### vfbench compare ${esc(compareName(meta.candidate))}: ${c.regressed ? `❌ ${c.regressed} regressed` : '✅ no regression'}`,
+    `### vfbench compare ${esc(compareName(meta.candidate, meta.nameLabels))}: ${c.regressed ? `❌ ${c.regressed} regressed` : '✅ no regression'}`,
     '',
     `Baseline ${meta.baseline.runs.join(', ')} → candidate ${meta.candidate.runs.join(', ')}. ` +
       `Improvement is positive when the candidate is better; a change counts from ${meta.policy.minEffectPct}% at p < ${meta.policy.alpha} (Mann–Whitney), ` +
@@ -68,12 +75,13 @@ const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
  * JUnit XML: a test case per point, variant and metric; a regression is a failure, inconclusive is skipped.
  * The suite and every case begin with compareName: CI tools key cases by their names across suites.
  */
-function compareJunit(rows: CompareRow[], candidate: Side): string {
+function compareJunit(rows: CompareRow[], candidate: Side, nameLabels?: string[]): string {
   const c = verdictCounts(rows);
-  const suite = `vfbench compare ${compareName(candidate)}`;
+  const name = compareName(candidate, nameLabels);
+  const suite = `vfbench compare ${name}`;
   const cases = rows.map((r) => {
-    const name = xml(`${compareName(candidate)} ${r.point} ${r.variant} ${r.metric === '*' ? '' : metricLabel(r.metric)}`.trim());
-    const open = `    <testcase classname="vfbench.compare" name="${name}">`;
+    const caseName = xml(`${name} ${r.point} ${r.variant} ${r.metric === '*' ? '' : metricLabel(r.metric)}`.trim());
+    const open = `    <testcase classname="vfbench.compare" name="${caseName}">`;
     if (r.verdict === 'regressed') return `${open}\n      <failure message="${xml(r.reason)}">${xml(`${r.point} ${r.variant} ${r.metric}: ${r.reason}`)}</failure>\n    </testcase>`;
     if (r.verdict === 'inconclusive') return `${open}\n      <skipped message="${xml(r.reason)}"/>\n    </testcase>`;
     return `${open}\n      <system-out>${xml(`${r.verdict}: ${r.reason}`)}</system-out>\n    </testcase>`;
@@ -113,9 +121,9 @@ export async function writeCompareOutputs(dir: string, rows: CompareRow[], meta:
   await writeTable(dir, 'compare', compareColumns(meta.candidate), compareTableRows(rows, meta));
   const side = (s: Side) => ({ scenario: s.scenario, runs: s.runs, labels: s.labels ?? {} });
   const files = {
-    'compare.json': JSON.stringify({ name: compareName(meta.candidate), baseline: side(meta.baseline), candidate: side(meta.candidate), policy: meta.policy, counts: verdictCounts(rows), rows }, null, 2) + '\n',
+    'compare.json': JSON.stringify({ name: compareName(meta.candidate, meta.nameLabels), baseline: side(meta.baseline), candidate: side(meta.candidate), policy: meta.policy, counts: verdictCounts(rows), rows }, null, 2) + '\n',
     'compare.md': compareMarkdown(rows, meta),
-    'compare.junit.xml': compareJunit(rows, meta.candidate),
+    'compare.junit.xml': compareJunit(rows, meta.candidate, meta.nameLabels),
   };
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return ['compare.csv', 'compare.jsonl', ...Object.keys(files)].map((f) => join(dir, f));

@@ -113,6 +113,8 @@ export interface JudgeOptions {
   where?: Labels;
   policy: ComparePolicy;
   out?: string;
+  /** The labels that name the comparison in the Markdown and JUnit reports (compare-report.ts). */
+  nameLabels?: string[];
 }
 
 /** Compare a finished run with the history and record it, its verdicts and (when first) the baseline. */
@@ -129,7 +131,7 @@ export async function judgeNightly(db: History, runDir: string, opts: JudgeOptio
   if (baseline) {
     const candidate: Side = { scenario, runs: [manifest.id], samples: samplesFromPoints(bundle.points, manifest.id), labels: bundle.run.labels };
     const rows = compareSides(baseline, candidate, opts.policy);
-    await writeCompareOutputs(opts.out ?? join(runDir, 'compare'), rows, { baseline, candidate, policy: opts.policy });
+    await writeCompareOutputs(opts.out ?? join(runDir, 'compare'), rows, { baseline, candidate, policy: opts.policy, nameLabels: opts.nameLabels });
     bundle.verdicts = { baselineRuns: baseline.runs, judged: new Date().toISOString(), rows: rows.map(verdictRow) };
     Object.assign(result, { baselineRuns: baseline.runs, rows, regressed: rows.filter((r) => r.verdict === 'regressed').length });
   }

@@ -54,15 +54,15 @@ const OFFLOADS: Record<string, string> = {
 
 // The cloud's metadata service (a link-local address) is asked only where DMI says which cloud this is,
 // so a lab or a bare-metal host sends nothing; each answer is bounded to 2 s.
-const AZURE = "curl -s -m 2 -H Metadata:true 'http://169.254.169.254/metadata/instance/compute/X?api-version=2021-02-01&format=text'";
-const AWS = 'curl -s -m 2 -H "X-aws-ec2-metadata-token: $t" http://169.254.169.254/latest/meta-data/X';
-const GCP = "curl -s -m 2 -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/X";
-const CLOUD_SCRIPT = [
+const AZURE = "curl -s -m 2 -H Metadata:true 'http://169.254.169.254/metadata/instance/compute/{}?api-version=2021-02-01&format=text'";
+const AWS = 'curl -s -m 2 -H "X-aws-ec2-metadata-token: $t" http://169.254.169.254/latest/meta-data/{}';
+const GCP = "curl -s -m 2 -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/{}";
+export const CLOUD_SCRIPT = [
   'dmi() { cat /sys/class/dmi/id/$1 2>/dev/null; };',
   'if command -v curl >/dev/null; then',
-  `if [ "$(dmi chassis_asset_tag)" = 7783-7084-3265-9085-8269-3286-77 ]; then echo "cloud azure"; echo "vmsize $(${AZURE.replace('X', 'vmSize')})"; echo "region $(${AZURE.replace('X', 'location')})";`,
-  `elif [ "$(dmi sys_vendor)" = "Amazon EC2" ] || dmi product_version | grep -qi amazon; then echo "cloud aws"; t=$(curl -s -m 2 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token); echo "vmsize $(${AWS.replace('X', 'instance-type')})"; echo "region $(${AWS.replace('X', 'placement/region')})";`,
-  `elif [ "$(dmi product_name)" = "Google Compute Engine" ]; then echo "cloud gcp"; echo "vmsize $(${GCP.replace('X', 'machine-type')})"; echo "region $(${GCP.replace('X', 'zone')})";`,
+  `if [ "$(dmi chassis_asset_tag)" = 7783-7084-3265-9085-8269-3286-77 ]; then echo "cloud azure"; echo "vmsize $(${AZURE.replace('{}', 'vmSize')})"; echo "region $(${AZURE.replace('{}', 'location')})";`,
+  `elif [ "$(dmi sys_vendor)" = "Amazon EC2" ] || dmi product_version | grep -qi amazon; then echo "cloud aws"; t=$(curl -s -m 2 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token); echo "vmsize $(${AWS.replace('{}', 'instance-type')})"; echo "region $(${AWS.replace('{}', 'placement/region')})";`,
+  `elif [ "$(dmi product_name)" = "Google Compute Engine" ]; then echo "cloud gcp"; echo "vmsize $(${GCP.replace('{}', 'machine-type')})"; echo "region $(${GCP.replace('{}', 'zone')})";`,
   'fi; fi',
 ].join(' ');
 

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario, ScenarioError, type Problem } from '../../src/scenario/load.js';
 import { parseLabelArgs } from '../../src/scenario/labels.js';
 import { execa } from 'execa';
-import { FACTS_SCRIPT, factLabels, parseFacts } from '../../src/runner/facts.js';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLOUD_SCRIPT, FACTS_SCRIPT, factLabels, parseFacts } from '../../src/runner/facts.js';
 
 const SCENARIO = (labels: string) => `name: t
 ${labels}
@@ -103,5 +106,50 @@ describe('labels from host facts', () => {
     });
     // A host that is not measured (a bastion, a controller's host) adds nothing; the lab has no cloud.
     expect(factLabels({ vm1, vm2, lab }, ['lab'])).toEqual({ kernel: '6.8.0-1015-azure' });
+  });
+});
+
+// The metadata services cannot exist here: a stand-in curl answers as each cloud's would, and the script
+// reads a DMI folder of the test's instead of /sys/class/dmi/id.
+describe('cloud facts from a stand-in metadata service (curl replaced; no cloud here)', () => {
+  const FAKE_CURL = `#!/bin/bash
+echo "$*" >> "$CURL_LOG"
+case "$*" in
+  *api/token*) echo -n TOKEN ;;
+  *"X-aws-ec2-metadata-token: TOKEN"*instance-type) echo -n c5n.9xlarge ;;
+  *"X-aws-ec2-metadata-token: TOKEN"*placement/region) echo -n us-east-1 ;;
+  *Metadata:true*compute/vmSize*) echo -n Standard_D8s_v5 ;;
+  *Metadata:true*compute/location*) echo -n westeurope ;;
+  *"Metadata-Flavor: Google"*machine-type) echo -n projects/1/machineTypes/n2-standard-8 ;;
+  *"Metadata-Flavor: Google"*zone) echo -n projects/1/zones/us-central1-a ;;
+  *) echo -n '<html>404</html>' ;;
+esac
+`;
+  async function factsOn(dmi: Record<string, string>): Promise<{ facts: ReturnType<typeof parseFacts>; calls: string[] }> {
+    const dir = await mkdtemp(join(tmpdir(), 'vfb-cloud-'));
+    await mkdir(join(dir, 'dmi'));
+    await mkdir(join(dir, 'bin'));
+    for (const [k, v] of Object.entries(dmi)) await writeFile(join(dir, 'dmi', k), `${v}\n`);
+    await writeFile(join(dir, 'bin', 'curl'), FAKE_CURL, { mode: 0o755 });
+    const log = join(dir, 'curl.log');
+    await writeFile(log, '');
+    const script = CLOUD_SCRIPT.replaceAll('/sys/class/dmi/id', join(dir, 'dmi'));
+    const r = await execa('bash', ['-c', script], { env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, CURL_LOG: log } });
+    return { facts: parseFacts('x', r.stdout), calls: (await readFile(log, 'utf8')).split('\n').filter(Boolean) };
+  }
+
+  it.each([
+    ['azure', { chassis_asset_tag: '7783-7084-3265-9085-8269-3286-77', sys_vendor: 'Microsoft Corporation' }, 'Standard_D8s_v5', 'westeurope'],
+    ['aws', { sys_vendor: 'Amazon EC2', product_name: 'c5n.9xlarge' }, 'c5n.9xlarge', 'us-east-1'],
+    ['gcp', { product_name: 'Google Compute Engine', sys_vendor: 'Google' }, 'n2-standard-8', 'us-central1-a'],
+  ])('%s: asks its metadata service with the headers it wants', async (cloud, dmi, vmSize, region) => {
+    const { facts } = await factsOn(dmi);
+    expect(facts).toMatchObject({ cloud, vmSize, region });
+  });
+
+  it('asks nothing where DMI names no cloud (a lab, bare metal, another hypervisor)', async () => {
+    const { facts, calls } = await factsOn({ sys_vendor: 'QEMU', product_name: 'Standard PC (Q35 + ICH9, 2009)' });
+    expect(calls).toEqual([]);
+    expect(facts.cloud).toBeUndefined();
   });
 });

@@ -15,8 +15,12 @@ export function compareOptions<T>(y: Argv<T>) {
     .option('max-cv', { type: 'number', describe: 'CV above which a point is too noisy, % (default 10)' })
     .option('metrics', { type: 'string', describe: 'comma-separated metrics to judge (default: headline metrics)' })
     .option('out', { type: 'string', describe: 'folder for compare.csv/json/md/junit.xml (default: the candidate run\'s compare/)' })
+    .option('name-labels', { type: 'string', describe: 'comma-separated labels that name the Markdown and JUnit suite and cases (default: every label but kernel)' })
     .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of the table' });
 }
+
+/** --name-labels a,b: the labels that name a comparison in CI reports; unset: the default. */
+export const nameLabelsFrom = (flag: string | undefined) => (flag === undefined ? undefined : flag.split(',').map((m) => m.trim()).filter(Boolean));
 
 type PolicyFlags = { policy?: string; 'min-effect'?: number; alpha?: number; 'max-cv'?: number; metrics?: string };
 
@@ -56,7 +60,7 @@ export default command({
     const [baseline, candidate] = await Promise.all([loadSide(argv.baseline), loadSide(argv.candidate)]);
     const rows = compareSides(baseline, candidate, policy);
     const dir = argv.out ?? join((await stat(argv.candidate)).isDirectory() ? argv.candidate : dirname(argv.candidate), 'compare');
-    const files = await writeCompareOutputs(dir, rows, { baseline, candidate, policy });
+    const files = await writeCompareOutputs(dir, rows, { baseline, candidate, policy, nameLabels: nameLabelsFrom(argv['name-labels']) });
     const c = verdictCounts(rows);
     if (argv.json) out(JSON.stringify({ counts: c, rows }, null, 2));
     else {

@@ -6,7 +6,7 @@ import { command, err, out, HOST_OPTIONS, LABEL_OPTION } from '../command.js';
 import { EXIT, UserError } from '../../util/errors.js';
 import type { NightlyResult } from '../../analysis/nightly.js';
 import type { CompareRow } from '../../analysis/compare.js';
-import { compareOptions, policyFrom, printVerdicts } from './compare.js';
+import { compareOptions, nameLabelsFrom, policyFrom, printVerdicts } from './compare.js';
 
 async function printNightly(n: NightlyResult, db: string, where: string): Promise<void> {
   if (n.becameBaseline) out(`\nno baseline for this scenario yet: this run is now the baseline (${db})`);
@@ -59,7 +59,7 @@ export default command({
     // The history is opened only now: a run of hours holds no connection and no lock.
     const db = await History.open(historyLocation(argv.db));
     try {
-      const n = await judgeNightly(db, r.dir, { last: argv.last, where, policy, out: argv.out });
+      const n = await judgeNightly(db, r.dir, { last: argv.last, where, policy, out: argv.out, nameLabels: nameLabelsFrom(argv['name-labels']) });
       if (argv.json) {
         const counts = n.rows ? verdictCounts(n.rows as CompareRow[]) : undefined;
         out(JSON.stringify({ dir: r.dir, run: n.runId, db: db.location, status: r.status, becameBaseline: n.becameBaseline, baselineRuns: n.baselineRuns, counts, rows: n.rows }, null, 2));
