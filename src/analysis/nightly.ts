@@ -13,7 +13,7 @@ import type { Manifest } from '../results/manifest.js';
 import type { Labels } from '../scenario/labels.js';
 import { UserError } from '../util/errors.js';
 import { computeAnalysis } from './run-analysis.js';
-import { compareSides, type Side } from './baseline.js';
+import { compareSides, sharedLabels, type Side } from './baseline.js';
 import { writeCompareOutputs } from './compare-report.js';
 
 function historyPoints(a: Analysis): HistoryPoint[] {
@@ -71,10 +71,6 @@ export async function addToHistory(db: History, runDir: string): Promise<{ id: s
   return { id: b.run.id, scenario: b.run.scenario, points: b.points.length, labels: b.run.labels };
 }
 
-/** The labels every one of some runs has (a pooled side's labels). */
-const sharedLabels = (runs: HistoryRun[]): Labels =>
-  Object.fromEntries(Object.entries(runs[0]?.labels ?? {}).filter(([k, v]) => runs.every((r) => r.labels[k] === v)));
-
 /** The baseline side: the stored baseline of (scenario, selection), or the pooled last N complete runs matching it. */
 export async function baselineSide(db: History, scenario: string, where: Labels, last?: number, exclude?: string): Promise<Side | undefined> {
   let runs: HistoryRun[];
@@ -89,7 +85,7 @@ export async function baselineSide(db: History, scenario: string, where: Labels,
   // A run added by vfbench 0.1 keyed a grouped point by its group alone: it would match nothing now.
   const legacy = stored.find((r) => r.points.some((x) => isLegacyGroupKey(x.key)));
   if (legacy) throw new UserError(`the history's run ${legacy.id} was added by vfbench 0.1, which keyed the points of a group by the group alone: add it again (vfbench history add RUN_DIR) before judging against it`);
-  return { scenario, runs: runs.map((r) => r.id), samples: poolSamples(stored.map((r) => samplesFromPoints(r.points, r.id))), labels: sharedLabels(runs) };
+  return { scenario, runs: runs.map((r) => r.id), samples: poolSamples(stored.map((r) => samplesFromPoints(r.points, r.id))), labels: sharedLabels(runs.map((r) => r.labels)) };
 }
 
 export interface NightlyResult {

@@ -49,7 +49,7 @@ export function runTimestamp(manifest: Manifest): number {
  * (value × scale) for PerfKitBenchmarker (the units of PKB's netperf/iperf/ping samples) and for OpenMetrics
  * (Prometheus base units: seconds, bytes, ratios; `omUnit` undefined when there is none to declare).
  */
-export interface MetricUnit {
+export interface ExportUnits {
   base: string;
   pkbUnit: string;
   pkbScale: number;
@@ -59,7 +59,7 @@ export interface MetricUnit {
 }
 
 /** Metrics whose name carries no unit suffix, or whose suffix is not one of the usual ones. */
-const SPECIAL: Record<string, Omit<MetricUnit, 'base'>> = {
+const SPECIAL: Record<string, Omit<ExportUnits, 'base'>> = {
   background_pps: { pkbUnit: 'packets/s', pkbScale: 1, omName: 'background_packets_per_second', omScale: 1 },
   cpu_cores: { pkbUnit: 'cores', pkbScale: 1, omName: 'cpu_cores', omScale: 1 },
   cpu_cores_per_gbps: { pkbUnit: 'cores/(Gbits/sec)', pkbScale: 1, omName: 'cpu_cores_per_gbps', omScale: 1 },
@@ -71,7 +71,7 @@ const SPECIAL: Record<string, Omit<MetricUnit, 'base'>> = {
   lost_messages: { pkbUnit: 'messages', pkbScale: 1, omName: 'lost_messages', omScale: 1 },
 };
 
-export function metricUnit(name: string): MetricUnit {
+export function exportUnits(name: string): ExportUnits {
   const special = SPECIAL[name];
   if (special) return { base: name, ...special };
   const suffix = /^(.+)_(us|ms|bps|pct|per_s)$/.exec(name);

@@ -5,7 +5,7 @@
 // gauge of its own (vfbench_run_timestamp_seconds). Every sample of a family has the same label names (an
 // absent dimension is ""), as the pushgateway's consistency check wants; units are Prometheus' base units.
 import type { SummaryRow } from '../analyze.js';
-import { metricUnit, pointDimensions, runLabels, runTimestamp, type ExportInput } from './fields.js';
+import { exportUnits, pointDimensions, runLabels, runTimestamp, type ExportInput } from './fields.js';
 
 type Label = [string, string | number | undefined];
 
@@ -53,7 +53,7 @@ function families(input: ExportInput, run: Label[]): Family[] {
 /** Each metric of a point and variant: its median over repetitions and, with 3 or more, its bootstrap CI. */
 function metricSamples(row: SummaryRow, point: Label[], byMetric: Map<string, Family>, names: Set<string>): void {
   for (const [name, st] of Object.entries(row.stats)) {
-    const u = metricUnit(name);
+    const u = exportUnits(name);
     let f = byMetric.get(name);
     if (!f) {
       // Two vfbench metrics of one base name in different units (p50_us, p50_ms) would share a family: the second keeps its own name, unconverted.

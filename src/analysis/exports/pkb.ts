@@ -5,7 +5,7 @@
 // `labels` string "|k:v|,|k:v|" sorted by key; with collapse off it stays an object under `metadata`.
 import { createHash } from 'node:crypto';
 import type { BoostRow, MetricStats, SummaryRow } from '../analyze.js';
-import { metricUnit, pointDimensions, runLabels, runTimestamp, type ExportInput } from './fields.js';
+import { exportUnits, pointDimensions, runLabels, runTimestamp, type ExportInput } from './fields.js';
 
 export interface PkbOptions {
   /** PKB's --owner (default there: the user running it). */
@@ -88,7 +88,7 @@ function dimensionsMeta(p: Parameters<typeof pointDimensions>[0]): Meta {
 
 /** The median over repetitions of one metric of a point and variant, with n and its CI (in the sample's unit). */
 function medianSample(row: SummaryRow, name: string, st: MetricStats, level: number): { s: Pick<PkbSample, 'metric' | 'value' | 'unit'>; meta: Meta } {
-  const u = metricUnit(name);
+  const u = exportUnits(name);
   const meta: Meta = { ...dimensionsMeta(row), vfbench_metric: name, statistic: 'median', n: st.n, invalid: row.invalid, failed: row.failed };
   if (st.ciLow !== undefined && st.ciHigh !== undefined) Object.assign(meta, { ci_low: st.ciLow * u.pkbScale, ci_high: st.ciHigh * u.pkbScale, ci_level: level });
   if (st.cvPct !== undefined) meta.cv_pct = st.cvPct;
@@ -97,7 +97,7 @@ function medianSample(row: SummaryRow, name: string, st: MetricStats, level: num
 
 /** Boost% of a variant over the baseline for one metric (positive = better), with its CI and test. */
 function boostSample(b: BoostRow, level: number): { s: Pick<PkbSample, 'metric' | 'value' | 'unit'>; meta: Meta } {
-  const u = metricUnit(b.metric);
+  const u = exportUnits(b.metric);
   const meta: Meta = {
     ...dimensionsMeta(b),
     vfbench_metric: b.metric,
