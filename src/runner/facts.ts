@@ -53,16 +53,17 @@ const OFFLOADS: Record<string, string> = {
 };
 
 // The cloud's metadata service (a link-local address) is asked only where DMI says which cloud this is,
-// so a lab or a bare-metal host sends nothing; each answer is bounded to 2 s.
-const AZURE = "curl -s -m 2 -H Metadata:true 'http://169.254.169.254/metadata/instance/compute/{}?api-version=2021-02-01&format=text'";
-const AWS = 'curl -s -m 2 -H "X-aws-ec2-metadata-token: $t" http://169.254.169.254/latest/meta-data/{}';
-const GCP = "curl -s -m 2 -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/{}";
+// so a lab or a bare-metal host sends nothing; each answer is bounded to 2 s, never through a proxy (the
+// clouds' advice), and an HTTP error (-f) gives nothing rather than its page.
+const AZURE = "curl -sf --noproxy '*' -m 2 -H Metadata:true 'http://169.254.169.254/metadata/instance/compute/{}?api-version=2021-02-01&format=text'";
+const AWS = 'curl -sf --noproxy "*" -m 2 -H "X-aws-ec2-metadata-token: $t" http://169.254.169.254/latest/meta-data/{}';
+const GCP = "curl -sf --noproxy '*' -m 2 -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/{}";
 export const CLOUD_SCRIPT = [
   'dmi() { cat /sys/class/dmi/id/$1 2>/dev/null; };',
   'if command -v curl >/dev/null; then',
   `if [ "$(dmi chassis_asset_tag)" = 7783-7084-3265-9085-8269-3286-77 ]; then echo "cloud azure"; echo "vmsize $(${AZURE.replace('{}', 'vmSize')})"; echo "region $(${AZURE.replace('{}', 'location')})";`,
-  `elif [ "$(dmi sys_vendor)" = "Amazon EC2" ] || dmi product_version | grep -qi amazon; then echo "cloud aws"; t=$(curl -s -m 2 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token); echo "vmsize $(${AWS.replace('{}', 'instance-type')})"; echo "region $(${AWS.replace('{}', 'placement/region')})";`,
-  `elif [ "$(dmi product_name)" = "Google Compute Engine" ]; then echo "cloud gcp"; echo "vmsize $(${GCP.replace('{}', 'machine-type')})"; echo "region $(${GCP.replace('{}', 'zone')})";`,
+  `elif [ "$(dmi sys_vendor)" = "Amazon EC2" ] || dmi product_version | grep -qi amazon; then echo "cloud aws"; t=$(curl -sf --noproxy "*" -m 2 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token); echo "vmsize $(${AWS.replace('{}', 'instance-type')})"; echo "region $(${AWS.replace('{}', 'placement/region')})";`,
+  `elif [ "$(dmi product_name)" = "Google Compute Engine" ]; then echo "cloud gcp"; echo "vmsize $(${GCP.replace('{}', 'machine-type')})"; echo "zone $(${GCP.replace('{}', 'zone')})";`,
   'fi; fi',
 ].join(' ');
 
@@ -105,6 +106,8 @@ export function parseFacts(ssh: string, out: string): HostFacts {
     else if (tag === 'boot') facts.bootId = value || undefined;
     else if (tag === 'cpu') facts.cpuModel = value || undefined;
     else if (tag === 'cloud' || tag === 'vmsize' || tag === 'region') setCloudFact(facts, tag, value);
+    // GCP tells the zone (us-central1-a); its region is the zone without the last part, as Azure and AWS name one.
+    else if (tag === 'zone') setCloudFact(facts, 'region', value.replace(/-[a-z]$/, ''));
     else if (tag === 'if' && rest.length >= 3) {
       const [name, mtu, state, driver, bus, lower] = rest;
       facts.interfaces.push({

@@ -4,6 +4,7 @@
 // identifier (SQL, pandas, OpenMetrics) that no column of the tables already has.
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { inlineSecret } from '../util/secrets.js';
 
 export type Labels = Record<string, string>;
 
@@ -44,14 +45,27 @@ const labelValue = z
   .refine((v) => v.length > 0 && v.length <= 200, 'a label value is 1 to 200 characters')
   .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'a label value is one line without control characters');
 
+/** Labels go to the history, the tables and the exports (a shared database, a pushgateway): never a secret. */
+function secretProblem(name: string, value: string): string | undefined {
+  const kind = inlineSecret(`${name}=${value}`);
+  return kind ? `looks like ${kind}: labels are stored and exported, so never a secret` : undefined;
+}
+
 /** The scenario's `labels:` (numbers and booleans in YAML become their text: `kernel: 6.8` is "6.8"). */
-export const labelsSchema = z.record(
-  z.string().superRefine((k, ctx) => {
-    const p = labelNameProblem(k);
-    if (p) ctx.addIssue({ code: 'custom', message: p });
-  }),
-  labelValue,
-);
+export const labelsSchema = z
+  .record(
+    z.string().superRefine((k, ctx) => {
+      const p = labelNameProblem(k);
+      if (p) ctx.addIssue({ code: 'custom', message: p });
+    }),
+    labelValue,
+  )
+  .superRefine((labels, ctx) => {
+    for (const [k, v] of Object.entries(labels)) {
+      const p = secretProblem(k, v);
+      if (p) ctx.addIssue({ code: 'custom', path: [k], message: p });
+    }
+  });
 
 /** `--label k=v` arguments (repeatable) into labels; a wrong one names itself. */
 export function parseLabelArgs(args: readonly string[] | undefined, option = '--label'): Labels {
@@ -64,6 +78,8 @@ export function parseLabelArgs(args: readonly string[] | undefined, option = '--
     if (problem) throw new UserError(`${option} ${arg}: ${problem}`);
     const v = labelValue.safeParse(value);
     if (!v.success) throw new UserError(`${option} ${arg}: ${v.error.issues[0]!.message}`);
+    const secret = secretProblem(name, v.data);
+    if (secret) throw new UserError(`${option} ${name}=…: ${secret}`); // not echoed: it is the secret
     labels[name] = v.data;
   }
   return labels;

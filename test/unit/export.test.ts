@@ -315,6 +315,12 @@ describe('vfbench export: runs without labels, and mistakes', () => {
     const pkb = [...pkbLines({ manifest, a }, { owner: 'ci', collapseLabels: false }).lines].map((l) => JSON.parse(l) as { value: unknown; metadata: Record<string, unknown> });
     expect(pkb).toHaveLength(a.summary.reduce((n, s) => n + Object.keys(s.stats).length, 0) + a.boost.length - 1);
     expect(pkb.every((l) => typeof l.value === 'number' && Object.values(l.metadata).every((v) => v !== null))).toBe(true);
+    // The sample whose CI is half NaN keeps its median and has no CI (not a CI of 0).
+    const s0 = a.summary[0]!;
+    const half = pkb.find((l) => l.metadata.vfbench_metric === 'p50_us' && l.metadata.statistic === 'median' && l.metadata.size_bytes === s0.size && l.metadata.variant === s0.variant)!;
+    expect(half.value).toBe(s0.stats.p50_us!.median);
+    expect(half.metadata).not.toHaveProperty('ci_low');
+    expect(half.metadata).not.toHaveProperty('ci_high');
     const om = await parse([...openMetricsLines({ manifest, a }).lines].join('\n') + '\n', 'openmetrics');
     const values = om.flatMap((f) => f.samples.map((x) => x.value));
     expect(values.every(Number.isFinite)).toBe(true);

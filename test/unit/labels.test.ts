@@ -50,6 +50,9 @@ describe('scenario labels', () => {
     expect(by('labels.__name__')?.message).toContain('reserved (Prometheus)');
     expect(by('labels.empty')?.message).toContain('1 to 200 characters');
     expect(by('labels.vm_size')).toBeUndefined();
+    const secret = problems(SCENARIO('labels:\n  db_password: hunter2hunter2'));
+    expect(secret).toEqual([expect.objectContaining({ field: 'labels.db_password', line: 3, message: expect.stringContaining('labels are stored and exported, so never a secret') })]);
+    expect(JSON.stringify(secret)).not.toContain('hunter2');
   });
 });
 
@@ -66,16 +69,19 @@ describe('--label k=v', () => {
     ['run_id=x', 'a column of vfbench\'s tables'],
     ['note=two\nlines', 'one line without control characters'],
     ['note=', '1 to 200 characters'],
+    ['api_token=f3a9c1d2e5b7', 'looks like a token, password or secret given as key=value'],
+    ['ci=ghp_0123456789abcdefghijABCDEFGHIJ012345', 'looks like a GitHub token'],
   ])('refuses %j', (arg, message) => {
-    expect(() => parseLabelArgs([arg], '--where')).toThrow(`--where ${arg}: `);
+    expect(() => parseLabelArgs([arg], '--where')).toThrow(`--where ${message.startsWith('looks like') ? `${arg.split('=')[0]}=…` : arg}: `);
     expect(() => parseLabelArgs([arg])).toThrow(message);
   });
 });
 
 describe('labels from host facts', () => {
   it('sends the hosts a script the shell can read (a syntax error there leaves every fact out)', async () => {
-    // -n: read, run nothing (it would ask a cloud's metadata service where DMI names one).
-    const r = await execa('bash', ['-n', '-c', FACTS_SCRIPT], { reject: false });
+    // The hosts run it with sh (dash on Debian/Ubuntu: no bashisms). -n: read, run nothing (it would ask a
+    // cloud's metadata service where DMI names one).
+    const r = await execa('sh', ['-n', '-c', FACTS_SCRIPT], { reject: false });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
   });
@@ -83,7 +89,7 @@ describe('labels from host facts', () => {
   const base = 'kernel 6.8.0-1015-azure\ncpus 8\n';
   it('reads the cloud, VM size and region the metadata service told, GCP\'s paths cut to their last part', () => {
     expect(parseFacts('a@vm1', `${base}cloud azure\nvmsize Standard_D8s_v5\nregion westeurope\n`)).toMatchObject({ cloud: 'azure', vmSize: 'Standard_D8s_v5', region: 'westeurope' });
-    expect(parseFacts('a@vm1', `${base}cloud gcp\nvmsize projects/1234/machineTypes/n2-standard-8\nregion projects/1234/zones/us-central1-a\n`)).toMatchObject({ vmSize: 'n2-standard-8', region: 'us-central1-a' });
+    expect(parseFacts('a@vm1', `${base}cloud gcp\nvmsize projects/1234/machineTypes/n2-standard-8\nzone projects/1234/zones/us-central1-a\n`)).toMatchObject({ vmSize: 'n2-standard-8', region: 'us-central1' });
   });
 
   it('keeps no error page or empty answer as a VM size', () => {
@@ -134,14 +140,14 @@ esac
     const log = join(dir, 'curl.log');
     await writeFile(log, '');
     const script = CLOUD_SCRIPT.replaceAll('/sys/class/dmi/id', join(dir, 'dmi'));
-    const r = await execa('bash', ['-c', script], { env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, CURL_LOG: log } });
+    const r = await execa('sh', ['-c', script], { env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, CURL_LOG: log } });
     return { facts: parseFacts('x', r.stdout), calls: (await readFile(log, 'utf8')).split('\n').filter(Boolean) };
   }
 
   it.each([
     ['azure', { chassis_asset_tag: '7783-7084-3265-9085-8269-3286-77', sys_vendor: 'Microsoft Corporation' }, 'Standard_D8s_v5', 'westeurope'],
     ['aws', { sys_vendor: 'Amazon EC2', product_name: 'c5n.9xlarge' }, 'c5n.9xlarge', 'us-east-1'],
-    ['gcp', { product_name: 'Google Compute Engine', sys_vendor: 'Google' }, 'n2-standard-8', 'us-central1-a'],
+    ['gcp', { product_name: 'Google Compute Engine', sys_vendor: 'Google' }, 'n2-standard-8', 'us-central1'],
   ])('%s: asks its metadata service with the headers it wants', async (cloud, dmi, vmSize, region) => {
     const { facts } = await factsOn(dmi);
     expect(facts).toMatchObject({ cloud, vmSize, region });

@@ -14,7 +14,7 @@ export interface PkbOptions {
   collapseLabels: boolean;
 }
 
-type Meta = Record<string, string | number | boolean>;
+type Meta = Record<string, string | number | boolean | undefined>; // undefined: left out of the JSON
 
 /** What PKB's AddSamples annotates a sample with, in its order. */
 interface PkbSample {
@@ -79,9 +79,12 @@ function* samples(input: ExportInput, common: Meta, opts: PkbOptions): Generator
 }
 
 /** analysis.json writes a NaN (a CV of zeros) as null: such entries are left out like the absent ones. */
-const finite = (meta: Meta): Meta => Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== null && (typeof v !== 'number' || Number.isFinite(v))));
+const finite = (meta: Meta): Meta => Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== null && v !== undefined && (typeof v !== 'number' || Number.isFinite(v))));
 
 /** A point's dimensions as metadata, the absent ones left out. */
+/** A number of analysis.json scaled to the sample's unit; NaN is stored there as null, and stays out. */
+const scaled = (v: number | null | undefined, k: number) => (typeof v === 'number' && Number.isFinite(v) ? v * k : undefined);
+
 function dimensionsMeta(p: Parameters<typeof pointDimensions>[0]): Meta {
   return Object.fromEntries(pointDimensions(p).filter((d): d is [string, string | number] => d[1] !== undefined));
 }
@@ -90,9 +93,10 @@ function dimensionsMeta(p: Parameters<typeof pointDimensions>[0]): Meta {
 function medianSample(row: SummaryRow, name: string, st: MetricStats, level: number): { s: Pick<PkbSample, 'metric' | 'value' | 'unit'>; meta: Meta } {
   const u = exportUnits(name);
   const meta: Meta = { ...dimensionsMeta(row), vfbench_metric: name, statistic: 'median', n: st.n, invalid: row.invalid, failed: row.failed };
-  if (st.ciLow !== undefined && st.ciHigh !== undefined) Object.assign(meta, { ci_low: st.ciLow * u.pkbScale, ci_high: st.ciHigh * u.pkbScale, ci_level: level });
+  const [ciLow, ciHigh] = [scaled(st.ciLow, u.pkbScale), scaled(st.ciHigh, u.pkbScale)];
+  if (ciLow !== undefined && ciHigh !== undefined) Object.assign(meta, { ci_low: ciLow, ci_high: ciHigh, ci_level: level });
   if (st.cvPct !== undefined) meta.cv_pct = st.cvPct;
-  return { s: { metric: u.base, value: st.median * u.pkbScale, unit: u.pkbUnit }, meta };
+  return { s: { metric: u.base, value: scaled(st.median, u.pkbScale) as number, unit: u.pkbUnit }, meta };
 }
 
 /** Boost% of a variant over the baseline for one metric (positive = better), with its CI and test. */
@@ -105,8 +109,8 @@ function boostSample(b: BoostRow, level: number): { s: Pick<PkbSample, 'metric' 
     baseline: b.baseline,
     direction: b.direction,
     metric_unit: u.pkbUnit,
-    baseline_value: b.baselineValue * u.pkbScale,
-    variant_value: b.variantValue * u.pkbScale,
+    baseline_value: scaled(b.baselineValue, u.pkbScale),
+    variant_value: scaled(b.variantValue, u.pkbScale),
     n_baseline: b.nBaseline,
     n_variant: b.nVariant,
   };

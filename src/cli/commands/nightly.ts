@@ -8,6 +8,20 @@ import type { NightlyResult } from '../../analysis/nightly.js';
 import type { CompareRow } from '../../analysis/compare.js';
 import { compareOptions, nameLabelsFrom, policyFrom, printVerdicts } from './compare.js';
 
+/**
+ * What can be known before a run of hours is checked before it: the history opens (a wrong --db or a
+ * server down fails now, not after the run), and --where does not contradict a label the run will have.
+ */
+async function checkBeforeRun(file: string, labels: Record<string, string>, where: Record<string, string>, db: string | undefined): Promise<void> {
+  const { loadScenario } = await import('../../scenario/load.js');
+  const given = { ...(await loadScenario(file)).labels, ...labels };
+  for (const [k, v] of Object.entries(where)) {
+    if (given[k] !== undefined && given[k] !== v) throw new UserError(`--where ${k}=${v}: the run will be labelled ${k}=${given[k]} (${k in labels ? '--label' : `${file}'s labels:`}), so it could not be judged`);
+  }
+  const { History, historyLocation } = await import('../../results/history/index.js');
+  await (await History.open(historyLocation(db))).close();
+}
+
 async function printNightly(n: NightlyResult, db: string, where: string): Promise<void> {
   if (n.becameBaseline) out(`\nno baseline for this scenario yet: this run is now the baseline (${db})`);
   else if (!n.rows) out(`\nno baseline to compare with in ${db}: nothing compared; the run is recorded`);
@@ -48,6 +62,7 @@ export default command({
     if (await isRunDir(argv.file)) {
       if (argv.label?.length) throw new UserError(`--label applies when nightly runs a scenario: the run ${argv.file} has its labels already`);
     } else {
+      await checkBeforeRun(argv.file, labels, where, argv.db);
       const { runCommand } = await import('../run-session.js');
       r = await runCommand({ file: argv.file, results: argv.results, acceptNewHostKeys: argv['accept-new-host-keys'], analyze: true, json: argv.json, nightly: true, sshConfig: argv['ssh-config'], labels });
     }

@@ -28,7 +28,7 @@ CREATE TABLE run_labels (
 );
 CREATE INDEX run_labels_by_value ON run_labels (name, value);
 CREATE TABLE points (
-  id ${id}, run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE, point_key TEXT NOT NULL, label TEXT NOT NULL,
+  id ${id}, run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE, point_key TEXT NOT NULL, point TEXT NOT NULL, point_label TEXT NOT NULL,
   test TEXT, tool TEXT, mode TEXT, protocol TEXT, size_bytes INTEGER, streams INTEGER, bg_rate_pkt_s DOUBLE PRECISION,
   pair INTEGER, "group" TEXT, variant TEXT NOT NULL, latency_kind TEXT, UNIQUE (run_id, point_key)
 );
@@ -46,7 +46,7 @@ CREATE TABLE baselines (
 );
 CREATE TABLE verdicts (
   candidate_run TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE, baseline_runs TEXT NOT NULL, judged TEXT NOT NULL,
-  point_key TEXT NOT NULL, point TEXT NOT NULL, variant TEXT NOT NULL, metric TEXT NOT NULL, verdict TEXT NOT NULL,
+  point_key TEXT NOT NULL, point TEXT NOT NULL, point_label TEXT NOT NULL, variant TEXT NOT NULL, metric TEXT NOT NULL, verdict TEXT NOT NULL,
   baseline_median DOUBLE PRECISION, candidate_median DOUBLE PRECISION, change_pct DOUBLE PRECISION, improvement_pct DOUBLE PRECISION,
   ci_low DOUBLE PRECISION, ci_high DOUBLE PRECISION, p_value DOUBLE PRECISION, n_baseline INTEGER NOT NULL, n_candidate INTEGER NOT NULL,
   reason TEXT, PRIMARY KEY (candidate_run, point_key, metric)

@@ -85,16 +85,18 @@ class PostgresDriver implements Driver {
 
   async write<T>(fn: (c: Conn) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn(conn(client));
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      // A connection whose ROLLBACK fails is broken: released with the error, the pool drops it.
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

@@ -2,16 +2,18 @@
 // dimension a column), samples (one per metric and repetition), summaries, verdicts.
 import { insertMany, type Conn, type Param, type Row } from './driver.js';
 import type { HistoryPoint, HistoryRun, HistoryVerdict, RunBundle } from './types.js';
+import { pointOfKey } from '../tables.js';
 
 const RUN_COLUMNS = ['id', 'scenario', 'started', 'ended', 'status', 'dir', 'added', 'vfbench'] as const;
-const POINT_COLUMNS = ['run_id', 'point_key', 'label', 'test', 'tool', 'mode', 'protocol', 'size_bytes', 'streams', 'bg_rate_pkt_s', 'pair', '"group"', 'variant', 'latency_kind'];
+const POINT_COLUMNS = ['run_id', 'point_key', 'point', 'point_label', 'test', 'tool', 'mode', 'protocol', 'size_bytes', 'streams', 'bg_rate_pkt_s', 'pair', '"group"', 'variant', 'latency_kind'];
 const VERDICT_COLUMNS = [
-  'candidate_run', 'baseline_runs', 'judged', 'point_key', 'point', 'variant', 'metric', 'verdict', 'baseline_median', 'candidate_median',
+  'candidate_run', 'baseline_runs', 'judged', 'point_key', 'point', 'point_label', 'variant', 'metric', 'verdict', 'baseline_median', 'candidate_median',
   'change_pct', 'improvement_pct', 'ci_low', 'ci_high', 'p_value', 'n_baseline', 'n_candidate', 'reason',
 ];
 
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 const optNum = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+const finiteOrNull = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /**
  * Insert the run, or with `skipExisting` leave a run already there alone (returns false). Otherwise an
@@ -32,7 +34,7 @@ export async function writeRunRow(c: Conn, run: HistoryRun, skipExisting: boolea
 
 export async function writePoints(c: Conn, runId: string, points: HistoryPoint[]): Promise<void> {
   const rows: Param[][] = points.map((p) => [
-    runId, p.key, p.label, p.test, p.tool, p.mode, p.protocol, p.sizeBytes, p.streams, p.bgRatePktS, p.pair, p.group, p.variant, p.latencyKind,
+    runId, p.key, String(pointOfKey(p.key, p.variant).point), p.label, p.test, p.tool, p.mode, p.protocol, p.sizeBytes, p.streams, p.bgRatePktS, p.pair, p.group, p.variant, p.latencyKind,
   ]);
   const ids = new Map((await insertMany(c, 'points', POINT_COLUMNS, rows, 'RETURNING id, point_key')).map((r) => [r.point_key as string, Number(r.id)]));
   const samples: Param[][] = [];
@@ -40,8 +42,9 @@ export async function writePoints(c: Conn, runId: string, points: HistoryPoint[]
   for (const p of points) {
     const id = ids.get(p.key)!;
     for (const [metric, m] of Object.entries(p.metrics)) {
-      summaries.push([id, metric, m.n, m.median, m.ciLow, m.ciHigh]);
-      m.values.forEach((v, i) => samples.push([id, metric, m.repetitions[i] ?? i + 1, Number.isFinite(v) ? v : null]));
+      // NaN as NULL on both backends (PostgreSQL would keep 'NaN', SQLite a NULL): the same answers from either.
+      summaries.push([id, metric, m.n, finiteOrNull(m.median), finiteOrNull(m.ciLow), finiteOrNull(m.ciHigh)]);
+      m.values.forEach((v, i) => samples.push([id, metric, m.repetitions[i] ?? i + 1, finiteOrNull(v)]));
     }
   }
   await insertMany(c, 'summaries', ['point_id', 'metric', 'n', 'median', 'ci_low', 'ci_high'], summaries);
@@ -52,7 +55,7 @@ export async function writePoints(c: Conn, runId: string, points: HistoryPoint[]
 export async function writeVerdicts(c: Conn, runId: string, v: NonNullable<RunBundle['verdicts']>): Promise<void> {
   await c.run('DELETE FROM verdicts WHERE candidate_run = ?', [runId]);
   const rows = v.rows.map((r) => [
-    runId, v.baselineRuns.join(' '), v.judged, r.pointKey, r.point, r.variant, r.metric, r.verdict, r.baselineMedian, r.candidateMedian,
+    runId, v.baselineRuns.join(' '), v.judged, r.pointKey, String(pointOfKey(r.pointKey, r.variant).point), r.point, r.variant, r.metric, r.verdict, r.baselineMedian, r.candidateMedian,
     r.changePct, r.improvementPct, r.ciLow, r.ciHigh, r.pValue, r.nBaseline, r.nCandidate, r.reason,
   ]);
   await insertMany(c, 'verdicts', VERDICT_COLUMNS, rows);
@@ -75,7 +78,7 @@ export function runFromRow(r: Row, labels: Record<string, string> = {}): History
 /** A run's points with their metrics: three queries (points, summaries, samples), each row only its own columns. */
 export async function readPoints(c: Conn, runId: string): Promise<HistoryPoint[]> {
   const pointRows = await c.all(
-    `SELECT id, point_key, label, test, tool, mode, protocol, size_bytes, streams, bg_rate_pkt_s, pair, "group" AS grp, variant, latency_kind
+    `SELECT id, point_key, point_label AS label, test, tool, mode, protocol, size_bytes, streams, bg_rate_pkt_s, pair, "group" AS grp, variant, latency_kind
        FROM points WHERE run_id = ? ORDER BY point_key`,
     [runId],
   );
@@ -124,7 +127,7 @@ export async function readVerdicts(c: Conn, runId: string): Promise<RunBundle['v
   if (rows.length === 0) return undefined;
   const verdict = (r: Row): HistoryVerdict => ({
     pointKey: r.point_key as string,
-    point: r.point as string,
+    point: r.point_label as string,
     variant: r.variant as string,
     metric: r.metric as string,
     verdict: r.verdict as string,

@@ -175,7 +175,7 @@ export class History {
     const w = whereLabels(where);
     const only = metrics?.length ? ` AND su.metric IN (${metrics.map(() => '?').join(', ')})` : '';
     const rows = await this.d.all(
-      `SELECT r.id AS run, COALESCE(r.started, r.added) AS time, p.label, p.variant, su.metric, su.n, su.median, su.ci_low, su.ci_high
+      `SELECT r.id AS run, COALESCE(r.started, r.added) AS time, p.point_label AS label, p.variant, su.metric, su.n, su.median, su.ci_low, su.ci_high
          FROM runs r JOIN points p ON p.run_id = r.id JOIN summaries su ON su.point_id = p.id
         WHERE r.scenario = ?${w.sql}${only} ORDER BY time, r.id, p.point_key, su.metric`,
       [scenario, ...w.params, ...(metrics ?? [])],

@@ -27,7 +27,9 @@ export interface MetricValues {
 
 /** One point and variant of a run: its identity (results/point.ts), its dimensions, its metrics. */
 export interface HistoryPoint {
+  /** pointVariantKey; the tables' `point` is it without the variant (column `point` in SQL). */
   key: string;
+  /** The point as people read it (pointLabel: "sockperf-ping-pong udp 64B"): column `point_label`. */
   label: string;
   variant: string;
   latencyKind?: string;
@@ -46,6 +48,7 @@ export interface HistoryPoint {
 /** One row of nightly's judgement (analysis/compare.ts CompareRow) against the baseline runs. */
 export interface HistoryVerdict {
   pointKey: string;
+  /** As people read it (compare's `point`): column `point_label`; column `point` is the tables' point. */
   point: string;
   variant: string;
   metric: string;
