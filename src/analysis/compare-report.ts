@@ -10,10 +10,11 @@ import { labelColumns, pointOfKey, writeTable, POINT_COLUMNS, type TableRow } fr
 type Meta = { baseline: Side; candidate: Side; policy: ComparePolicy; nameLabels?: string[] };
 
 /**
- * Labels left out of the names by default: a kernel upgrade would rename every case of a CI report, and
- * a CI tool would lose each case's history exactly when it matters.
+ * Labels left out of the names by default: a kernel upgrade (or Azure moving a VM from an mlx5 VF to a MANA
+ * one) would rename every case of a CI report, and a CI tool would lose each case's history exactly when
+ * it matters.
  */
-export const UNNAMED_LABELS = ['kernel'];
+export const UNNAMED_LABELS = ['kernel', 'driver'];
 
 /**
  * What names this comparison in a CI report: the candidate's scenario and labels ("lab-quick

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Analysis } from '../analysis/analyze.js';
-import type { Manifest } from '../results/manifest.js';
+import { labelsText, type Manifest } from '../results/manifest.js';
 import type { TrialRecord } from '../results/record.js';
 import type { CdfRow } from '../analysis/figure-data.js';
 import { formatMetric, metricLabel, pointLabel } from '../analysis/metrics.js';
@@ -104,8 +104,7 @@ async function loadRuns(paths: string[]): Promise<LoadedRun[]> {
   return loaded.map((r, i) => ({ ...r, label: loaded.findIndex((x) => x.manifest.id === r.manifest.id) === i ? r.manifest.id : `${r.manifest.id}#${i + 1}` }));
 }
 
-const labelText = (labels: Record<string, string> | undefined) =>
-  Object.keys(labels ?? {}).length ? ` [${Object.entries(labels!).map(([k, v]) => `${k}=${v}`).join(', ')}]` : '';
+const labelText = (labels: Record<string, string> | undefined) => (labelsText(labels) ? ` [${labelsText(labels)}]` : '');
 
 /** `vfbench report RUN_A RUN_B … --out DIR`. */
 export async function reportRuns(paths: string[], out: string, style: FigureStyle = DEFAULT_STYLE): Promise<RenderedFigure[]> {

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunDir } from '../results/run-dir.js';
-import type { Manifest } from '../results/manifest.js';
+import { labelsText, type Manifest } from '../results/manifest.js';
 import type { TrialRecord } from '../results/record.js';
 import type { Analysis } from '../analysis/analyze.js';
 import { analyzeRun, readAnalysis } from '../analysis/run-analysis.js';
@@ -50,7 +50,7 @@ function runMeta(manifest: Manifest, a: Analysis, records: TrialRecord[]): [stri
   const meta: [string, string][] = [
     ['scenario', `${manifest.scenario.name} (${manifest.scenarioFile})`],
     ['run', `${manifest.id}, ${manifest.status}, ${manifest.started} – ${manifest.ended ?? '…'}`],
-    ['labels', Object.entries(manifest.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'],
+    ['labels', labelsText(manifest.labels) || 'none'],
     ['vfbench', manifest.vfbench],
     ['trials', Object.entries(manifest.counts ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')],
     ['baseline', a.baseline],

@@ -73,6 +73,12 @@ export const manifestSchema = z
 
 export type Manifest = z.output<typeof manifestSchema>;
 
+/** Labels as people read them: "region=westeurope, vm_size=Standard_D8s_v5" ('' for none). */
+export const labelsText = (labels: Record<string, string> | undefined) =>
+  Object.entries(labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+
 const fieldOf = (path: readonly PropertyKey[]) =>
   path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
 

@@ -15,7 +15,7 @@ export function compareOptions<T>(y: Argv<T>) {
     .option('max-cv', { type: 'number', describe: 'CV above which a point is too noisy, % (default 10)' })
     .option('metrics', { type: 'string', describe: 'comma-separated metrics to judge (default: headline metrics)' })
     .option('out', { type: 'string', describe: 'folder for compare.csv/json/md/junit.xml (default: the candidate run\'s compare/)' })
-    .option('name-labels', { type: 'string', describe: 'comma-separated labels that name the Markdown and JUnit suite and cases (default: every label but kernel)' })
+    .option('name-labels', { type: 'string', describe: 'comma-separated labels that name the Markdown and JUnit suite and cases (default: every label but kernel and driver)' })
     .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of the table' });
 }
 

@@ -1,13 +1,14 @@
 // `vfbench history add RUN_DIR… | list | baseline RUN_ID | trend | import SRC`: the history database, a
 // SQLite file ($VFBENCH_HOME/history.db) or a PostgreSQL shared by a team (--db / $VFBENCH_DB).
 import { existsSync } from 'node:fs';
-import { command, out, warnFigures } from '../command.js';
+import { command, err, out, warnFigures } from '../command.js';
 import { UserError } from '../../util/errors.js';
 import type { History } from '../../results/history/index.js';
+import { labelsText } from '../../results/manifest.js';
 import type { Labels } from '../../scenario/labels.js';
 
 type Say = (json: unknown, text: string[]) => void;
-type Args = { targets?: string[]; scenario?: string; metrics?: string; out: string; by?: string; where: Labels; json: boolean };
+type Args = { targets?: string[]; scenario?: string; metrics?: string; out: string; by?: string; limit: number; where: Labels; json: boolean };
 
 async function add(db: History, argv: Args, say: Say): Promise<void> {
   if (!argv.targets?.length) throw new UserError('history add needs a run directory');
@@ -22,17 +23,16 @@ async function add(db: History, argv: Args, say: Say): Promise<void> {
   say({ added, db: db.location }, []);
 }
 
-const labelText = (l: Labels) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',');
-
 async function list(db: History, argv: Args, say: Say): Promise<void> {
-  const runs = await db.runs({ scenario: argv.scenario, where: argv.where });
+  const runs = await db.runs({ scenario: argv.scenario, where: argv.where, limit: argv.limit });
+  if (runs.length === argv.limit) err(`(the newest ${argv.limit} runs: --limit N for more)`);
   const baselines = await db.baselines();
   const rows = runs.map((r) => ({ ...r, baselineOf: baselines.filter((b) => b.runId === r.id).map((b) => b.selection) }));
   say(
     rows,
     rows.map((r) => {
-      const base = r.baselineOf.map((s) => `  [baseline${Object.keys(s).length ? ` ${labelText(s)}` : ''}]`).join('');
-      return `${r.id}  ${r.scenario}  ${r.started ?? r.added}  ${r.status ?? ''}  ${labelText(r.labels)}${base}`;
+      const base = r.baselineOf.map((s) => `  [baseline${Object.keys(s).length ? ` ${labelsText(s)}` : ''}]`).join('');
+      return `${r.id}  ${r.scenario}  ${r.started ?? r.added}  ${r.status ?? ''}  ${labelsText(r.labels)}${base}`;
     }),
   );
 }
@@ -44,7 +44,7 @@ async function baseline(db: History, argv: Args, say: Say): Promise<void> {
   const run = await db.run(id);
   if (!run) throw new UserError(`run ${id} is not in ${db.location}: history add it first`);
   await db.setBaseline(run.scenario, argv.where, id);
-  const sel = labelText(argv.where);
+  const sel = labelsText(argv.where);
   say({ scenario: run.scenario, selection: argv.where, baseline: id }, [`baseline of ${run.scenario}${sel ? ` where ${sel}` : ''} is now ${id}`]);
 }
 
@@ -86,6 +86,7 @@ export default command({
       .option('db', { type: 'string', describe: 'history: a SQLite file or postgres://… URL (default $VFBENCH_DB, else $VFBENCH_HOME/history.db)' })
       .option('scenario', { type: 'string', describe: 'list/trend: the scenario' })
       .option('where', { type: 'string', array: true, describe: 'list/trend/baseline: only runs with this label, name=value (repeatable)' })
+      .option('limit', { type: 'number', default: 1000, describe: 'list: the newest N runs' })
       .option('by', { type: 'string', describe: 'trend: one series per value of this label (e.g. vm_size)' })
       .option('metrics', { type: 'string', describe: 'trend: comma-separated metrics (default: headline metrics)' })
       .option('out', { type: 'string', default: 'trends', describe: 'trend: folder for the figures' })
@@ -97,7 +98,8 @@ export default command({
   handler: async (argv) => {
     const [{ History, historyLocation }, { parseLabelArgs }] = await Promise.all([import('../../results/history/index.js'), import('../../scenario/labels.js')]);
     const where = parseLabelArgs(argv.where, '--where');
-    const db = await History.open(historyLocation(argv.db));
+    // Reading a history that is not there is a mistyped --db, not a new empty history.
+    const db = await History.open(historyLocation(argv.db), { mustExist: argv.action !== 'add' && argv.action !== 'import' });
     const say: Say = (json, text) => (argv.json ? out(JSON.stringify(json, null, 2)) : text.forEach((l) => out(l)));
     try {
       await ACTIONS[argv.action](db, { ...argv, where }, say);

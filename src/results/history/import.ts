@@ -28,11 +28,9 @@ export async function importHistory(src: History, dest: History, progress?: (don
     progress?.(result.imported + result.skipped);
   }
   // A baseline the destination has not chosen yet (for that scenario and selection) comes along.
+  // (ON CONFLICT DO NOTHING: one set meanwhile by a nightly job is not replaced.)
   for (const b of await src.baselines()) {
-    if ((await dest.baseline(b.scenario, b.selection)) === undefined) {
-      await dest.setBaseline(b.scenario, b.selection, b.runId);
-      result.baselines++;
-    }
+    if (await dest.baselineIfNone(b)) result.baselines++;
   }
   return result;
 }

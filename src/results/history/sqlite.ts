@@ -3,6 +3,7 @@
 // Nothing rewrites the file whole: two processes adding runs at once both land.
 import Database from 'better-sqlite3';
 import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError, errorMessage } from '../../util/errors.js';
 import type { Conn, Driver, Param, Row } from './driver.js';
@@ -12,15 +13,17 @@ const BUSY_TIMEOUT_MS = 60_000;
 
 const bind = (params: Param[]) => params.map((p) => (p === undefined ? null : p));
 
-export async function openSqlite(path: string): Promise<Driver> {
+export async function openSqlite(path: string, mustExist = false): Promise<Driver> {
+  if (mustExist && !existsSync(path)) throw new UserError(`${path}: no history there (vfbench history add RUN_DIR makes it; --db or VFBENCH_DB names another)`);
   await mkdir(dirname(path), { recursive: true });
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     db = new Database(path);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
   } catch (err) {
+    db?.close();
     throw new UserError(`${path}: not a history database SQLite can open (${errorMessage(err)})`);
   }
   return new SqliteDriver(path, db);

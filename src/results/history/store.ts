@@ -65,8 +65,9 @@ export class History {
   private constructor(private readonly d: Driver) {}
 
   /** A postgres:// or postgresql:// URL: PostgreSQL; anything else: a SQLite file. Pending migrations are applied. */
-  static async open(location: string): Promise<History> {
-    const d = isPostgresUrl(location) ? await openPostgres(location) : await openSqlite(location);
+  /** mustExist: a SQLite file that is not there is an error (a mistyped --db), not a new empty history. */
+  static async open(location: string, opts: { mustExist?: boolean } = {}): Promise<History> {
+    const d = isPostgresUrl(location) ? await openPostgres(location) : await openSqlite(location, opts.mustExist);
     try {
       await migrate(d);
     } catch (err) {
@@ -159,6 +160,12 @@ export class History {
       const sql = 'INSERT INTO baselines (scenario, selection, run_id, set_at) VALUES (?, ?, ?, ?) ON CONFLICT (scenario, selection) DO UPDATE SET run_id = excluded.run_id, set_at = excluded.set_at';
       await c.run(sql, [scenario, selectionKey(selection), runId, new Date().toISOString()]);
     });
+  }
+
+  /** Set the baseline of (scenario, selection) unless it has one, in one statement; true when it was set. */
+  async baselineIfNone(b: StoredBaseline): Promise<boolean> {
+    const sql = 'INSERT INTO baselines (scenario, selection, run_id, set_at) VALUES (?, ?, ?, ?) ON CONFLICT (scenario, selection) DO NOTHING';
+    return (await this.d.write((c: Conn) => c.run(sql, [b.scenario, selectionKey(b.selection), b.runId, b.setAt]))) > 0;
   }
 
   async baseline(scenario: string, selection: Labels = {}): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 // What the history holds: runs with their labels, their points (every dimension apart), each metric's
 // repetition values and summary, and the verdicts nightly judged.
+import { labelsText } from '../manifest.js';
 import type { Labels } from '../../scenario/labels.js';
 
 export interface HistoryRun {
@@ -80,5 +81,4 @@ export function selectionKey(selection: Labels): string {
 /** Whether a run's labels have every label of a selection. */
 export const matchesSelection = (labels: Labels, selection: Labels) => Object.entries(selection).every(([k, v]) => labels[k] === v);
 
-export const describeSelection = (selection: Labels) =>
-  Object.keys(selection).length ? Object.entries(selection).map(([k, v]) => `${k}=${v}`).join(', ') : 'no label selection';
+export const describeSelection = (selection: Labels) => labelsText(selection) || 'no label selection';
