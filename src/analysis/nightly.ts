@@ -111,6 +111,8 @@ export interface JudgeOptions {
   out?: string;
   /** The labels that name the comparison in the Markdown and JUnit reports (compare-report.ts). */
   nameLabels?: string[];
+  /** false: judge only (`history compare`): nothing is written to the history. */
+  record?: boolean;
 }
 
 /** Compare a finished run with the history and record it, its verdicts and (when first) the baseline. */
@@ -130,6 +132,10 @@ export async function judgeNightly(db: History, runDir: string, opts: JudgeOptio
     await writeCompareOutputs(opts.out ?? join(runDir, 'compare'), rows, { baseline, candidate, policy: opts.policy, nameLabels: opts.nameLabels });
     bundle.verdicts = { baselineRuns: baseline.runs, judged: new Date().toISOString(), rows: rows.map(verdictRow) };
     Object.assign(result, { baselineRuns: baseline.runs, rows, regressed: rows.filter((r) => r.verdict === 'regressed').length });
+  }
+  if (opts.record === false) {
+    if (!baseline) throw new UserError(`the history ${db.location} has no ${opts.last ? 'earlier complete run' : 'baseline'} of ${scenario}${Object.keys(where).length ? ` where ${describeSelection(where)}` : ''}: nothing to compare with`);
+    return result;
   }
   const { becameBaseline } = await db.addRun(bundle, { baselineIfNone: !baseline && !opts.last ? where : undefined });
   result.becameBaseline = becameBaseline;

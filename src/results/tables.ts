@@ -57,7 +57,7 @@ export function pointOfKey(key: string, variant: string): TableRow {
   const parts = key.endsWith(`|${variant}`) ? key.slice(0, -variant.length - 1).split('|') : key.split('|');
   const [test, tool, mode, protocol, size, streams, slot, bg] = parts;
   const pair = /^(?:(.+)\.)?pair(\d+)$/.exec(slot ?? '');
-  const rate = /^bg(\d+)$/.exec(bg ?? '');
+  const rate = /^bg(\d+(?:\.\d+)?)$/.exec(bg ?? '');
   return {
     point: parts.join('|'),
     test,

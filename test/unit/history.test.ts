@@ -4,6 +4,7 @@
 // import SQLite → PostgreSQL, and concurrent writers (real `vfbench` processes) losing nothing.
 import { describe, expect, inject, it } from 'vitest';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -180,12 +181,25 @@ describe.each(BACKENDS)('the history on $backend', ({ fresh }) => {
       { candidate_run: 'n2', baseline_runs: 'n1', variant: 'vf', metric: 'p50_us', verdict: 'regressed' },
     ]);
     expect(await count(db, 'runs')).toBe(2);
+    // history compare: the same judgement of a third run against the baseline, recording nothing.
+    const third = await labelledRun(root, 'n3', onePoint(scale(BASE, 1.3)), { started: '2026-11-23T02:00:00Z', labels: { vm_size: 'D8s_v5' } });
+    const judged = await vfbench(['history', 'compare', third, '--db', db, '--metrics', 'p50_us', '--json']);
+    expect(judged.exitCode, judged.all).toBe(3);
+    expect(JSON.parse(judged.stdout)).toMatchObject({ run: 'n3', baselineRuns: ['n1'], counts: { regressed: 1 } });
+    expect(await count(db, 'runs')).toBe(2);
+    expect(await count(db, 'verdicts', "WHERE candidate_run = 'n3'")).toBe(0);
+    const none = await vfbench(['history', 'compare', third, '--db', db, '--where', 'vm_size=D8s_v5']);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain('has no baseline of night where vm_size=D8s_v5: nothing to compare with');
   });
 
   it('migrates a fresh database once: a second connect applies nothing, two connects at once migrate once', async () => {
     const db = await fresh();
-    // Two processes connecting to a fresh database at the same moment.
-    const both = await Promise.all([vfbench(['history', 'list', '--db', db]), vfbench(['history', 'list', '--db', db])]);
+    // Two processes connecting to a fresh database at the same moment (adding: reading a history that is
+    // not there is refused).
+    const root = await mkdtemp(join(tmpdir(), 'vfb-hist-'));
+    const runs = await Promise.all(['m1', 'm2'].map((id, i) => labelledRun(root, id, onePoint(BASE), { started: `2026-11-2${i}T02:00:00Z` })));
+    const both = await Promise.all(runs.map((dir) => vfbench(['history', 'add', dir, '--db', db])));
     for (const r of both) expect(r.exitCode, r.all).toBe(0);
     expect(await query(db, 'SELECT version FROM schema_migrations')).toEqual([{ version: 1 }]);
     // A second connect: nothing pending, nothing applied.
@@ -337,5 +351,42 @@ describe('history import into PostgreSQL', () => {
     const r = await vfbench(['nightly', run, '--label', 'x=y', '--db', join(tmpdir(), 'never-opened.db')]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`--label applies when nightly runs a scenario: the run ${run} has its labels already`);
+  });
+});
+
+describe('nightly checks what it can before a run of hours', () => {
+  const SCENARIO = `name: night
+labels: { vm_size: Standard_D4s_v5 }
+hosts:
+  vm1: { ssh: root@198.18.0.11, data: 198.18.1.1 }
+  vm2: { ssh: root@198.18.0.12, data: 198.18.1.2 }
+pairs:
+  - { client: vm1, server: vm2 }
+variants:
+  vf: { controller: guest-link, interface: vf0, state: up }
+  pv: { controller: guest-link, interface: vf0, state: down }
+baseline: pv
+tests:
+  - tool: netperf
+    test: TCP_RR
+    duration: 1s
+`;
+  it('refuses a --where its own labels contradict, and a history it cannot open, before connecting to a host', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vfb-pre-'));
+    const file = join(root, 'night.yaml');
+    await writeFile(file, SCENARIO);
+    const results = join(root, 'results');
+    const db = join(root, 'history.db');
+    const contradicted = await vfbench(['nightly', file, '--results', results, '--db', db, '--where', 'vm_size=Standard_D8s_v5']);
+    expect(contradicted.exitCode).toBe(2);
+    expect(contradicted.stderr).toContain(`--where vm_size=Standard_D8s_v5: the run will be labelled vm_size=Standard_D4s_v5 (${file}'s labels:), so it could not be judged`);
+    const overridden = await vfbench(['nightly', file, '--results', results, '--db', db, '--label', 'vm_size=Standard_D2s_v5', '--where', 'vm_size=Standard_D8s_v5']);
+    expect(overridden.stderr).toContain('the run will be labelled vm_size=Standard_D2s_v5 (--label)');
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    const unreachable = await vfbench(['nightly', file, '--results', results, '--db', 'postgres://ci:s3cretpw@127.0.0.1:1/vfbench']);
+    expect(unreachable.exitCode).toBe(4);
+    expect(unreachable.stderr).toContain('cannot connect to the history at postgres://ci:***@127.0.0.1:1/vfbench');
+    expect(unreachable.all).not.toContain('s3cretpw');
+    expect(existsSync(results)).toBe(false); // no run was started
   });
 });

@@ -1,6 +1,7 @@
 // The history file of vfbench ≤ 0.2 (sql.js): runs, samples (one row per point key and metric, the point's
 // dimensions in one pipe-joined key, the repetition values as JSON text), one baseline per scenario.
 // Migration 1 converts it in place: the old tables set aside, the new ones filled from them, the old dropped.
+import { pointOfKey } from '../tables.js';
 import { upgradeLegacyKey } from '../point.js';
 import type { Conn, Row } from './driver.js';
 import { writePoints } from './rows.js';
@@ -20,21 +21,21 @@ ALTER TABLE baselines RENAME TO legacy_baselines;
 ALTER TABLE runs RENAME TO legacy_runs;`);
 }
 
-/** A key's dimensions: test|tool|mode|protocol|size|streams|pair<n> or <group>.pair<n> (0.1: <group>)|bg<rate>|variant. */
-function dimensions(key: string): Omit<HistoryPoint, 'key' | 'label' | 'variant' | 'latencyKind' | 'metrics'> {
-  const [test, tool, mode, protocol, size, streams, pairSlot = '', ...rest] = key.split('|');
-  const bg = rest.find((x) => /^bg\d+(\.\d+)?$/.test(x));
-  const pair = /^(?:(.+)\.)?pair(\d+)$/.exec(pairSlot);
+/** A key's dimensions, as the tables split it (0.1's grouped keys, <group> without its pair, included). */
+function dimensions(key: string, variant: string): Omit<HistoryPoint, 'key' | 'label' | 'variant' | 'latencyKind' | 'metrics'> {
+  const p = pointOfKey(key, variant);
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   return {
-    test,
-    tool,
-    mode,
-    protocol,
-    sizeBytes: size ? Number(size) : undefined,
-    streams: streams ? Number(streams) : undefined,
-    bgRatePktS: bg ? Number(bg.slice(2)) : undefined,
-    pair: pair ? Number(pair[2]) : undefined,
-    group: pair ? pair[1] : pairSlot || undefined,
+    test: str(p.test),
+    tool: str(p.tool),
+    mode: str(p.mode),
+    protocol: str(p.protocol),
+    sizeBytes: num(p.size_bytes),
+    streams: num(p.streams),
+    bgRatePktS: num(p.bg_rate_pkt_s),
+    pair: num(p.pair),
+    group: str(p.group),
   };
 }
 
@@ -44,7 +45,7 @@ function legacyPoints(rows: Row[], version: number): HistoryPoint[] {
     // Version 1 left the background rate out of the key: put back from the label, which has it.
     const key = version === 1 ? upgradeLegacyKey(r.key as string, r.label as string) : (r.key as string);
     let p = byKey.get(key);
-    if (!p) byKey.set(key, (p = { key, label: r.label as string, variant: r.variant as string, latencyKind: (r.latency_kind as string | null) ?? undefined, ...dimensions(key), metrics: {} }));
+    if (!p) byKey.set(key, (p = { key, label: r.label as string, variant: r.variant as string, latencyKind: (r.latency_kind as string | null) ?? undefined, ...dimensions(key, r.variant as string), metrics: {} }));
     const values = JSON.parse(r.vals as string) as number[];
     // The old file kept the values in repetition order without their indices: numbered 1, 2, … here.
     p.metrics[r.metric as string] = {
