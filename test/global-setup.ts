@@ -33,15 +33,17 @@ let cluster: Cluster | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   await execa('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-  cluster = await startCluster();
-  project.provide('postgres', cluster.context);
-  try {
-    await setupLabs(project);
-  } catch (err) {
-    // A setup that fails gets no teardown: the cluster goes now.
-    await cluster.stop();
-    cluster = undefined;
-    throw err;
+  // The cluster's initdb and start run while the labs come up.
+  const [labs, pg] = await Promise.allSettled([setupLabs(project), startCluster()]);
+  if (pg.status === 'fulfilled') {
+    cluster = pg.value;
+    project.provide('postgres', cluster.context);
+  }
+  const failed = [labs, pg].find((r) => r.status === 'rejected');
+  if (failed) {
+    // A setup that fails gets no teardown: what did come up goes now.
+    await teardown();
+    throw failed.reason;
   }
 }
 
@@ -87,6 +89,7 @@ async function warmBrowser(): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await cluster?.stop();
+  cluster = undefined;
   if (options) await labDown(options);
   if (groupOptions) await labDown(groupOptions);
   if (home) await rm(home, { recursive: true, force: true });
