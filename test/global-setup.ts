@@ -30,6 +30,7 @@ let options: LabOptions | undefined;
 let groupOptions: LabOptions | undefined;
 let home: string | undefined;
 let cluster: Cluster | undefined;
+let browser: Promise<void> | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   await execa('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
@@ -65,10 +66,10 @@ async function setupLabs(project: TestProject): Promise<void> {
   groupOptions = { prefix: `t${block}g`, block: block + 2, rules: 2000, home, pairs: 4 };
   // Chromium (report.html's test) started once while the labs come up: its first start in a fresh CI
   // checkout took 13.7 s (0.2-1 s after), which the test would otherwise pay. Nothing is asserted here.
-  const browser = warmBrowser();
+  // Not awaited here: it goes on while the unit tests run (the report test is in the lab phase, later).
+  browser = warmBrowser();
   await labUp(options);
   await labUp(groupOptions);
-  await browser;
   project.provide('lab', {
     available: true,
     options,
@@ -88,6 +89,7 @@ async function warmBrowser(): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  await browser; // closed by itself; nothing of it left running
   await cluster?.stop();
   cluster = undefined;
   if (options) await labDown(options);

@@ -124,24 +124,6 @@ describe('compare verdict rules', () => {
 });
 
 describe('history database', () => {
-  it('adds run directories, lists them and draws a trend', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'vfb-hist-'));
-    const db = join(root, 'h.db');
-    const r1 = await writeRun(root, 'x1', [{ size: 64, p50: { pv: scale(BASE, 3), vf: BASE } }], 'night', '2026-11-21T02:00:00Z');
-    const r2 = await writeRun(root, 'x2', [{ size: 64, p50: { pv: scale(BASE, 3), vf: scale(BASE, 1.1) } }], 'night', '2026-11-22T02:00:00Z');
-    for (const r of [r1, r2]) expect((await vfbench(['history', 'add', r, '--db', db])).exitCode).toBe(0);
-    expect((await vfbench(['history', 'baseline', 'x1', '--db', db])).stdout).toContain('baseline of night is now x1');
-    const list = await vfbench(['history', 'list', '--db', db]);
-    expect(list.stdout).toMatch(/x1\s+night.*\[baseline\]/);
-    const trend = await vfbench(['history', 'trend', '--scenario', 'night', '--db', db, '--out', join(root, 't'), '--metrics', 'p50_us']);
-    expect(trend.exitCode, trend.stderr).toBe(0);
-    const spec = JSON.parse(await readFile(join(root, 't', 'trend-p50_us.vl.json'), 'utf8'));
-    const vf = spec.data.values.filter((d: { variant: string }) => d.variant === 'vf');
-    expect(vf.map((d: { run: string }) => d.run)).toEqual(['x1', 'x2']);
-    expect(vf[0].median).toBe(50);
-    expect(vf[1].median).toBeCloseTo(55, 10);
-    expect(vf.find((d: { run: string }) => d.run === 'x1').baseline).toBe(true);
-  });
 });
 
 describe('a point\'s background rate is part of its identity (FlexVF Fig. 5)', () => {

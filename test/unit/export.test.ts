@@ -236,14 +236,17 @@ async function freePort(): Promise<number> {
 }
 
 /** A Prometheus daemon (Debian's package) on a free port until `stop`; its /metrics answering when this returns. */
-async function daemon(bin: string, args: (port: number) => string[]): Promise<{ url: string; stop: () => void }> {
+async function daemon(bin: string, args: (port: number) => string[]): Promise<{ url: string; stop: () => Promise<void> }> {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: apt-get install prometheus-pushgateway prometheus-node-exporter`);
   const port = await freePort();
   const child = execa(bin, args(port), { reject: false, all: true });
   const url = `http://127.0.0.1:${port}`;
   // Bounded: 100 tries, 0.1 s apart; a daemon that exits says why.
   for (let i = 0; i < 100 && child.exitCode === null; i++) {
-    if (await fetch(`${url}/metrics`).then((r) => r.ok, () => false)) return { url, stop: () => void child.kill() };
+    if (await fetch(`${url}/metrics`).then((r) => r.ok, () => false)) {
+      // Stopped means gone: waited for, so no daemon outlives its test.
+      return { url, stop: async () => void (child.kill(), await child) };
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill();
@@ -271,7 +274,7 @@ describe('vfbench export --format openmetrics into a real pushgateway and textfi
       const stamped = text.replace(/^(vfbench_run_info\{.*\} 1)$/m, '$1 1796131677000');
       expect((await fetch(`${pg.url}/metrics/job/stamped`, { method: 'PUT', body: stamped })).status).toBe(400);
     } finally {
-      pg.stop();
+      await pg.stop();
     }
   });
 
@@ -286,7 +289,7 @@ describe('vfbench export --format openmetrics into a real pushgateway and textfi
       expect(got).toMatch(/^node_textfile_scrape_error 0$/m);
       expect(got.split('\n').filter((l) => l.startsWith('vfbench_'))).toHaveLength(samples);
     } finally {
-      ne.stop();
+      await ne.stop();
     }
   });
 });

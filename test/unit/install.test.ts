@@ -1,6 +1,7 @@
 // vfbench as a user gets it: the packed tarball installed into an empty folder without dev dependencies
 // (every runtime import must come from `dependencies`), then the commands that need no hosts, from there.
 // Also: without rsvg-convert (an optional system tool) the report is written, with a warning, no PDF.
+// It needs no lab: it runs beside the unit tests, not in the lab phase where tests run one at a time.
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
