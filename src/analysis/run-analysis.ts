@@ -64,15 +64,21 @@ async function writeLines(path: string, lines: Iterable<string>): Promise<void> 
  * What analyze wrote, as report reads it; undefined when the folder lacks a part (analyzed by vfbench 0.1,
  * or never) or is older than the run's records (a resume with --no-analyze).
  */
-export async function readAnalysis(dir: RunDir): Promise<{ a: Analysis; records: TrialRecord[]; figures: FigureData } | undefined> {
+/** analysis.json alone (what export needs: no records), or undefined when it is missing or older than the run's records. */
+export async function readAnalysisSummary(dir: RunDir): Promise<Analysis | undefined> {
   const marker = join(dir.analysisDir, 'analysis.json');
   const [made, recorded] = await Promise.all([stat(marker).catch(() => undefined), stat(join(dir.path, 'records.jsonl')).catch(() => undefined)]);
   if (!made || (recorded && recorded.mtimeMs > made.mtimeMs)) return undefined;
   const text = await readFile(marker, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as Analysis);
+}
+
+export async function readAnalysis(dir: RunDir): Promise<{ a: Analysis; records: TrialRecord[]; figures: FigureData } | undefined> {
+  const a = await readAnalysisSummary(dir);
   const figures = await readFigureData(dir.analysisDir);
   const path = join(dir.analysisDir, ANALYZED_RECORDS_FILE);
-  if (text === undefined || figures === undefined || !existsSync(path)) return undefined;
+  if (a === undefined || figures === undefined || !existsSync(path)) return undefined;
   const records: TrialRecord[] = [];
   for await (const line of createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })) if (line.trim()) records.push(JSON.parse(line) as TrialRecord);
-  return { a: JSON.parse(text) as Analysis, records, figures };
+  return { a, records, figures };
 }

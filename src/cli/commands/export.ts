@@ -24,16 +24,13 @@ export default command({
       .example('$0 export RUN_DIR --format openmetrics | curl --data-binary @- http://pushgateway:9091/metrics/job/vfbench', 'push to a Prometheus pushgateway'),
   handler: async (argv) => {
     const { RunDir } = await import('../../results/run-dir.js');
-    const { analyzeRun, readAnalysis } = await import('../../analysis/run-analysis.js');
+    const { analyzeRun, readAnalysisSummary } = await import('../../analysis/run-analysis.js');
     const dir = await RunDir.open(argv.dir);
     const manifest = await dir.readManifest();
-    // As report does: an analysis missing, or older than the records, is made first.
-    let got = await readAnalysis(dir);
-    if (!got) {
-      await analyzeRun(argv.dir);
-      got = (await readAnalysis(dir))!;
-    }
-    const input = { manifest, a: got.a };
+    // As report does: an analysis missing, or older than the records, is made first. (analysis.json only:
+    // the samples are per point, never per trial.)
+    const a = (await readAnalysisSummary(dir)) ?? (await analyzeRun(argv.dir));
+    const input = { manifest, a };
     const { lines, shadowed } =
       argv.format === 'pkb'
         ? (await import('../../analysis/exports/pkb.js')).pkbLines(input, {
