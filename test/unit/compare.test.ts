@@ -123,9 +123,6 @@ describe('compare verdict rules', () => {
   });
 });
 
-describe('history database', () => {
-});
-
 describe('a point\'s background rate is part of its identity (FlexVF Fig. 5)', () => {
   // Two background rates of one point; in the candidate only the rate-20000 point's VF latency regressed.
   const fig5 = (vfAt20k: number[]) => [
