@@ -16,6 +16,7 @@ import { importHistory } from '../../src/results/history/import.js';
 import { vfbench } from '../helpers/cli.js';
 import { writeRun, type SyntheticPoint } from '../helpers/runs.js';
 import { freshDatabase } from '../helpers/postgres.js';
+import { twoHostScenario } from '../helpers/scenario.js';
 import { migrate } from '../../src/results/history/migrations.js';
 import { openPostgres } from '../../src/results/history/postgres.js';
 import { openSqlite } from '../../src/results/history/sqlite.js';
@@ -355,22 +356,7 @@ describe('history import into PostgreSQL', () => {
 });
 
 describe('nightly checks what it can before a run of hours', () => {
-  const SCENARIO = `name: night
-labels: { vm_size: Standard_D4s_v5 }
-hosts:
-  vm1: { ssh: root@198.18.0.11, data: 198.18.1.1 }
-  vm2: { ssh: root@198.18.0.12, data: 198.18.1.2 }
-pairs:
-  - { client: vm1, server: vm2 }
-variants:
-  vf: { controller: guest-link, interface: vf0, state: up }
-  pv: { controller: guest-link, interface: vf0, state: down }
-baseline: pv
-tests:
-  - tool: netperf
-    test: TCP_RR
-    duration: 1s
-`;
+  const SCENARIO = twoHostScenario('night', 'labels: { vm_size: Standard_D4s_v5 }\n');
   it('refuses a --where its own labels contradict, and a history it cannot open, before connecting to a host', async () => {
     const root = await mkdtemp(join(tmpdir(), 'vfb-pre-'));
     const file = join(root, 'night.yaml');

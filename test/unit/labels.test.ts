@@ -1,6 +1,7 @@
 // Run labels: the scenario's `labels:`, `--label k=v`, and the labels read off the hosts' facts.
 import { describe, expect, it } from 'vitest';
-import { parseScenario, ScenarioError, type Problem } from '../../src/scenario/load.js';
+import { parseScenario } from '../../src/scenario/load.js';
+import { scenarioProblems, twoHostScenario } from '../helpers/scenario.js';
 import { parseLabelArgs } from '../../src/scenario/labels.js';
 import { execa } from 'execa';
 import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -8,32 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLOUD_SCRIPT, FACTS_SCRIPT, factLabels, parseFacts } from '../../src/runner/facts.js';
 
-const SCENARIO = (labels: string) => `name: t
-${labels}
-hosts:
-  vm1: { ssh: root@198.18.0.11, data: 198.18.1.1 }
-  vm2: { ssh: root@198.18.0.12, data: 198.18.1.2 }
-pairs:
-  - { client: vm1, server: vm2 }
-variants:
-  vf: { controller: guest-link, interface: vf0, state: up }
-  pv: { controller: guest-link, interface: vf0, state: down }
-baseline: pv
-tests:
-  - tool: netperf
-    test: TCP_RR
-    duration: 1s
-`;
-
-function problems(text: string): Problem[] {
-  try {
-    parseScenario(text, 'bad.yaml');
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected the scenario to be refused');
-}
+const SCENARIO = (labels: string) => twoHostScenario('t', `${labels}\n`);
+const problems = scenarioProblems;
 
 describe('scenario labels', () => {
   it('keeps YAML numbers and booleans as the text a query compares with', () => {

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseScenario, ScenarioError, loadScenario, type Problem } from '../../src/scenario/load.js';
+import { parseScenario, loadScenario, type Problem } from '../../src/scenario/load.js';
+import { scenarioProblems } from '../helpers/scenario.js';
 
 const GOOD = `name: t
 hosts:
@@ -36,15 +37,7 @@ async function withHome<T>(home: string, fn: () => T | Promise<T>): Promise<T> {
   }
 }
 
-function problems(text: string): Problem[] {
-  try {
-    parseScenario(text, 'bad.yaml');
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected the scenario to be refused');
-}
+const problems = scenarioProblems;
 
 const at = (ps: Problem[], field: string) => ps.find((p) => p.field === field);
 

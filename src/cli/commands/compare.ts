@@ -7,12 +7,17 @@ import { command, out } from '../command.js';
 import { EXIT } from '../../util/errors.js';
 import type { ComparePolicy, CompareRow } from '../../analysis/compare.js';
 
-export function compareOptions<T>(y: Argv<T>) {
+/** The judgement's thresholds, as compare, nightly and `history compare` take them (policyFrom reads them). */
+export function policyOptions<T>(y: Argv<T>) {
   return y
     .option('policy', { type: 'string', describe: 'YAML policy: min_effect_pct, alpha, max_cv_pct, metrics, level' })
     .option('min-effect', { type: 'number', describe: 'smallest change that matters, % (default 5)' })
     .option('alpha', { type: 'number', describe: 'significance level (default 0.05)' })
-    .option('max-cv', { type: 'number', describe: 'CV above which a point is too noisy, % (default 10)' })
+    .option('max-cv', { type: 'number', describe: 'CV above which a point is too noisy, % (default 10)' });
+}
+
+export function compareOptions<T>(y: Argv<T>) {
+  return policyOptions(y)
     .option('metrics', { type: 'string', describe: 'comma-separated metrics to judge (default: headline metrics)' })
     .option('out', { type: 'string', describe: 'folder for compare.csv/json/md/junit.xml (default: the candidate run\'s compare/)' })
     .option('name-labels', { type: 'string', describe: 'comma-separated labels that name the Markdown and JUnit suite and cases (default: every label but kernel and driver)' })

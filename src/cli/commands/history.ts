@@ -2,6 +2,7 @@
 // SQLite file ($VFBENCH_HOME/history.db) or a PostgreSQL shared by a team (--db / $VFBENCH_DB).
 import { existsSync } from 'node:fs';
 import { command, err, out, warnFigures } from '../command.js';
+import { policyOptions } from './compare.js';
 import { EXIT, UserError } from '../../util/errors.js';
 import type { History } from '../../results/history/index.js';
 import { labelsText } from '../../results/manifest.js';
@@ -98,7 +99,7 @@ export default command({
   command: 'history <action> [targets..]',
   describe: 'the history database: add RUN_DIR… | list | baseline RUN_ID | trend | compare RUN_DIR | import SRC.db',
   builder: (y) =>
-    y
+    policyOptions(y)
       .positional('action', { choices: ['add', 'list', 'baseline', 'trend', 'compare', 'import'] as const, demandOption: true, describe: 'store runs, list runs, choose a baseline, draw trends, judge a run without recording it, copy a history into this one' })
       .positional('targets', { type: 'string', array: true, describe: 'add: run directories; baseline: a run id or directory; import: the history to copy from' })
       .option('db', { type: 'string', describe: 'history: a SQLite file or postgres://… URL (default $VFBENCH_DB, else $VFBENCH_HOME/history.db)' })
@@ -106,13 +107,9 @@ export default command({
       .option('where', { type: 'string', array: true, describe: 'list/trend/baseline: only runs with this label, name=value (repeatable)' })
       .option('limit', { type: 'number', default: 1000, describe: 'list: the newest N runs' })
       .option('last', { type: 'number', describe: 'compare: with the pooled last N runs instead of the baseline' })
-      .option('policy', { type: 'string', describe: 'compare: YAML policy (as vfbench compare)' })
-      .option('min-effect', { type: 'number', describe: 'compare: smallest change that matters, % (default 5)' })
-      .option('alpha', { type: 'number', describe: 'compare: significance level (default 0.05)' })
-      .option('max-cv', { type: 'number', describe: 'compare: CV above which a point is too noisy, % (default 10)' })
       .option('compare-out', { type: 'string', describe: 'compare: folder for compare.csv/json/md/junit.xml (default: the run\'s compare/)' })
       .option('by', { type: 'string', describe: 'trend: one series per value of this label (e.g. vm_size)' })
-      .option('metrics', { type: 'string', describe: 'trend: comma-separated metrics (default: headline metrics)' })
+      .option('metrics', { type: 'string', describe: 'trend, compare: comma-separated metrics (default: headline metrics)' })
       .option('out', { type: 'string', default: 'trends', describe: 'trend: folder for the figures' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout' })
       .example('$0 history add results/lab-quick/20261201T120000Z-ab12cd', 'store a run')
