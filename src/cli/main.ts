@@ -81,7 +81,24 @@ function exitFor(e: unknown): number {
   return EXIT.internal;
 }
 
+/**
+ * Resolves once everything written to the stream so far has left the process. On Linux a pipe to a slow
+ * reader takes writes asynchronously: exiting before this cut `export | curl` short (a write queued behind a
+ * full pipe is lost at exit). An empty write's callback runs after the writes before it, or with their error.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) resolve();
+    else stream.write('', () => resolve());
+  });
+}
+
+async function exitWhenWritten(code: number): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
 main().then(
-  (code) => process.exit(code),
-  (e: unknown) => process.exit(exitFor(e)),
+  (code) => exitWhenWritten(code),
+  (e: unknown) => exitWhenWritten(exitFor(e)),
 );

@@ -294,6 +294,20 @@ describe('vfbench export --format openmetrics into a real pushgateway and textfi
   });
 });
 
+describe('vfbench export to a pipe', () => {
+  /** Reads stdin 4 KiB at a time, 5 ms apart (a reader slower than export: the pipe fills); prints the bytes read. */
+  const SLOW_READER = 'import sys, time\nn = 0\nwhile True:\n    b = sys.stdin.buffer.read1(4096)\n    if not b: break\n    n += len(b); time.sleep(0.005)\nprint(n)';
+
+  it('writes every byte to a reader slower than itself before it exits (a queued write was lost at exit)', async () => {
+    const expected = Buffer.byteLength((await labelledOpenMetrics()).text);
+    const { dir } = await labelledRun();
+    // A real shell pipe, as `vfbench export … | curl --data-binary @-` is.
+    const r = await execa('sh', ['-c', `"$0" dist/cli/main.js export "$1" --format openmetrics | ${PYTHON} -c "$2"`, process.execPath, dir, SLOW_READER], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(Number(r.stdout)).toBe(expected);
+  });
+});
+
 describe('vfbench export: runs without labels, and mistakes', () => {
   it('exports a run made before labels: only the run id and scenario', async () => {
     const run = await labQuick();
