@@ -29,6 +29,11 @@ declare -A NEED=(
   [ping]=iputils-ping
   [ps]=procps
   [rsvg-convert]=librsvg2-bin
+  # npm ci builds better-sqlite3 (the history's SQLite) from source where its prebuilt binary cannot be
+  # downloaded (no access to GitHub): node-gyp needs a C/C++ compiler, make and python3.
+  [g++]=g++
+  [make]=make
+  [python3]=python3
 )
 if [ "${1:-}" = --test ]; then
   NEED[chromium]=chromium
