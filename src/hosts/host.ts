@@ -713,7 +713,7 @@ export abstract class Host {
       const timeout = new Promise((r) => setTimeout(r, 10_000).unref());
       await Promise.race([s.request({ op: 'bye' }).catch(() => {}), timeout]);
       // The agent ends right after its answer: when close() returns, nothing of vfbench runs there.
-      await Promise.race([s.whenClosed, new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.race([s.whenClosed, new Promise((r) => setTimeout(r, 5000).unref())]);
     }
     this.session?.close();
     this.session = undefined;

@@ -31,7 +31,8 @@ export class LocalHost extends Host {
     child.on('exit', () => this.children.delete(child));
     // The agent sets its stdio non-blocking; ours are its pipes, so nothing here blocks.
     const stream = Duplex.from({ writable: child.stdin!, readable: child.stdout! });
-    child.on('exit', () => stream.destroy());
+    // 'close', not 'exit': the child's last output (an answer, why it could not start) is read first.
+    child.on('close', () => stream.destroy());
     return { stream, stderr: child.stderr! };
   }
 

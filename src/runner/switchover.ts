@@ -1,5 +1,6 @@
 // Live switchover (FlexVF Fig. 6): the switches run while the client measures (they are the experiment),
 // each stamped with the client host's clock; analysis/switchover-segments.ts tells what each part showed.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ops, type Host } from '../hosts/host.js';
 import { errorMessage } from '../util/errors.js';
 import { faultPoint } from '../util/faults.js';
@@ -24,7 +25,8 @@ export async function runSwitches(
   const stamp = async () => (await client.call(ops.time())).time;
   for (const step of steps) {
     const wait = local + step.at - Date.now() / 1000;
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait * 1000));
+    // Abortable: the trial may end (a lost host, Ctrl-C) before a switch is due, and none may follow it.
+    if (wait > 0) await sleep(wait * 1000, undefined, { signal: o.signal }).catch(() => undefined);
     if (o.signal?.aborted) break;
     try {
       faultPoint('switchover');

@@ -201,6 +201,9 @@ class TrialRun {
   async run(): Promise<TrialRecord> {
     const pre = this.precheck();
     if (pre) return pre;
+    // A live switchover ends with its trial, however the trial ends: no switch may come after it.
+    const switchesEnd = new AbortController();
+    let switching: Promise<unknown> | undefined;
     try {
       for (const h of [this.client, this.server]) await h.ready();
       this.tool = this.toolRun();
@@ -220,11 +223,13 @@ class TrialRun {
       faultPoint('measuring');
       const switchover = this.test.switchover;
       const tool = toolOf(this.test);
-      const switching = switchover
-        ? runSwitches(this.ctx, this.client, switchover.steps, start.start + tool.startupS + tool.warmupS(this.test), (v) => ensureVariant(this.ctx, trial.point.pair, v))
+      const signal = this.ctx.signal ? AbortSignal.any([this.ctx.signal, switchesEnd.signal]) : switchesEnd.signal;
+      const switches = switchover
+        ? runSwitches({ ...this.ctx, signal }, this.client, switchover.steps, start.start + tool.startupS + tool.warmupS(this.test), (v) => ensureVariant(this.ctx, trial.point.pair, v))
         : undefined;
+      switching = switches;
       const clientEnd = await this.collect(this.client, true);
-      const switched = switching ? await switching : undefined;
+      const switched = switches ? await switches : undefined;
       if (this.ctx.signal?.aborted) return this.failed('interrupted', 'run interrupted');
       const serverEnd = await this.collect(this.server, false);
       const evidence: TrialEvidence = { at, start, client: clientEnd, server: serverEnd, switched, switchMetrics };
@@ -235,6 +240,8 @@ class TrialRun {
       if (err instanceof ConnectionLost) return this.failed('connection-lost', err.message);
       return this.failed('tool-error', errorMessage(err));
     } finally {
+      switchesEnd.abort();
+      await switching?.catch(() => undefined); // a switch under way finishes before the cleanup
       await this.cleanup();
     }
   }
@@ -372,9 +379,9 @@ class TrialRun {
     // for pairs run together the load starts its lead before the common instant (the barrier left room).
     const lead = this.bg ? backgroundLeadS(this.test, this.ctx.trial.point) : undefined;
     const hostAt = at !== undefined ? at + (this.ctx.clockOffset.get(client.name) ?? 0) : undefined;
-    if (this.bg) {
-      b.add(ops.start({ job: this.job('bg-client'), argv: this.bg.plan.client.argv, lifeS: this.bg.plan.client.seconds + CLIENT_GRACE_S, at: hostAt !== undefined ? hostAt - lead! : undefined }));
-    }
+    const bgStart = this.bg
+      ? b.add(ops.start({ job: this.job('bg-client'), argv: this.bg.plan.client.argv, lifeS: this.bg.plan.client.seconds + CLIENT_GRACE_S, at: hostAt !== undefined ? hostAt - lead! : undefined }))
+      : undefined;
     const cli = b.add(
       ops.start({
         job: this.job('client'),
@@ -396,8 +403,11 @@ class TrialRun {
       const why = (out.files['bg-client.stderr'] || out.files['bg-client.stdout'] || 'no output').trim().slice(0, 300);
       throw new TrialFailure('background-failed', `the background load ended before the test started (${c.why}): ${why}`);
     }
-    if (c.arrivedLateMs !== undefined && c.arrivedLateMs > 0) this.ctx.log(`${client.name}: the start request of ${this.ctx.trial.id} arrived ${c.arrivedLateMs.toFixed(1)} ms after its instant`);
-    return { start: c.start!, lateMs: c.lateMs, arrivedLateMs: c.arrivedLateMs };
+    // The load's instant comes first: a request late for it cut the load's lead by that much (and the run
+    // leaves a wider margin for the next batch).
+    const arrivedLateMs = Math.max(c.arrivedLateMs ?? 0, bgStart?.value.arrivedLateMs ?? 0);
+    if (arrivedLateMs > 0) this.ctx.log(`${client.name}: the start request of ${this.ctx.trial.id} arrived ${arrivedLateMs.toFixed(1)} ms after its instant`);
+    return { start: c.start!, lateMs: c.lateMs, arrivedLateMs: at !== undefined ? arrivedLateMs : c.arrivedLateMs };
   }
 
   private clientLifeS(): number {

@@ -7,6 +7,8 @@ import { Barrier, startMarginS, startSkewMs } from '../../src/runner/barrier.js'
 import { backgroundPlan } from '../../src/runner/background.js';
 import { backgroundRate } from '../../src/analysis/background-rate.js';
 import { summarizeSwitchover } from '../../src/analysis/switchover-segments.js';
+import { runSwitches } from '../../src/runner/switchover.js';
+import type { Host } from '../../src/hosts/host.js';
 import { cpuCost } from '../../src/analysis/cpu-cost.js';
 import { cdfProbabilities, timeline } from '../../src/analysis/distributions.js';
 import { parseScenario, ScenarioError, type Problem } from '../../src/scenario/load.js';
@@ -161,6 +163,21 @@ describe('switchover summary', () => {
     expect(s.segments.map((x) => x.observed)).toEqual(['vf0', 'pv0', 'vf0']);
     expect(s.segments.map((x) => x.p50_us)).toEqual([10, 80, 10]);
     expect(s.segments[1]!.packets).toEqual({ vf0: 0, pv0: 1400 });
+  });
+});
+
+describe('live switchover schedule', () => {
+  it('makes no switch once its trial has ended: a pending step is dropped at once', async () => {
+    const ended = new AbortController();
+    const switched: string[] = [];
+    const t0 = Date.now();
+    // The client host is asked for its clock only around a switch; none is due before the trial ends.
+    const noHost = { name: 'vm1' } as unknown as Host;
+    const run = runSwitches({ signal: ended.signal, clockOffset: new Map() }, noHost, [{ at: 30, variant: 'pv' }], Date.now() / 1000, async (v) => void switched.push(v));
+    setTimeout(() => ended.abort(), 50);
+    expect(await run).toEqual({ switches: [] });
+    expect(Date.now() - t0).toBeLessThan(29_000); // not the 30 s the step waited for
+    expect(switched).toEqual([]);
   });
 });
 
