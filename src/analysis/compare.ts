@@ -5,6 +5,7 @@ import { boostPercent, MIN_REPEATS_FOR_CI, type SummaryRow } from './analyze.js'
 import { HEADLINE, metricDirection, pointLabel, type Direction } from './metrics.js';
 import { bootstrapTwoSampleCI, cvPercent, mannWhitney, median } from './stats.js';
 import { pointVariantKey } from '../results/point.js';
+import type { VerdictMeasures } from '../results/history/types.js';
 
 export type Verdict = 'improved' | 'regressed' | 'unchanged' | 'inconclusive';
 
@@ -35,25 +36,10 @@ export interface Sample {
   runs: string[];
 }
 
-export interface CompareRow {
+export interface CompareRow extends VerdictMeasures {
   key: string;
-  point: string;
-  variant: string;
-  metric: string;
   direction?: Direction;
-  baselineMedian?: number;
-  candidateMedian?: number;
-  /** (candidate − baseline) / baseline × 100, as measured. */
-  changePct?: number;
-  /** The change with the sign of "better": positive = the candidate is better. */
-  improvementPct?: number;
-  ciLow?: number;
-  ciHigh?: number;
-  pValue?: number;
-  nBaseline: number;
-  nCandidate: number;
   verdict: Verdict;
-  reason: string;
 }
 
 export function samplesFromSummary(rows: SummaryRow[], run: string): Sample[] {

@@ -98,10 +98,8 @@ export interface NightlyResult {
   regressed: number;
 }
 
-const verdictRow = (r: CompareRow): HistoryVerdict => ({
-  pointKey: r.key, point: r.point, variant: r.variant, metric: r.metric, verdict: r.verdict, baselineMedian: r.baselineMedian, candidateMedian: r.candidateMedian,
-  changePct: r.changePct, improvementPct: r.improvementPct, ciLow: r.ciLow, ciHigh: r.ciHigh, pValue: r.pValue, nBaseline: r.nBaseline, nCandidate: r.nCandidate, reason: r.reason,
-});
+/** A compare row as the history keeps it: its measures, keyed by the point's key (the direction is the metric's). */
+const verdictRow = ({ key, direction: _, ...measures }: CompareRow): HistoryVerdict => ({ ...measures, pointKey: key });
 
 export interface JudgeOptions {
   last?: number;

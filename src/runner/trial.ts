@@ -203,7 +203,7 @@ class TrialRun {
     if (pre) return pre;
     // A live switchover ends with its trial, however the trial ends: no switch may come after it.
     const switchesEnd = new AbortController();
-    let switching: Promise<unknown> | undefined;
+    let switching: ReturnType<typeof runSwitches> | undefined;
     try {
       for (const h of [this.client, this.server]) await h.ready();
       this.tool = this.toolRun();
@@ -224,12 +224,11 @@ class TrialRun {
       const switchover = this.test.switchover;
       const tool = toolOf(this.test);
       const signal = this.ctx.signal ? AbortSignal.any([this.ctx.signal, switchesEnd.signal]) : switchesEnd.signal;
-      const switches = switchover
+      switching = switchover
         ? runSwitches({ ...this.ctx, signal }, this.client, switchover.steps, start.start + tool.startupS + tool.warmupS(this.test), (v) => ensureVariant(this.ctx, trial.point.pair, v))
         : undefined;
-      switching = switches;
       const clientEnd = await this.collect(this.client, true);
-      const switched = switches ? await switches : undefined;
+      const switched = switching ? await switching : undefined;
       if (this.ctx.signal?.aborted) return this.failed('interrupted', 'run interrupted');
       const serverEnd = await this.collect(this.server, false);
       const evidence: TrialEvidence = { at, start, client: clientEnd, server: serverEnd, switched, switchMetrics };

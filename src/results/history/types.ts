@@ -46,17 +46,17 @@ export interface HistoryPoint {
   metrics: Record<string, MetricValues>;
 }
 
-/** One row of nightly's judgement (analysis/compare.ts CompareRow) against the baseline runs. */
-export interface HistoryVerdict {
-  pointKey: string;
+/** What a verdict measured, as compare makes it (analysis/compare.ts CompareRow) and the history keeps it. */
+export interface VerdictMeasures {
   /** As people read it (compare's `point`): column `point_label`; column `point` is the tables' point. */
   point: string;
   variant: string;
   metric: string;
-  verdict: string;
   baselineMedian?: number;
   candidateMedian?: number;
+  /** (candidate − baseline) / baseline × 100, as measured. */
   changePct?: number;
+  /** The change with the sign of "better": positive = the candidate is better. */
   improvementPct?: number;
   ciLow?: number;
   ciHigh?: number;
@@ -64,6 +64,12 @@ export interface HistoryVerdict {
   nBaseline: number;
   nCandidate: number;
   reason: string;
+}
+
+/** One row of nightly's judgement against the baseline runs. */
+export interface HistoryVerdict extends VerdictMeasures {
+  pointKey: string;
+  verdict: string;
 }
 
 /** A run with everything the history keeps of it: what `add` writes and `import` copies. */
